@@ -1,0 +1,135 @@
+/**
+ * The typed input of one simulation run. src/scenario builds these from YAML
+ * (with validation and defaults); the simulator trusts them.
+ */
+import type { LatencyProfile } from './profile.js';
+
+export type PlacementPolicy = 'pack' | 'spread';
+
+export interface NodeSpec {
+  name: string;
+  vcpu: number;
+  memoryMb: number;
+  costPerHour: number;
+}
+
+/** Scheduled or random faults. */
+export interface FailureSpec {
+  /** Mean time between failures of each node, ms; 0 disables random node failures. */
+  nodeMtbfMs: number;
+  /** How long a failed node stays down before it rejoins, ms. */
+  nodeRepairMs: number;
+  /** Mean time between random kills of each executor pod, ms; 0 disables. */
+  podMtbfMs: number;
+  /** Faults at fixed times, on top of the random ones. */
+  scheduled: ScheduledFault[];
+}
+
+export interface ScheduledFault {
+  atMs: number;
+  kind: 'node-down' | 'node-up' | 'pod-kill';
+  /** Node name for node faults; for pod-kill, the executor index (0-based). */
+  target: string;
+}
+
+export interface ClusterSpec {
+  nodes: NodeSpec[];
+  placement: PlacementPolicy;
+  /** CPU the kubelet and system pods keep on every node, vCPU. */
+  systemReservedCpu: number;
+  /** Memory the kubelet and system pods keep on every node, MB. */
+  systemReservedMemoryMb: number;
+  /** Name of the node that serves the shared (NFS) video store; executors elsewhere pay network cost. */
+  storageNode: string;
+  /** Template for nodes the cluster autoscaler adds. */
+  nodeTemplate: Omit<NodeSpec, 'name'>;
+  /** Upper bound on the number of nodes. */
+  maxNodes: number;
+  failures: FailureSpec;
+}
+
+export interface DynamicAllocationSpec {
+  enabled: boolean;
+  minExecutors: number;
+  maxExecutors: number;
+  /** spark.dynamicAllocation.schedulerBacklogTimeout, ms. */
+  schedulerBacklogTimeoutMs: number;
+  /** spark.dynamicAllocation.sustainedSchedulerBacklogTimeout, ms. */
+  sustainedBacklogTimeoutMs: number;
+  /** spark.dynamicAllocation.executorIdleTimeout, ms. */
+  executorIdleTimeoutMs: number;
+}
+
+export type Serializer = 'java' | 'kryo';
+
+/** The Spark application's configuration: the agents' action space lives here. */
+export interface SparkConfig {
+  /** spark.executor.cores: task slots per executor. */
+  executorCores: number;
+  /** spark.executor.memory, MB (heap; the pod adds overhead). */
+  executorMemoryMb: number;
+  /** spark.executor.instances. */
+  executorInstances: number;
+  /** Partitions (tasks) per micro-batch. */
+  partitions: number;
+  /** Frames each partition collects before the batch goes to Spark; 'fps' = one second of video at the current load. */
+  framesPerPartition: number | 'fps';
+  /** Micro-batch interval, ms: a batch is cut when it is full or this long after its first frame; 0 = only when full. */
+  batchIntervalMs: number;
+  /** spark.memory.fraction: share of (heap − reserved) usable for execution and storage. */
+  memoryFraction: number;
+  /** spark.streaming.concurrentJobs: micro-batch jobs that may run at once. */
+  concurrentJobs: number;
+  /** spark.task.maxFailures: attempts per task before its partition's frames are dropped. */
+  taskMaxFailures: number;
+  /** spark.serializer. */
+  serializer: Serializer;
+  /** CPU each executor pod requests, as a fraction of executorCores (spark.kubernetes.executor.request.cores). */
+  cpuRequestRatio: number;
+  dynamicAllocation: DynamicAllocationSpec;
+}
+
+export interface VideoSource {
+  name: string;
+  kind: 'camera' | 'cctv' | 'drone';
+  /** Share of the total frame rate this source contributes (shares are normalised). */
+  weight: number;
+  widthPx: number;
+  heightPx: number;
+}
+
+/** Frame rate over time, frames per second summed over all sources. */
+export type LoadTrace =
+  | { kind: 'constant'; fps: number }
+  | { kind: 'step'; steps: { atMs: number; fps: number }[] }
+  | { kind: 'ramp'; fromFps: number; toFps: number; durationMs: number }
+  | { kind: 'diurnal'; minFps: number; maxFps: number; periodMs: number; phaseMs: number }
+  | { kind: 'spike'; baseFps: number; spikeFps: number; atMs: number; durationMs: number }
+  /** Piecewise-constant replay of (time, fps) points, sorted by time. */
+  | { kind: 'replay'; points: { atMs: number; fps: number }[] };
+
+export interface WorkloadSpec {
+  sources: VideoSource[];
+  trace: LoadTrace;
+  /** Bounds for framesPerPartition = 'fps' (one second of video, clamped). */
+  minFramesPerPartition: number;
+  maxFramesPerPartition: number;
+}
+
+export interface RunSpec {
+  cluster: ClusterSpec;
+  spark: SparkConfig;
+  workload: WorkloadSpec;
+  profile: LatencyProfile;
+  /** Simulated duration, ms. */
+  durationMs: number;
+  /** Frames whose batch reaches Spark before this time are not counted (start-up settling), ms. */
+  warmupMs: number;
+  /** When true, executors are already running at t=0 (steady state); otherwise they start with the run. */
+  warmStart: boolean;
+  /** SLO on per-frame processing time, ms (for violation counts). */
+  sloPerFrameMs: number;
+  seed: string | number;
+  /** Record a hash of every processed event (slightly slower). */
+  traceHash: boolean;
+}

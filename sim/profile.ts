@@ -1,0 +1,69 @@
+/**
+ * The latency model's parameters: each declared once with its unit, allowed
+ * range and meaning. A profile (models/profiles/*.json) gives every one a value;
+ * `sspe calibrate` produces profiles, the simulator consumes them.
+ */
+
+export interface ParameterSpec {
+  unit: string;
+  min: number;
+  max: number;
+  description: string;
+}
+
+export const PROFILE_PARAMETERS = {
+  frameCpuMsPerMegapixel: { unit: 'ms/MP', min: 0, max: 1e5, description: 'CPU time on one core to decode, convert and encode one frame, per megapixel' },
+  frameInputMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'encoded size of an input frame read from the shared store, per megapixel' },
+  frameOutputMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'encoded size of an output frame written to the shared store, per megapixel' },
+  frameMemoryMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'heap a task holds per frame of its partition, per megapixel' },
+  taskOverheadMs: { unit: 'ms', min: 0, max: 1e6, description: 'fixed cost of one task: launch, deserialisation, result' },
+  jobOverheadMs: { unit: 'ms', min: 0, max: 1e6, description: 'fixed cost of one micro-batch job at the driver: DAG and task-set scheduling' },
+  taskJitterSigma: { unit: '1', min: 0, max: 2, description: 'log-space sigma of the multiplicative noise on a task duration' },
+  reservedMemoryMb: { unit: 'MB', min: 0, max: 4096, description: 'heap Spark reserves before spark.memory.fraction applies' },
+  gcOnsetPressure: { unit: '1', min: 0, max: 10, description: 'memory pressure (need / usable per task) above which GC starts to slow a task' },
+  gcSlowdownPerPressure: { unit: '1', min: 0, max: 100, description: 'extra slowdown factor per unit of pressure above the onset' },
+  spillMsPerMb: { unit: 'ms/MB', min: 0, max: 1e4, description: 'cost of spilling each MB of need beyond the usable memory' },
+  oomPressure: { unit: '1', min: 1, max: 100, description: 'pressure at and above which the task fails with OutOfMemoryError' },
+  nfsBandwidthMbPerS: { unit: 'MB/s', min: 0.001, max: 1e6, description: 'bandwidth of the shared video store, split among concurrent transfers' },
+  networkMbPerS: { unit: 'MB/s', min: 0.001, max: 1e6, description: 'bandwidth of one transfer between nodes (executor not on the storage node)' },
+  cpuContentionExponent: { unit: '1', min: 0, max: 4, description: 'slowdown = (busy slots on the node / vCPU) ^ exponent, when above 1' },
+  javaSerializerFactor: { unit: '1', min: 0.1, max: 10, description: 'per-frame cost multiplier with spark.serializer=java (Kryo = 1)' },
+  podSchedulingMs: { unit: 'ms', min: 0, max: 1e6, description: 'Kubernetes scheduler delay to bind a pod to a node' },
+  imagePullMedianMs: { unit: 'ms', min: 0, max: 1e7, description: 'median image pull time of an executor pod (first pod on a node; later pods hit the cache)' },
+  containerStartMedianMs: { unit: 'ms', min: 0, max: 1e6, description: 'median container start time' },
+  jvmStartMedianMs: { unit: 'ms', min: 0, max: 1e6, description: 'median executor JVM start and registration with the driver' },
+  startupSigma: { unit: '1', min: 0, max: 2, description: 'log-space sigma of each start-up phase' },
+  nodeProvisionMedianMs: { unit: 'ms', min: 0, max: 1e8, description: 'median time to provision a new VM and join it to the cluster' },
+  nodeProvisionSigma: { unit: '1', min: 0, max: 2, description: 'log-space sigma of node provisioning' },
+  redeployMs: { unit: 'ms', min: 0, max: 1e7, description: 'stopping and resubmitting the application when cores or memory change' },
+} as const satisfies Record<string, ParameterSpec>;
+
+export type ProfileParameterName = keyof typeof PROFILE_PARAMETERS;
+export type ProfileParameters = Record<ProfileParameterName, number>;
+
+export interface LatencyProfile {
+  name: string;
+  description: string;
+  parameters: ProfileParameters;
+}
+
+export const PROFILE_PARAMETER_NAMES = Object.keys(PROFILE_PARAMETERS) as ProfileParameterName[];
+
+/** Throws a RangeError naming the first parameter that is missing or out of range. */
+export function checkProfileParameters(parameters: Record<string, unknown>, where = 'profile'): ProfileParameters {
+  for (const key of Object.keys(parameters)) {
+    if (!(key in PROFILE_PARAMETERS)) {
+      throw new RangeError(`${where}: parameters.${key}: unknown parameter; allowed: ${PROFILE_PARAMETER_NAMES.join(', ')}`);
+    }
+  }
+  for (const name of PROFILE_PARAMETER_NAMES) {
+    const spec: ParameterSpec = PROFILE_PARAMETERS[name];
+    const value = parameters[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) {
+      throw new RangeError(
+        `${where}: parameters.${name}: expected a number in [${spec.min}, ${spec.max}] ${spec.unit}, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  return parameters as ProfileParameters;
+}

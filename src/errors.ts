@@ -1,0 +1,12 @@
+/**
+ * Bad input from a user (YAML, CSV, flags, files): the CLI prints the message
+ * as one line and exits with code 2.
+ */
+export class UserInputError extends Error {
+  readonly exitCode = 2;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UserInputError';
+  }
+}
