@@ -28,7 +28,7 @@ export interface FailureSpec {
 export interface ScheduledFault {
   atMs: number;
   kind: 'node-down' | 'node-up' | 'pod-kill';
-  /** Node name for node faults; for pod-kill, the executor index (0-based). */
+  /** Node name for node faults; for pod-kill, the index (0-based) among Running pods in creation order. */
   target: string;
 }
 

@@ -16,6 +16,7 @@ export const PROFILE_PARAMETERS = {
   frameInputMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'encoded size of an input frame read from the shared store, per megapixel' },
   frameOutputMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'encoded size of an output frame written to the shared store, per megapixel' },
   frameMemoryMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'heap a task holds per frame of its partition, per megapixel' },
+  taskMemoryBaseMb: { unit: 'MB', min: 0, max: 1e5, description: 'heap a task holds whatever its partition: codec buffers, deserialised closures' },
   taskOverheadMs: { unit: 'ms', min: 0, max: 1e6, description: 'fixed cost of one task: launch, deserialisation, result' },
   jobOverheadMs: { unit: 'ms', min: 0, max: 1e6, description: 'fixed cost of one micro-batch job at the driver: DAG and task-set scheduling' },
   taskJitterSigma: { unit: '1', min: 0, max: 2, description: 'log-space sigma of the multiplicative noise on a task duration' },

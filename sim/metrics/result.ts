@@ -56,7 +56,8 @@ export interface RunResult {
     oomKills: number;
     executorLosses: number;
     nodeFailures: number;
-    jobsWithDroppedPartitions: number;
+    /** Jobs Spark aborted after a task failed taskMaxFailures times; their unfinished partitions were dropped. */
+    jobsAborted: number;
   };
   /** Node cost of the run, $ (costPerHour × hours each node was up). */
   cost: number;

@@ -14,3 +14,6 @@ export function executorPodMemoryMb(executorMemoryMb: number): number {
 export function executorPodCpu(executorCores: number, cpuRequestRatio: number): number {
   return executorCores * cpuRequestRatio;
 }
+
+/** How often Spark's ExecutorAllocationManager re-evaluates its target, ms. */
+export const ALLOCATION_INTERVAL_MS = 100;

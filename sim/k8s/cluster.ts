@@ -1,0 +1,389 @@
+import type { ClusterSpec, NodeSpec } from '../config.js';
+import type { ProfileParameters } from '../profile.js';
+import type { Simulation } from '../engine/simulation.js';
+import type { Rng } from '../random.js';
+
+export type PodPhase = 'Pending' | 'Starting' | 'Running' | 'Terminated';
+export type PodEndReason = 'deleted' | 'node-failure' | 'node-removed' | 'oom' | 'killed';
+
+export interface NodeState {
+  index: number;
+  name: string;
+  vcpu: number;
+  memoryMb: number;
+  allocatableCpu: number;
+  allocatableMemoryMb: number;
+  requestedCpu: number;
+  requestedMemoryMb: number;
+  peakRequestedMemoryMb: number;
+  costPerHour: number;
+  /** Provisioned and not failed: pods may be bound. */
+  ready: boolean;
+  /** Leased (costs money) — from the provisioning request until removal. */
+  leased: boolean;
+  imageCached: boolean;
+  /** Tasks running on the node now (kept by the Spark model). */
+  busySlots: number;
+  pods: Set<number>;
+  // Time integrals since the last metrics reset.
+  lastChangeMs: number;
+  upMs: number;
+  busySlotMs: number;
+  requestedMemoryMbMs: number;
+  leasedMs: number;
+}
+
+export interface PodState {
+  id: number;
+  cpu: number;
+  memoryMb: number;
+  phase: PodPhase;
+  node: number;
+  createdMs: number;
+}
+
+/** What the cluster tells the application running on it. */
+export interface PodListener {
+  onPodRunning(podId: number): void;
+  onPodEnded(podId: number, reason: PodEndReason): void;
+}
+
+/**
+ * Kubernetes as the Spark application sees it: nodes with allocatable CPU and
+ * memory, pods that request both, a scheduler that binds Pending pods (FIFO,
+ * pack or spread), pod start-up latency, nodes that are provisioned, fail,
+ * come back and are removed.
+ */
+export class Cluster {
+  readonly nodes: NodeState[] = [];
+  readonly pods: PodState[] = [];
+  private readonly pending: number[] = [];
+  private pendingSinceMs = 0;
+  pendingPodMs = 0;
+  nodeFailures = 0;
+  private readonly rngStartup: Rng;
+  private readonly rngFailures: Rng;
+  private listener: PodListener | null = null;
+  private readonly kBound: number;
+  private readonly kStarted: number;
+  private readonly kProvisioned: number;
+  private readonly kNodeFail: number;
+  private readonly kNodeRepair: number;
+  private readonly kScheduledFault: number;
+  private readonly kPodKill: number;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly spec: ClusterSpec,
+    private readonly profile: ProfileParameters,
+    rng: Rng,
+  ) {
+    this.rngStartup = rng.split('startup');
+    this.rngFailures = rng.split('failures');
+    this.kBound = sim.register('pod-bound', (id) => this.podBound(id));
+    this.kStarted = sim.register('pod-started', (id) => this.podStarted(id));
+    this.kProvisioned = sim.register('node-provisioned', (i) => this.nodeProvisioned(i));
+    this.kNodeFail = sim.register('node-fail', (i) => this.failNode(i));
+    this.kNodeRepair = sim.register('node-repair', (i) => this.repairNode(i));
+    this.kScheduledFault = sim.register('scheduled-fault', (i) => this.scheduledFault(i));
+    this.kPodKill = sim.register('pod-kill', (id) => this.killPod(id, 'killed'));
+    for (const node of spec.nodes) this.addNodeState(node, true);
+    spec.failures.scheduled.forEach((fault, i) => sim.scheduleAt(fault.atMs, this.kScheduledFault, i));
+    for (const node of this.nodes) this.scheduleRandomFailure(node.index);
+  }
+
+  setListener(listener: PodListener): void {
+    this.listener = listener;
+  }
+
+  get pendingPods(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Creates a pod. With `warm`, a pod that fits is bound and Running at once
+   * (the steady state before a measurement window); otherwise it waits for the
+   * scheduler and its start-up. Returns the pod id.
+   */
+  createPod(request: { cpu: number; memoryMb: number; warm?: boolean }): number {
+    const pod: PodState = {
+      id: this.pods.length,
+      cpu: request.cpu,
+      memoryMb: request.memoryMb,
+      phase: 'Pending',
+      node: -1,
+      createdMs: this.sim.nowMs,
+    };
+    this.pods.push(pod);
+    if (request.warm) {
+      const node = this.chooseNode(pod);
+      if (node >= 0) {
+        this.bind(pod, node);
+        this.nodes[node].imageCached = true;
+        pod.phase = 'Running';
+        this.scheduleRandomPodKill(pod.id);
+        this.listener?.onPodRunning(pod.id);
+        return pod.id;
+      }
+    }
+    this.accountPending();
+    this.pending.push(pod.id);
+    this.trySchedule();
+    return pod.id;
+  }
+
+  /** Deletes a pod (any phase) and frees what it held. */
+  deletePod(podId: number): void {
+    this.endPod(podId, 'deleted');
+  }
+
+  /** Kills a running or starting pod, e.g. an executor's JVM dying of OutOfMemoryError. */
+  killPod(podId: number, reason: PodEndReason): void {
+    const pod = this.pods[podId];
+    if (pod === undefined || pod.phase === 'Terminated' || pod.phase === 'Pending') return;
+    this.endPod(podId, reason);
+  }
+
+  /** Requests a new VM from the template; it joins after a provisioning delay. Returns its index. */
+  addNode(template: Omit<NodeSpec, 'name'> = this.spec.nodeTemplate): number {
+    if (this.nodes.filter((n) => n.leased).length >= this.spec.maxNodes) {
+      throw new RangeError(`cannot add a node: the cluster already has maxNodes = ${this.spec.maxNodes}`);
+    }
+    const index = this.addNodeState({ ...template, name: `node-${this.nodes.length + 1}` }, false);
+    const delay = this.rngStartup.lognormal(this.profile.nodeProvisionMedianMs, this.profile.nodeProvisionSigma);
+    this.sim.schedule(delay, this.kProvisioned, index);
+    return index;
+  }
+
+  /** Drains and releases a node: its pods end, and it stops costing money. */
+  removeNode(name: string): void {
+    const node = this.nodes.find((n) => n.name === name && n.leased);
+    if (node === undefined) throw new RangeError(`cannot remove node '${name}': no such leased node`);
+    this.accountNode(node);
+    node.ready = false;
+    node.leased = false;
+    for (const podId of [...node.pods]) this.endPod(podId, 'node-removed');
+  }
+
+  /** Brings up time integrals to now (call before reading or resetting them). */
+  flush(): void {
+    for (const node of this.nodes) this.accountNode(node);
+    this.accountPending();
+  }
+
+  resetIntegrals(): void {
+    this.flush();
+    this.pendingPodMs = 0;
+    this.nodeFailures = 0;
+    for (const node of this.nodes) {
+      node.upMs = 0;
+      node.busySlotMs = 0;
+      node.requestedMemoryMbMs = 0;
+      node.leasedMs = 0;
+      node.peakRequestedMemoryMb = node.requestedMemoryMb;
+    }
+  }
+
+  /** The Spark model calls this around every task start and end. */
+  changeBusySlots(nodeIndex: number, delta: number): void {
+    const node = this.nodes[nodeIndex];
+    this.accountNode(node);
+    node.busySlots += delta;
+  }
+
+  failNode(index: number): void {
+    const node = this.nodes[index];
+    if (!node.ready) return;
+    this.accountNode(node);
+    node.ready = false;
+    this.nodeFailures++;
+    for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
+    if (this.spec.failures.nodeMtbfMs > 0) this.sim.schedule(this.spec.failures.nodeRepairMs, this.kNodeRepair, index);
+  }
+
+  repairNode(index: number): void {
+    const node = this.nodes[index];
+    if (node.ready || !node.leased) return;
+    this.accountNode(node);
+    node.ready = true;
+    this.scheduleRandomFailure(index);
+    this.trySchedule();
+  }
+
+  private addNodeState(spec: NodeSpec, ready: boolean): number {
+    const index = this.nodes.length;
+    this.nodes.push({
+      index,
+      name: spec.name,
+      vcpu: spec.vcpu,
+      memoryMb: spec.memoryMb,
+      allocatableCpu: spec.vcpu - this.spec.systemReservedCpu,
+      allocatableMemoryMb: spec.memoryMb - this.spec.systemReservedMemoryMb,
+      requestedCpu: 0,
+      requestedMemoryMb: 0,
+      peakRequestedMemoryMb: 0,
+      costPerHour: spec.costPerHour,
+      ready,
+      leased: true,
+      imageCached: false,
+      busySlots: 0,
+      pods: new Set(),
+      lastChangeMs: this.sim.nowMs,
+      upMs: 0,
+      busySlotMs: 0,
+      requestedMemoryMbMs: 0,
+      leasedMs: 0,
+    });
+    return index;
+  }
+
+  private nodeProvisioned(index: number): void {
+    const node = this.nodes[index];
+    if (!node.leased) return;
+    this.accountNode(node);
+    node.ready = true;
+    this.scheduleRandomFailure(index);
+    this.trySchedule();
+  }
+
+  private scheduledFault(i: number): void {
+    const fault = this.spec.failures.scheduled[i];
+    if (fault.kind === 'pod-kill') {
+      // The target counts Running pods in creation order, as `kubectl get pods` lists them.
+      const running = this.pods.filter((p) => p.phase === 'Running');
+      const victim = running[Number(fault.target)];
+      if (victim !== undefined) this.killPod(victim.id, 'killed');
+      return;
+    }
+    const node = this.nodes.find((n) => n.name === fault.target);
+    if (node === undefined) throw new RangeError(`scheduled fault ${i}: no node named '${fault.target}'`);
+    if (fault.kind === 'node-down') {
+      if (!node.ready) return;
+      this.accountNode(node);
+      node.ready = false;
+      this.nodeFailures++;
+      for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
+    } else {
+      this.repairNode(node.index);
+    }
+  }
+
+  private scheduleRandomFailure(index: number): void {
+    const mtbf = this.spec.failures.nodeMtbfMs;
+    if (mtbf > 0) this.sim.schedule(this.rngFailures.exponential(mtbf), this.kNodeFail, index);
+  }
+
+  private scheduleRandomPodKill(podId: number): void {
+    const mtbf = this.spec.failures.podMtbfMs;
+    if (mtbf > 0) this.sim.schedule(this.rngFailures.exponential(mtbf), this.kPodKill, podId);
+  }
+
+  /** Feasible node by the placement policy, or −1 when none fits. Ties go to the lowest index. */
+  private chooseNode(pod: PodState): number {
+    let best = -1;
+    let bestFree = 0;
+    for (const node of this.nodes) {
+      if (!node.ready) continue;
+      const freeCpu = node.allocatableCpu - node.requestedCpu;
+      const freeMemory = node.allocatableMemoryMb - node.requestedMemoryMb;
+      // A small epsilon keeps fractional CPU requests (e.g. 0.5 × 3 cores) from failing on rounding.
+      if (freeCpu + 1e-9 < pod.cpu || freeMemory < pod.memoryMb) continue;
+      const score = freeCpu / node.allocatableCpu + freeMemory / node.allocatableMemoryMb;
+      if (best < 0 || (this.spec.placement === 'spread' ? score > bestFree : score < bestFree)) {
+        best = node.index;
+        bestFree = score;
+      }
+    }
+    return best;
+  }
+
+  private bind(pod: PodState, nodeIndex: number): void {
+    const node = this.nodes[nodeIndex];
+    this.accountNode(node);
+    pod.node = nodeIndex;
+    pod.phase = 'Starting';
+    node.requestedCpu += pod.cpu;
+    node.requestedMemoryMb += pod.memoryMb;
+    if (node.requestedMemoryMb > node.peakRequestedMemoryMb) node.peakRequestedMemoryMb = node.requestedMemoryMb;
+    node.pods.add(pod.id);
+  }
+
+  private trySchedule(): void {
+    if (this.pending.length === 0) return;
+    this.accountPending();
+    let kept = 0;
+    for (let i = 0; i < this.pending.length; i++) {
+      const pod = this.pods[this.pending[i]];
+      const node = this.chooseNode(pod);
+      if (node < 0) {
+        this.pending[kept++] = pod.id;
+        continue;
+      }
+      this.bind(pod, node);
+      this.sim.schedule(this.profile.podSchedulingMs, this.kBound, pod.id);
+    }
+    this.pending.length = kept;
+  }
+
+  private podBound(podId: number): void {
+    const pod = this.pods[podId];
+    if (pod.phase !== 'Starting') return;
+    const node = this.nodes[pod.node];
+    const p = this.profile;
+    let startupMs = 0;
+    if (!node.imageCached) {
+      startupMs += this.rngStartup.lognormal(p.imagePullMedianMs, p.startupSigma);
+      node.imageCached = true;
+    }
+    startupMs += this.rngStartup.lognormal(p.containerStartMedianMs, p.startupSigma);
+    startupMs += this.rngStartup.lognormal(p.jvmStartMedianMs, p.startupSigma);
+    this.sim.schedule(startupMs, this.kStarted, podId);
+  }
+
+  private podStarted(podId: number): void {
+    const pod = this.pods[podId];
+    if (pod.phase !== 'Starting') return;
+    pod.phase = 'Running';
+    this.scheduleRandomPodKill(podId);
+    this.listener?.onPodRunning(podId);
+  }
+
+  private endPod(podId: number, reason: PodEndReason): void {
+    const pod = this.pods[podId];
+    if (pod === undefined || pod.phase === 'Terminated') return;
+    const wasPending = pod.phase === 'Pending';
+    if (wasPending) {
+      this.accountPending();
+      const at = this.pending.indexOf(podId);
+      if (at >= 0) this.pending.splice(at, 1);
+    } else {
+      const node = this.nodes[pod.node];
+      this.accountNode(node);
+      node.requestedCpu -= pod.cpu;
+      node.requestedMemoryMb -= pod.memoryMb;
+      node.pods.delete(podId);
+    }
+    pod.phase = 'Terminated';
+    this.listener?.onPodEnded(podId, reason);
+    if (!wasPending) this.trySchedule();
+  }
+
+  private accountNode(node: NodeState): void {
+    const dt = this.sim.nowMs - node.lastChangeMs;
+    if (dt > 0) {
+      if (node.ready) {
+        node.upMs += dt;
+        node.busySlotMs += Math.min(node.busySlots, node.vcpu) * dt;
+        node.requestedMemoryMbMs += node.requestedMemoryMb * dt;
+      }
+      if (node.leased) node.leasedMs += dt;
+    }
+    node.lastChangeMs = this.sim.nowMs;
+  }
+
+  private accountPending(): void {
+    const dt = this.sim.nowMs - this.pendingSinceMs;
+    if (dt > 0) this.pendingPodMs += this.pending.length * dt;
+    this.pendingSinceMs = this.sim.nowMs;
+  }
+}

@@ -1,0 +1,179 @@
+import type { RunSpec, SparkConfig } from './config.js';
+import { Simulation } from './engine/simulation.js';
+import { Cluster } from './k8s/cluster.js';
+import { FrameMetrics } from './metrics/frame-metrics.js';
+import type { ExecutorReport, NodeReport, RunResult } from './metrics/result.js';
+import { TraceHash } from './metrics/trace-hash.js';
+import { Rng } from './random.js';
+import { SparkApp } from './spark/app.js';
+import { Batcher, meanFrameMegapixels } from './workload/batcher.js';
+
+/** Counts over the whole run, for conservation checks. */
+export interface FrameTotals {
+  arrived: number;
+  processed: number;
+  dropped: number;
+  /** In Spark: in queued or running jobs. */
+  inFlight: number;
+  /** Captured but not yet cut into a batch. */
+  open: number;
+}
+
+/**
+ * A streaming Spark application on a Kubernetes cluster, as one discrete-event
+ * model. Drive it with runUntil(); read a window's outcome with result();
+ * change its configuration with reconfigure() (what an agent's action does).
+ */
+export class SparkOnK8sModel {
+  readonly sim = new Simulation();
+  readonly cluster: Cluster;
+  readonly app: SparkApp;
+  readonly batcher: Batcher;
+  readonly metrics: FrameMetrics;
+  private readonly hash: TraceHash | null;
+  private windowStartMs = 0;
+  private arrivedAtWindowStart = 0;
+  private eventsAtWindowStart = 0;
+  private started = false;
+
+  constructor(private readonly spec: RunSpec) {
+    const rng = new Rng(spec.seed);
+    this.metrics = new FrameMetrics(spec.warmupMs, spec.sloPerFrameMs);
+    this.cluster = new Cluster(this.sim, spec.cluster, spec.profile.parameters, rng.split('cluster'));
+    this.app = new SparkApp(this.sim, this.cluster, spec, rng.split('spark'), this.metrics, meanFrameMegapixels(spec.workload));
+    this.batcher = new Batcher(this.sim, spec.workload, () => this.app.currentConfig, spec.durationMs, (batch) => {
+      this.metrics.recordBatch();
+      this.app.submitBatch(batch);
+    });
+    if (spec.traceHash) {
+      const hash = new TraceHash();
+      this.hash = hash;
+      this.sim.observe((t, kind, arg) => hash.add(t, kind, arg));
+    } else {
+      this.hash = null;
+    }
+  }
+
+  /** Starts executors and the workload at the current time. */
+  start(): void {
+    if (this.started) throw new Error('SparkOnK8sModel.start() called twice');
+    this.started = true;
+    this.app.start(this.spec.warmStart);
+    this.batcher.start();
+  }
+
+  runUntil(tMs: number): void {
+    if (!this.started) this.start();
+    this.sim.run(Math.min(tMs, this.spec.durationMs));
+  }
+
+  reconfigure(config: SparkConfig): void {
+    this.app.reconfigure(config);
+  }
+
+  /** Starts a new measurement window at the current time. */
+  resetWindow(): void {
+    this.windowStartMs = this.sim.nowMs;
+    this.arrivedAtWindowStart = this.batcher.arrivedBy(this.sim.nowMs);
+    this.eventsAtWindowStart = this.sim.eventsProcessed;
+    this.metrics.resetWindow(this.sim.nowMs);
+    this.cluster.resetIntegrals();
+    this.app.resetIntegrals();
+  }
+
+  totals(): FrameTotals {
+    return {
+      arrived: this.batcher.arrivedBy(this.sim.nowMs),
+      processed: this.metrics.totalProcessed,
+      dropped: this.metrics.totalDropped,
+      inFlight: this.app.framesInFlight,
+      open: this.batcher.openFrames,
+    };
+  }
+
+  /** What happened since the window started (the run's start if never reset). */
+  result(): RunResult {
+    this.cluster.flush();
+    this.app.flush();
+    const windowMs = this.sim.nowMs - this.windowStartMs;
+    const executors: ExecutorReport[] = [];
+    let slotMs = 0;
+    let busySlotMs = 0;
+    let usableMbMs = 0;
+    let heldMbMs = 0;
+    for (const e of this.app.executors) {
+      if (e.registeredMs <= 0) continue;
+      slotMs += e.cores * e.registeredMs;
+      busySlotMs += e.busySlotMs;
+      usableMbMs += e.usableMemoryMb * e.registeredMs;
+      heldMbMs += e.memoryHeldMbMs;
+      executors.push({
+        id: e.id,
+        node: e.node >= 0 ? this.cluster.nodes[e.node].name : null,
+        cpuUtil: e.busySlotMs / (e.cores * e.registeredMs),
+        memUtil: e.usableMemoryMb > 0 ? e.memoryHeldMbMs / (e.usableMemoryMb * e.registeredMs) : 1,
+        tasksRun: e.tasksRun,
+        tasksFailed: e.tasksFailed,
+      });
+    }
+    let cost = 0;
+    const nodes: NodeReport[] = [];
+    for (const n of this.cluster.nodes) {
+      cost += (n.leasedMs / 3_600_000) * n.costPerHour;
+      if (n.leasedMs <= 0) continue;
+      nodes.push({
+        name: n.name,
+        cpuUtil: n.upMs > 0 ? n.busySlotMs / (n.vcpu * n.upMs) : 0,
+        memUtil: n.upMs > 0 ? n.requestedMemoryMbMs / (n.allocatableMemoryMb * n.upMs) : 0,
+        peakMemoryRequestedMb: n.peakRequestedMemoryMb,
+        allocatableMemoryMb: n.allocatableMemoryMb,
+        upMs: n.upMs,
+      });
+    }
+    const m = this.metrics;
+    const arrived = this.batcher.arrivedBy(this.sim.nowMs) - this.arrivedAtWindowStart;
+    return {
+      perFrameMs: m.perFrame.quantiles(),
+      endToEndMs: m.endToEnd.quantiles(),
+      framesArrived: arrived,
+      framesProcessed: m.processed,
+      framesDropped: m.dropped,
+      backlogFrames: this.batcher.openFrames + this.app.framesInFlight,
+      throughputFps: windowMs > 0 ? (m.processed / windowMs) * 1000 : 0,
+      cpuUtil: slotMs > 0 ? busySlotMs / slotMs : 0,
+      memUtil: usableMbMs > 0 ? heldMbMs / usableMbMs : 0,
+      executors,
+      nodes,
+      pendingPods: this.cluster.pendingPods,
+      pendingPodsMean: windowMs > 0 ? this.cluster.pendingPodMs / windowMs : this.cluster.pendingPods,
+      failures: {
+        taskFailures: this.app.taskFailures,
+        oomKills: this.app.oomKills,
+        executorLosses: this.app.executorLosses,
+        nodeFailures: this.cluster.nodeFailures,
+        jobsAborted: this.app.jobsAborted,
+      },
+      cost,
+      sloViolations: { frames: m.sloViolations, fraction: m.measured > 0 ? m.sloViolations / m.measured : 0 },
+      batches: m.batches,
+      simulatedMs: windowMs,
+      events: this.sim.eventsProcessed - this.eventsAtWindowStart,
+      traceHash: this.hash?.hex() ?? null,
+    };
+  }
+
+  destroy(): void {
+    this.metrics.destroy();
+  }
+}
+
+/** Simulates one run from start to spec.durationMs and reports it. */
+export function simulateRun(spec: RunSpec): RunResult {
+  const model = new SparkOnK8sModel(spec);
+  try {
+    model.runUntil(spec.durationMs);
+    return model.result();
+  } finally {
+    model.destroy();
+  }
+}

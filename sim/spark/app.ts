@@ -1,0 +1,509 @@
+import type { RunSpec, SparkConfig } from '../config.js';
+import type { Simulation } from '../engine/simulation.js';
+import type { Cluster, PodEndReason } from '../k8s/cluster.js';
+import type { Rng } from '../random.js';
+import type { Batch } from '../workload/batcher.js';
+import type { FrameMetrics } from '../metrics/frame-metrics.js';
+import { ALLOCATION_INTERVAL_MS, executorPodCpu, executorPodMemoryMb } from './constants.js';
+import { taskCost, usableMemoryPerTaskMb } from './latency.js';
+
+type ExecutorPhase = 'requested' | 'running' | 'gone';
+
+export interface ExecutorState {
+  id: number;
+  podId: number;
+  cores: number;
+  memoryMb: number;
+  phase: ExecutorPhase;
+  freeSlots: number;
+  node: number;
+  runningTasks: Set<number>;
+  /** Memory held by running tasks, capped per task at the usable share, MB. */
+  memoryHeldMb: number;
+  usableMemoryMb: number;
+  idleSinceMs: number;
+  removing: boolean;
+  // Time integrals since the last metrics reset.
+  lastChangeMs: number;
+  registeredMs: number;
+  busySlotMs: number;
+  memoryHeldMbMs: number;
+  tasksRun: number;
+  tasksFailed: number;
+}
+
+interface TaskState {
+  id: number;
+  job: JobState;
+  frames: number;
+  attempts: number;
+  /** Bumped at each start so that a stale end event is recognised. */
+  attemptToken: number;
+  executor: number;
+  state: 'queued' | 'running' | 'done' | 'cancelled';
+  memoryHeldMb: number;
+  oom: boolean;
+}
+
+interface JobState {
+  batch: Batch;
+  tasks: TaskState[];
+  remaining: number;
+  aborted: boolean;
+}
+
+const TOKEN_SPAN = 2 ** 24;
+
+/**
+ * The Spark application: a driver that runs micro-batch jobs (up to
+ * concurrentJobs at once, FIFO), executors whose cores are task slots, FIFO
+ * task scheduling with retries, executor loss and replacement, optional
+ * dynamic allocation, and reconfiguration (a redeploy when cores or memory
+ * change). It runs on the Cluster, which owns pods and nodes.
+ */
+export class SparkApp {
+  readonly executors: ExecutorState[] = [];
+  private readonly podToExecutor = new Map<number, number>();
+  private readonly jobQueue: JobState[] = [];
+  private runningJobs = 0;
+  private readonly retryQueue: TaskState[] = [];
+  private readonly taskQueue: TaskState[] = [];
+  private taskQueueHead = 0;
+  /** Tasks not yet done or cancelled, by id; finished ones are let go so memory stays flat. */
+  private readonly liveTasks = new Map<number, TaskState>();
+  private nextTaskId = 0;
+  private clusterBusySlots = 0;
+  private config: SparkConfig;
+  private deployedUntilMs = 0;
+  taskFailures = 0;
+  oomKills = 0;
+  executorLosses = 0;
+  jobsAborted = 0;
+  // Dynamic allocation state, after Spark's ExecutorAllocationManager.
+  private targetExecutors: number;
+  private addTimeMs = Infinity;
+  private executorsToAdd = 1;
+  private readonly kJobReady: number;
+  private readonly kTaskEnd: number;
+  private readonly kDeployed: number;
+  private readonly kAllocate: number;
+  private readonly rngTasks: Rng;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly cluster: Cluster,
+    private readonly spec: RunSpec,
+    rng: Rng,
+    private readonly metrics: FrameMetrics,
+    private readonly megapixelsPerFrame: number,
+  ) {
+    this.config = spec.spark;
+    this.rngTasks = rng.split('tasks');
+    this.kJobReady = sim.register('job-tasks-ready', (i) => this.jobTasksReady(i));
+    this.kTaskEnd = sim.register('task-end', (arg) => this.taskEnd(arg));
+    this.kDeployed = sim.register('app-deployed', () => this.deployed());
+    this.kAllocate = sim.register('allocation-tick', () => this.allocationTick());
+    this.targetExecutors = this.config.executorInstances;
+    cluster.setListener({
+      onPodRunning: (podId) => this.executorRegistered(podId),
+      onPodEnded: (podId, reason) => this.podEnded(podId, reason),
+    });
+  }
+
+  get currentConfig(): SparkConfig {
+    return this.config;
+  }
+
+  /** Requests the initial executors; with `warm`, those that fit are running at once. */
+  start(warm: boolean): void {
+    for (let i = 0; i < this.config.executorInstances; i++) this.requestExecutor(warm);
+    if (this.config.dynamicAllocation.enabled) this.sim.schedule(ALLOCATION_INTERVAL_MS, this.kAllocate);
+  }
+
+  /** A batch reaches the driver. */
+  submitBatch(batch: Batch): void {
+    const job: JobState = { batch, tasks: [], remaining: batch.partitionFrames.length, aborted: false };
+    for (const frames of batch.partitionFrames) {
+      const task: TaskState = {
+        id: this.nextTaskId++,
+        job,
+        frames,
+        attempts: 0,
+        attemptToken: 0,
+        executor: -1,
+        state: 'queued',
+        memoryHeldMb: 0,
+        oom: false,
+      };
+      this.liveTasks.set(task.id, task);
+      job.tasks.push(task);
+    }
+    this.jobQueue.push(job);
+    this.startJobs();
+  }
+
+  /** Tasks waiting for a slot. */
+  get pendingTasks(): number {
+    return this.taskQueue.length - this.taskQueueHead + this.retryQueue.length;
+  }
+
+  get runningTasks(): number {
+    return this.clusterBusySlots;
+  }
+
+  get queuedJobs(): number {
+    return this.jobQueue.length;
+  }
+
+  /** Frames in batches that Spark has received but not finished (processed or dropped). */
+  get framesInFlight(): number {
+    let frames = 0;
+    for (const task of this.liveTasks.values()) frames += task.frames;
+    return frames;
+  }
+
+  /**
+   * Applies a new configuration. Changing cores, memory or the serializer
+   * means a redeploy: executors stop, the application is down for redeployMs,
+   * then new executors start cold. Changing only the instance count scales in
+   * place; batch-shape knobs apply from the next batch.
+   */
+  reconfigure(next: SparkConfig): void {
+    const previous = this.config;
+    this.config = next;
+    const redeploy =
+      next.executorCores !== previous.executorCores ||
+      next.executorMemoryMb !== previous.executorMemoryMb ||
+      next.serializer !== previous.serializer ||
+      next.memoryFraction !== previous.memoryFraction ||
+      next.cpuRequestRatio !== previous.cpuRequestRatio;
+    if (redeploy) {
+      for (const executor of this.executors) if (executor.phase !== 'gone') this.removeExecutor(executor, false);
+      this.deployedUntilMs = this.sim.nowMs + this.spec.profile.parameters.redeployMs;
+      this.targetExecutors = next.executorInstances;
+      this.sim.schedule(this.spec.profile.parameters.redeployMs, this.kDeployed);
+      return;
+    }
+    this.targetExecutors = next.executorInstances;
+    this.reconcileExecutors();
+  }
+
+  /** Time integrals of executors up to now. */
+  flush(): void {
+    for (const executor of this.executors) this.accountExecutor(executor);
+  }
+
+  resetIntegrals(): void {
+    this.flush();
+    for (const executor of this.executors) {
+      executor.registeredMs = 0;
+      executor.busySlotMs = 0;
+      executor.memoryHeldMbMs = 0;
+      executor.tasksRun = 0;
+      executor.tasksFailed = 0;
+    }
+    this.taskFailures = 0;
+    this.oomKills = 0;
+    this.executorLosses = 0;
+    this.jobsAborted = 0;
+  }
+
+  private deployed(): void {
+    if (this.sim.nowMs < this.deployedUntilMs) return;
+    this.reconcileExecutors();
+    this.dispatch();
+  }
+
+  private requestExecutor(warm = false): void {
+    const config = this.config;
+    const id = this.executors.length;
+    const executor: ExecutorState = {
+      id,
+      podId: -1,
+      cores: config.executorCores,
+      memoryMb: config.executorMemoryMb,
+      phase: 'requested',
+      freeSlots: 0,
+      node: -1,
+      runningTasks: new Set(),
+      memoryHeldMb: 0,
+      usableMemoryMb: 0,
+      idleSinceMs: this.sim.nowMs,
+      removing: false,
+      lastChangeMs: this.sim.nowMs,
+      registeredMs: 0,
+      busySlotMs: 0,
+      memoryHeldMbMs: 0,
+      tasksRun: 0,
+      tasksFailed: 0,
+    };
+    this.executors.push(executor);
+    // Register the pod mapping before createPod: a warm pod reports Running synchronously.
+    const podId = this.cluster.pods.length;
+    executor.podId = podId;
+    this.podToExecutor.set(podId, id);
+    this.cluster.createPod({
+      cpu: executorPodCpu(config.executorCores, config.cpuRequestRatio),
+      memoryMb: executorPodMemoryMb(config.executorMemoryMb),
+      warm,
+    });
+  }
+
+  private executorRegistered(podId: number): void {
+    const executor = this.executors[this.podToExecutor.get(podId) ?? -1];
+    if (executor === undefined || executor.phase !== 'requested') return;
+    const p = this.spec.profile.parameters;
+    executor.phase = 'running';
+    executor.node = this.cluster.pods[podId].node;
+    executor.freeSlots = executor.cores;
+    executor.usableMemoryMb = usableMemoryPerTaskMb(p, executor.memoryMb, this.config.memoryFraction, executor.cores) * executor.cores;
+    executor.lastChangeMs = this.sim.nowMs;
+    executor.idleSinceMs = this.sim.nowMs;
+    this.dispatch();
+  }
+
+  private podEnded(podId: number, reason: PodEndReason): void {
+    const executor = this.executors[this.podToExecutor.get(podId) ?? -1];
+    if (executor === undefined || executor.phase === 'gone') return;
+    const wanted = !executor.removing;
+    this.executorGone(executor);
+    if (wanted && reason !== 'deleted') {
+      this.executorLosses++;
+      // Spark on Kubernetes replaces lost executors to keep the requested count.
+      this.reconcileExecutors();
+    }
+  }
+
+  /** Marks an executor gone and re-queues its running tasks (not counted as the tasks' failures). */
+  private executorGone(executor: ExecutorState): void {
+    this.accountExecutor(executor);
+    const wasRunning = executor.phase === 'running';
+    executor.phase = 'gone';
+    if (!wasRunning) return;
+    for (const taskId of executor.runningTasks) {
+      const task = this.liveTasks.get(taskId)!;
+      this.releaseSlot(task, executor);
+      task.state = 'queued';
+      this.retryQueue.push(task);
+    }
+    executor.runningTasks.clear();
+    executor.freeSlots = 0;
+  }
+
+  private removeExecutor(executor: ExecutorState, gracefulOnly: boolean): boolean {
+    if (gracefulOnly && executor.runningTasks.size > 0) return false;
+    executor.removing = true;
+    this.executorGone(executor);
+    this.cluster.deletePod(executor.podId);
+    return true;
+  }
+
+  /** Brings live + requested executors to the target: requests more, or removes idle ones first. */
+  private reconcileExecutors(): void {
+    if (this.sim.nowMs < this.deployedUntilMs) return;
+    const alive = this.executors.filter((e) => e.phase !== 'gone');
+    if (alive.length < this.targetExecutors) {
+      for (let i = alive.length; i < this.targetExecutors; i++) this.requestExecutor();
+    } else if (alive.length > this.targetExecutors) {
+      // Pending requests first, then idle executors, then the least busy.
+      const order = [...alive].sort(
+        (a, b) =>
+          Number(a.phase === 'running') - Number(b.phase === 'running') ||
+          a.runningTasks.size - b.runningTasks.size ||
+          b.id - a.id,
+      );
+      for (let i = 0; i < alive.length - this.targetExecutors; i++) this.removeExecutor(order[i], false);
+    }
+    this.dispatch();
+  }
+
+  private startJobs(): void {
+    while (this.runningJobs < this.config.concurrentJobs && this.jobQueue.length > 0) {
+      const job = this.jobQueue.shift()!;
+      this.runningJobs++;
+      this.sim.schedule(this.spec.profile.parameters.jobOverheadMs, this.kJobReady, job.tasks[0].id);
+    }
+  }
+
+  private jobTasksReady(firstTaskId: number): void {
+    const job = this.liveTasks.get(firstTaskId)?.job;
+    if (job === undefined || job.aborted) return;
+    for (const task of job.tasks) this.taskQueue.push(task);
+    this.dispatch();
+  }
+
+  private nextTask(): TaskState | undefined {
+    while (this.retryQueue.length > 0) {
+      const task = this.retryQueue.shift()!;
+      if (task.state === 'queued') return task;
+    }
+    while (this.taskQueueHead < this.taskQueue.length) {
+      const task = this.taskQueue[this.taskQueueHead++];
+      if (this.taskQueueHead > 1024 && this.taskQueueHead * 2 > this.taskQueue.length) {
+        this.taskQueue.splice(0, this.taskQueueHead);
+        this.taskQueueHead = 0;
+      }
+      if (task.state === 'queued') return task;
+    }
+    return undefined;
+  }
+
+  /** Offers free slots to queued tasks: the executor with the most free slots first, ties to the lowest id. */
+  private dispatch(): void {
+    if (this.sim.nowMs < this.deployedUntilMs) return;
+    while (this.pendingTasks > 0) {
+      let best: ExecutorState | undefined;
+      for (const executor of this.executors) {
+        if (executor.phase === 'running' && !executor.removing && executor.freeSlots > 0) {
+          if (best === undefined || executor.freeSlots > best.freeSlots) best = executor;
+        }
+      }
+      if (best === undefined) return;
+      const task = this.nextTask();
+      if (task === undefined) return;
+      this.startTask(task, best);
+    }
+  }
+
+  private startTask(task: TaskState, executor: ExecutorState): void {
+    const p = this.spec.profile.parameters;
+    const node = this.cluster.nodes[executor.node];
+    this.accountExecutor(executor);
+    this.cluster.changeBusySlots(executor.node, +1);
+    this.clusterBusySlots++;
+    executor.freeSlots--;
+    executor.runningTasks.add(task.id);
+    const cost = taskCost(p, {
+      partitionMegapixels: task.frames * this.megapixelsPerFrame,
+      executorCores: executor.cores,
+      executorMemoryMb: executor.memoryMb,
+      memoryFraction: this.config.memoryFraction,
+      serializer: this.config.serializer,
+      nodeBusySlots: node.busySlots,
+      nodeVcpu: node.vcpu,
+      clusterBusySlots: this.clusterBusySlots,
+      remoteStorage: node.name !== this.spec.cluster.storageNode,
+    });
+    task.state = 'running';
+    task.executor = executor.id;
+    task.attemptToken++;
+    task.oom = cost.oom;
+    task.memoryHeldMb = Math.min(cost.memoryNeedMb, cost.usableMemoryPerTaskMb);
+    executor.memoryHeldMb += task.memoryHeldMb;
+    const durationMs = this.rngTasks.lognormal(cost.durationMs, p.taskJitterSigma);
+    this.sim.schedule(durationMs, this.kTaskEnd, (task.attemptToken % 64) * TOKEN_SPAN + task.id);
+  }
+
+  private releaseSlot(task: TaskState, executor: ExecutorState): void {
+    this.accountExecutor(executor);
+    this.cluster.changeBusySlots(executor.node, -1);
+    this.clusterBusySlots--;
+    executor.freeSlots++;
+    executor.memoryHeldMb -= task.memoryHeldMb;
+    executor.runningTasks.delete(task.id);
+    if (executor.runningTasks.size === 0) executor.idleSinceMs = this.sim.nowMs;
+  }
+
+  private taskEnd(arg: number): void {
+    const taskId = arg % TOKEN_SPAN;
+    const token = Math.floor(arg / TOKEN_SPAN);
+    const task = this.liveTasks.get(taskId);
+    if (task === undefined || task.state !== 'running' || task.attemptToken % 64 !== token) return;
+    const executor = this.executors[task.executor];
+    this.releaseSlot(task, executor);
+    executor.tasksRun++;
+    if (task.oom) {
+      task.attempts++;
+      executor.tasksFailed++;
+      this.taskFailures++;
+      this.oomKills++;
+      task.state = 'queued';
+      if (task.attempts >= this.config.taskMaxFailures) this.abortJob(task.job);
+      else this.retryQueue.push(task);
+      // The JVM dies of OutOfMemoryError and takes the pod with it.
+      this.cluster.killPod(executor.podId, 'oom');
+      this.dispatch();
+      return;
+    }
+    task.state = 'done';
+    this.liveTasks.delete(task.id);
+    this.metrics.recordPartition(task.job.batch, task.frames, this.sim.nowMs);
+    this.finishTaskOfJob(task.job);
+    this.dispatch();
+  }
+
+  private finishTaskOfJob(job: JobState): void {
+    job.remaining--;
+    if (job.remaining === 0) {
+      this.runningJobs--;
+      this.startJobs();
+    }
+  }
+
+  /** Too many failures of one task: Spark aborts the job; its unfinished partitions are dropped. */
+  private abortJob(job: JobState): void {
+    if (job.aborted) return;
+    job.aborted = true;
+    this.jobsAborted++;
+    for (const task of job.tasks) {
+      if (task.state === 'running') this.releaseSlot(task, this.executors[task.executor]);
+      if (task.state === 'running' || task.state === 'queued') {
+        task.state = 'cancelled';
+        this.liveTasks.delete(task.id);
+        this.metrics.recordDropped(task.frames);
+      }
+    }
+    job.remaining = 0;
+    this.runningJobs--;
+    this.startJobs();
+  }
+
+  private allocationTick(): void {
+    const da = this.config.dynamicAllocation;
+    if (!da.enabled) return;
+    const now = this.sim.nowMs;
+    const cores = this.config.executorCores;
+    const maxNeeded = Math.max(da.minExecutors, Math.min(da.maxExecutors, Math.ceil((this.pendingTasks + this.runningTasks) / cores)));
+    if (this.targetExecutors > maxNeeded) {
+      this.targetExecutors = maxNeeded;
+      this.executorsToAdd = 1;
+    } else if (this.pendingTasks > 0) {
+      if (this.addTimeMs === Infinity) {
+        this.addTimeMs = now + da.schedulerBacklogTimeoutMs;
+      } else if (now >= this.addTimeMs) {
+        const before = this.targetExecutors;
+        this.targetExecutors = Math.min(maxNeeded, this.targetExecutors + this.executorsToAdd);
+        this.executorsToAdd = this.targetExecutors - before === this.executorsToAdd ? this.executorsToAdd * 2 : 1;
+        this.addTimeMs = now + da.sustainedBacklogTimeoutMs;
+      }
+    } else {
+      this.addTimeMs = Infinity;
+      this.executorsToAdd = 1;
+    }
+    // Idle executors past the timeout go, down to the minimum.
+    let alive = this.executors.filter((e) => e.phase !== 'gone').length;
+    for (const executor of this.executors) {
+      if (alive <= Math.max(da.minExecutors, this.targetExecutors)) break;
+      if (executor.phase === 'running' && executor.runningTasks.size === 0 && now - executor.idleSinceMs >= da.executorIdleTimeoutMs) {
+        this.removeExecutor(executor, true);
+        alive--;
+      }
+    }
+    if (this.sim.nowMs >= this.deployedUntilMs) {
+      const requested = this.executors.filter((e) => e.phase !== 'gone').length;
+      for (let i = requested; i < this.targetExecutors; i++) this.requestExecutor();
+    }
+    this.dispatch();
+    if (now + ALLOCATION_INTERVAL_MS <= this.spec.durationMs) this.sim.schedule(ALLOCATION_INTERVAL_MS, this.kAllocate);
+  }
+
+  private accountExecutor(executor: ExecutorState): void {
+    const dt = this.sim.nowMs - executor.lastChangeMs;
+    if (dt > 0 && executor.phase === 'running') {
+      executor.registeredMs += dt;
+      executor.busySlotMs += (executor.cores - executor.freeSlots) * dt;
+      executor.memoryHeldMbMs += executor.memoryHeldMb * dt;
+    }
+    executor.lastChangeMs = this.sim.nowMs;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Reads a latency profile (models/profiles/*.json):
+ * `{ "name": ..., "description": ..., "parameters": { <every PROFILE_PARAMETERS entry>: number } }`.
+ */
+import { readFileSync } from 'node:fs';
+import { checkProfileParameters, type LatencyProfile } from '../../sim/profile.js';
+import { UserInputError } from '../errors.js';
+
+const PROFILE_KEYS = ['name', 'description', 'parameters'];
+
+function describeJson(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is required)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'string' ? `'${value}'` : typeof value === 'object' ? 'an object' : String(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates an already parsed profile; `where` names its source in messages. */
+export function parseProfile(value: unknown, where: string): LatencyProfile {
+  if (!isRecord(value)) {
+    throw new UserInputError(`${where}: expected a JSON object {name, description, parameters}, got ${describeJson(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!PROFILE_KEYS.includes(key)) {
+      throw new UserInputError(`${where}: ${key}: unknown field '${key}'; allowed: ${PROFILE_KEYS.join(', ')}`);
+    }
+  }
+  const { name, description, parameters } = value;
+  if (typeof name !== 'string' || name === '') {
+    throw new UserInputError(`${where}: name: expected a non-empty text, got ${describeJson(name)}`);
+  }
+  if (description !== undefined && typeof description !== 'string') {
+    throw new UserInputError(`${where}: description: expected a text, got ${describeJson(description)}`);
+  }
+  if (!isRecord(parameters)) {
+    throw new UserInputError(`${where}: parameters: expected an object of named numbers, got ${describeJson(parameters)}`);
+  }
+  try {
+    return { name, description: description ?? '', parameters: { ...checkProfileParameters(parameters, where) } };
+  } catch (error) {
+    if (error instanceof RangeError) throw new UserInputError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Reads and validates a profile JSON file; every problem is a UserInputError of one line naming the file. */
+export function loadProfile(path: string): LatencyProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UserInputError(`profile file not found: ${path}`, { cause: error });
+    }
+    throw new UserInputError(`${path}: cannot read the profile: ${(error as Error).message}`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`${path}: invalid JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+  return parseProfile(value, path);
+}
