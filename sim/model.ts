@@ -36,7 +36,7 @@ export class SparkOnK8sModel {
   private eventsAtWindowStart = 0;
   private started = false;
 
-  constructor(private readonly spec: RunSpec) {
+  constructor(readonly spec: RunSpec) {
     const rng = new Rng(spec.seed);
     this.metrics = new FrameMetrics(spec.warmupMs, spec.sloPerFrameMs);
     this.cluster = new Cluster(this.sim, spec.cluster, spec.profile.parameters, rng.split('cluster'));
@@ -69,6 +69,20 @@ export class SparkOnK8sModel {
 
   reconfigure(config: SparkConfig): void {
     this.app.reconfigure(config);
+    this.batcher.reschedule();
+  }
+
+  /**
+   * Changes the load from now on to a constant `fps` (the run's trace must be
+   * a step trace: the new level is appended to it).
+   */
+  setLoad(fps: number): void {
+    const trace = this.spec.workload.trace;
+    if (trace.kind !== 'step') throw new Error(`setLoad needs a 'step' load trace, the run has '${trace.kind}'`);
+    const last = trace.steps[trace.steps.length - 1];
+    if (last !== undefined && last.atMs === this.sim.nowMs) last.fps = fps;
+    else trace.steps.push({ atMs: this.sim.nowMs, fps });
+    this.batcher.reschedule();
   }
 
   /** Starts a new measurement window at the current time. */

@@ -31,6 +31,10 @@ export interface SweepResult {
   results: SweepRow[];
   /** Mean per-frame time of a uniformly random configuration (the reference comparison). */
   random_mean_per_frame_ms: number;
+  /** Configurations that dropped frames (a task failed taskMaxFailures times, e.g. of OutOfMemoryError). */
+  configs_dropping_frames: number;
+  /** Configurations that processed no frame at all (left out of the random mean). */
+  configs_without_output: number;
 }
 
 export function sweepRow(config: ConfigPoint, result: RunResult): SweepRow {
@@ -63,9 +67,16 @@ export function sweep(options: {
     rows.push(sweepRow(config, simulateRun(options.specFor(config))));
     options.onProgress?.(rows.length, options.configs.length);
   }
-  // A configuration that processed nothing has no per-frame time: it counts as infinitely slow.
+  // A configuration that processed nothing has no per-frame time: it ranks last,
+  // and the random mean is over the configurations that processed frames.
   const meanOf = (row: SweepRow) => (Number.isNaN(row.per_frame_ms.mean) ? Infinity : row.per_frame_ms.mean);
-  const random = rows.reduce((sum, row) => sum + meanOf(row), 0) / rows.length;
+  const measured = rows.filter((row) => !Number.isNaN(row.per_frame_ms.mean));
+  const random = measured.reduce((sum, row) => sum + row.per_frame_ms.mean, 0) / measured.length;
   rows.sort((a, b) => Number(a.dropped_frames > 0) - Number(b.dropped_frames > 0) || meanOf(a) - meanOf(b));
-  return { results: rows, random_mean_per_frame_ms: random };
+  return {
+    results: rows,
+    random_mean_per_frame_ms: random,
+    configs_dropping_frames: rows.filter((row) => row.dropped_frames > 0).length,
+    configs_without_output: rows.length - measured.length,
+  };
 }

@@ -62,7 +62,13 @@ const TOKEN_SPAN = 2 ** 24;
  * change). It runs on the Cluster, which owns pods and nodes.
  */
 export class SparkApp {
+  /** Every executor ever requested, by id (the reports need the gone ones too). */
   readonly executors: ExecutorState[] = [];
+  /**
+   * The executors not gone, in id order: what scheduling and scaling look at,
+   * so that their cost does not grow with every executor ever replaced.
+   */
+  private readonly liveExecutors: ExecutorState[] = [];
   private readonly podToExecutor = new Map<number, number>();
   private readonly jobQueue: JobState[] = [];
   private runningJobs = 0;
@@ -178,7 +184,8 @@ export class SparkApp {
       next.memoryFraction !== previous.memoryFraction ||
       next.cpuRequestRatio !== previous.cpuRequestRatio;
     if (redeploy) {
-      for (const executor of this.executors) if (executor.phase !== 'gone') this.removeExecutor(executor, false);
+      // Over a copy: removing an executor takes it out of liveExecutors.
+      for (const executor of [...this.liveExecutors]) this.removeExecutor(executor, false);
       this.deployedUntilMs = this.sim.nowMs + this.spec.profile.parameters.redeployMs;
       this.targetExecutors = next.executorInstances;
       this.sim.schedule(this.spec.profile.parameters.redeployMs, this.kDeployed);
@@ -238,6 +245,7 @@ export class SparkApp {
       tasksFailed: 0,
     };
     this.executors.push(executor);
+    this.liveExecutors.push(executor);
     // Register the pod mapping before createPod: a warm pod reports Running synchronously.
     const podId = this.cluster.pods.length;
     executor.podId = podId;
@@ -278,6 +286,7 @@ export class SparkApp {
   private executorGone(executor: ExecutorState): void {
     this.accountExecutor(executor);
     const wasRunning = executor.phase === 'running';
+    if (executor.phase !== 'gone') this.liveExecutors.splice(this.liveExecutors.indexOf(executor), 1);
     executor.phase = 'gone';
     if (!wasRunning) return;
     for (const taskId of executor.runningTasks) {
@@ -301,7 +310,7 @@ export class SparkApp {
   /** Brings live + requested executors to the target: requests more, or removes idle ones first. */
   private reconcileExecutors(): void {
     if (this.sim.nowMs < this.deployedUntilMs) return;
-    const alive = this.executors.filter((e) => e.phase !== 'gone');
+    const alive = [...this.liveExecutors];
     if (alive.length < this.targetExecutors) {
       for (let i = alive.length; i < this.targetExecutors; i++) this.requestExecutor();
     } else if (alive.length > this.targetExecutors) {
@@ -353,7 +362,7 @@ export class SparkApp {
     if (this.sim.nowMs < this.deployedUntilMs) return;
     while (this.pendingTasks > 0) {
       let best: ExecutorState | undefined;
-      for (const executor of this.executors) {
+      for (const executor of this.liveExecutors) {
         if (executor.phase === 'running' && !executor.removing && executor.freeSlots > 0) {
           if (best === undefined || executor.freeSlots > best.freeSlots) best = executor;
         }
@@ -481,8 +490,8 @@ export class SparkApp {
       this.executorsToAdd = 1;
     }
     // Idle executors past the timeout go, down to the minimum.
-    let alive = this.executors.filter((e) => e.phase !== 'gone').length;
-    for (const executor of this.executors) {
+    let alive = this.liveExecutors.length;
+    for (const executor of [...this.liveExecutors]) { // a copy, as removal takes executors out
       if (alive <= Math.max(da.minExecutors, this.targetExecutors)) break;
       if (executor.phase === 'running' && executor.runningTasks.size === 0 && now - executor.idleSinceMs >= da.executorIdleTimeoutMs) {
         this.removeExecutor(executor, true);
@@ -490,7 +499,7 @@ export class SparkApp {
       }
     }
     if (this.sim.nowMs >= this.deployedUntilMs) {
-      const requested = this.executors.filter((e) => e.phase !== 'gone').length;
+      const requested = this.liveExecutors.length;
       for (let i = requested; i < this.targetExecutors; i++) this.requestExecutor();
     }
     this.dispatch();

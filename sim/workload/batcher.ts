@@ -36,6 +36,8 @@ export class Batcher {
   private lastCutMs = 0;
   private nextId = 0;
   private stopped = false;
+  /** Bumped by reschedule(); a cut event from an older generation is ignored. */
+  private generation = 0;
   private readonly kCut: number;
 
   constructor(
@@ -45,12 +47,20 @@ export class Batcher {
     private readonly horizonMs: number,
     private readonly onBatch: (batch: Batch) => void,
   ) {
-    this.kCut = sim.register('batch-cut', () => this.cut());
+    this.kCut = sim.register('batch-cut', (generation) => {
+      if (generation === this.generation) this.cut();
+    });
   }
 
   start(): void {
     this.lastCutMs = this.sim.nowMs;
     this.cutFrames = this.arrivedBy(this.sim.nowMs);
+    this.scheduleNext();
+  }
+
+  /** Recomputes the next cut after the load or the batch shape changed. */
+  reschedule(): void {
+    this.generation++;
     this.scheduleNext();
   }
 
@@ -77,7 +87,7 @@ export class Batcher {
     const size = config.partitions * this.framesPerPartitionNow();
     let at = timeOfFrames(this.workload.trace, this.cutFrames + size, this.sim.nowMs, this.horizonMs);
     if (config.batchIntervalMs > 0) at = Math.min(at, this.lastCutMs + config.batchIntervalMs);
-    if (at <= this.horizonMs) this.sim.scheduleAt(Math.max(at, this.sim.nowMs), this.kCut);
+    if (at <= this.horizonMs) this.sim.scheduleAt(Math.max(at, this.sim.nowMs), this.kCut, this.generation);
   }
 
   private cut(): void {

@@ -18,6 +18,8 @@ import type {
 } from '../../sim/config.js';
 import type { LatencyProfile } from '../../sim/profile.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
+import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '../config/learning.js';
+import { zodOf } from '../config/options.js';
 
 // ---------------------------------------------------------------- the typed result
 
@@ -48,6 +50,8 @@ export interface Scenario {
   workload: WorkloadSpec & { fpsLevels: number[] };
   run: { durationMs: number; warmupMs: number; warmStart: boolean };
   slo: { perFrameMs: number };
+  /** Episodes, action encoding, reward and the DQN's hyper-parameters. */
+  learning: LearningConfig;
 }
 
 /** A replay trace whose points are still in a CSV file (path relative to the scenario file). */
@@ -456,6 +460,16 @@ const documentShape = {
   workload: workloadSchema.describe('video sources and load'),
   run: runSchema.prefault({}).describe('length and start of a run'),
   slo: sloSchema.prefault({}).describe('service-level objective'),
+  learning: section(
+    {
+      env: zodOf(ENV_OPTIONS).prefault({}).describe('episodes and action encoding'),
+      reward: zodOf(REWARD_OPTIONS).prefault({}).describe('how a trial is scored'),
+      dqn: zodOf(DQN_OPTIONS).prefault({}).describe("the DQN agent's hyper-parameters (defaults: the paper's)"),
+    },
+    'a learning mapping (env, reward, dqn)',
+  )
+    .prefault({})
+    .describe('how agents learn on this scenario'),
 };
 
 type RawDocument = z.output<ReturnType<typeof section<typeof documentShape>>>;
@@ -504,6 +518,7 @@ function normalise(raw: RawDocument): ScenarioDocument {
     workload: raw.workload,
     run: raw.run,
     slo: raw.slo,
+    learning: raw.learning as LearningConfig,
   };
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The seam between the learning system and a Spark cluster: "run this
+ * configuration on this load for one measurement window and say what
+ * happened". The simulator and a real cluster both implement it; nothing
+ * above it knows which one it talks to.
+ */
+import type { SparkConfig } from '../../sim/config.js';
+import type { Quantiles } from '../../sim/metrics/result.js';
+
+export interface TrialRequest {
+  config: SparkConfig;
+  /** Load for the window, frames per second summed over sources. */
+  fps: number;
+}
+
+export interface TrialOutcome {
+  perFrameMs: Quantiles;
+  throughputFps: number;
+  /** Frames captured but neither processed nor dropped at the end of the window. */
+  backlogFrames: number;
+  framesArrived: number;
+  framesProcessed: number;
+  framesDropped: number;
+  /** Busy task slots ÷ slots of registered executors. */
+  cpuUtil: number;
+  memUtil: number;
+  executorsRunning: number;
+  pendingPods: number;
+  taskFailures: number;
+  executorLosses: number;
+  /** $ per hour of the nodes leased during the window. */
+  costPerHour: number;
+  sloViolationFraction: number;
+  /** True when the configuration change needed a redeploy. */
+  redeployed: boolean;
+  /** Length of the measured window, ms (simulated or real). */
+  windowMs: number;
+  /** Wall time the trial took on this machine, ms. */
+  wallMs: number;
+  /** Set when the trial produced no usable measurement (no frame processed, submission failed…). */
+  failure: string | null;
+}
+
+export interface Backend {
+  readonly kind: 'simulated' | 'real';
+  /** Starts from scratch; `seed` drives every random choice after it. */
+  reset(seed: string | number): Promise<void>;
+  runTrial(request: TrialRequest): Promise<TrialOutcome>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,129 @@
+import type { SparkConfig } from '../../sim/config.js';
+import type { RunResult } from '../../sim/metrics/result.js';
+import { SparkOnK8sModel, simulateRun } from '../../sim/model.js';
+import type { Scenario } from '../scenario/schema.js';
+import { toRunSpec } from '../scenario/run-spec.js';
+import { MAX_MS } from '../scenario/schema.js';
+import { resolvedFramesPerPartition } from '../managers/configuration.js';
+import type { Backend, TrialOutcome, TrialRequest } from './backend.js';
+
+export interface SimulatedBackendOptions {
+  /** 'trial': a fresh steady-state run per trial (the paper's spark-submit per trial); 'continuous': one application reconfigured in place. */
+  mode: 'trial' | 'continuous';
+  /** Micro-batches per measurement window. */
+  windowBatches: number;
+  /** continuous mode: time after a reconfiguration before the window starts, ms. */
+  settleMs: number;
+}
+
+/** The time `batches` micro-batches take to fill at `fps`, ms. */
+export function windowMsFor(config: SparkConfig, fps: number, batches: number, scenario: Scenario): number {
+  const frames = config.partitions * resolvedFramesPerPartition(config, fps, scenario);
+  return (batches * frames * 1000) / fps;
+}
+
+/** The simulator behind the Backend seam. */
+export class SimulatedBackend implements Backend {
+  readonly kind = 'simulated' as const;
+  private seed: string | number = 0;
+  private trials = 0;
+  private model: SparkOnK8sModel | null = null;
+  private currentConfig: SparkConfig | null = null;
+  private currentFps = 0;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: SimulatedBackendOptions,
+  ) {}
+
+  async reset(seed: string | number): Promise<void> {
+    this.seed = seed;
+    this.trials = 0;
+    this.model?.destroy();
+    this.model = null;
+    this.currentConfig = null;
+  }
+
+  async runTrial(request: TrialRequest): Promise<TrialOutcome> {
+    return this.runTrialSync(request);
+  }
+
+  /** The same as runTrial, without a promise: training loops over the simulator use it directly. */
+  runTrialSync(request: TrialRequest): TrialOutcome {
+    const started = performance.now();
+    const windowMs = windowMsFor(request.config, request.fps, this.options.windowBatches, this.scenario);
+    const trialSeed = `${this.seed}/trial-${this.trials++}`;
+    if (this.options.mode === 'trial') {
+      const previous = this.currentConfig;
+      this.currentConfig = request.config;
+      const spec = toRunSpec(this.scenario, { config: request.config, fps: request.fps, durationMs: windowMs, seed: trialSeed });
+      spec.warmStart = true;
+      spec.warmupMs = 0;
+      const result = simulateRun(spec);
+      return toOutcome(result, redeployNeeded(previous, request.config), performance.now() - started);
+    }
+    return this.continuousTrial(request, windowMs, started);
+  }
+
+  private continuousTrial(request: TrialRequest, windowMs: number, started: number): TrialOutcome {
+    let redeployed = false;
+    if (this.model === null) {
+      // One long application; its load follows the fps of each trial (a step trace built as it goes).
+      const spec = toRunSpec(this.scenario, { config: request.config, fps: request.fps, durationMs: MAX_MS, seed: this.seed });
+      spec.workload.trace = { kind: 'step', steps: [{ atMs: 0, fps: request.fps }] };
+      spec.warmStart = true;
+      spec.warmupMs = 0;
+      this.model = new SparkOnK8sModel(spec);
+      this.model.start();
+      this.currentFps = request.fps;
+    } else {
+      const model = this.model;
+      if (request.fps !== this.currentFps) {
+        model.setLoad(request.fps);
+        this.currentFps = request.fps;
+      }
+      redeployed = redeployNeeded(this.currentConfig, request.config);
+      model.reconfigure(request.config);
+      model.runUntil(model.sim.nowMs + this.options.settleMs);
+    }
+    this.currentConfig = request.config;
+    const model = this.model;
+    model.resetWindow();
+    model.runUntil(model.sim.nowMs + windowMs);
+    return toOutcome(model.result(), redeployed, performance.now() - started);
+  }
+
+  async close(): Promise<void> {
+    this.model?.destroy();
+    this.model = null;
+  }
+}
+
+function redeployNeeded(previous: SparkConfig | null, next: SparkConfig): boolean {
+  if (previous === null) return true;
+  return previous.executorCores !== next.executorCores || previous.executorMemoryMb !== next.executorMemoryMb || previous.serializer !== next.serializer;
+}
+
+function toOutcome(result: RunResult, redeployed: boolean, wallMs: number): TrialOutcome {
+  const hours = result.simulatedMs / 3_600_000;
+  return {
+    perFrameMs: result.perFrameMs,
+    throughputFps: result.throughputFps,
+    backlogFrames: result.backlogFrames,
+    framesArrived: result.framesArrived,
+    framesProcessed: result.framesProcessed,
+    framesDropped: result.framesDropped,
+    cpuUtil: result.cpuUtil,
+    memUtil: result.memUtil,
+    executorsRunning: result.executors.length,
+    pendingPods: result.pendingPods,
+    taskFailures: result.failures.taskFailures,
+    executorLosses: result.failures.executorLosses,
+    costPerHour: hours > 0 ? result.cost / hours : 0,
+    sloViolationFraction: result.sloViolations.fraction,
+    redeployed,
+    windowMs: result.simulatedMs,
+    wallMs,
+    failure: Number.isNaN(result.perFrameMs.mean) ? 'no frame was processed in the window' : null,
+  };
+}

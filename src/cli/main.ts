@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserInputError } from '../errors.js';
+import { benchCommand } from './commands/bench.js';
+import { simulateCommand } from './commands/simulate.js';
+import { startCommand } from './commands/start.js';
+import { sweepCommand } from './commands/sweep.js';
+import type { GlobalOptions } from './options.js';
+
+/**
+ * The sspe command line. Bad input (flags, files) prints one line and exits
+ * with code 2; anything else unexpected exits with 1 and a stack trace.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('sspe')
+    .usage('$0 <command> [options]\n\nA simulated Spark-on-Kubernetes cluster where agents learn to configure a streaming Spark application.')
+    .option('json', { type: 'boolean', default: false, global: true, describe: 'print one JSON object on stdout instead of tables' })
+    .option('seed', { type: 'number', global: true, describe: 'seed for every random choice (default: the scenario seed)' })
+    .check((args) => {
+      const seed = args.seed;
+      if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) {
+        throw new UserInputError(`--seed: expected an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${String(seed)}`);
+      }
+      return true;
+    })
+    .command<GlobalOptions>(startCommand as never)
+    .command<GlobalOptions>(simulateCommand as never)
+    .command<GlobalOptions>(sweepCommand as never)
+    .command<GlobalOptions>(benchCommand as never)
+    .demandCommand(1, 'expected a command; see sspe --help')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .epilogue('Every command takes --json and --seed. Docs: README.md.')
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UserInputError(message);
+    });
+  await cli.parseAsync();
+}
+
+function reportAndExit(error: unknown): never {
+  if (error instanceof UserInputError) {
+    process.stderr.write(`sspe: ${error.message.split('\n')[0]}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`sspe: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
+
+main(hideBin(process.argv)).catch(reportAndExit);
