@@ -100,10 +100,10 @@ function resolveFrom(folder: string, path: string): string {
   return isAbsolute(path) ? path : resolve(folder, path);
 }
 
-/** A path as messages show it: relative to the working directory when that is shorter. */
+/** A path as messages show it: relative when it lies under the working directory, else absolute. */
 function shown(absolutePath: string): string {
   const rel = relative(process.cwd(), absolutePath);
-  return rel !== '' && rel.length < absolutePath.length ? rel : absolutePath;
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolutePath;
 }
 
 /**
