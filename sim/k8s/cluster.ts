@@ -3,6 +3,8 @@ import type { ProfileParameters } from '../profile.js';
 import type { Simulation } from '../engine/simulation.js';
 import type { Rng } from '../random.js';
 
+const FAILURE_TOKEN_SPAN = 1024;
+
 export type PodPhase = 'Pending' | 'Starting' | 'Running' | 'Terminated';
 export type PodEndReason = 'deleted' | 'node-failure' | 'node-removed' | 'oom' | 'killed';
 
@@ -21,7 +23,10 @@ export interface NodeState {
   ready: boolean;
   /** Leased (costs money) — from the provisioning request until removal. */
   leased: boolean;
-  imageCached: boolean;
+  /** When the executor image is (or will be) on the node; Infinity before any pull started. */
+  imageReadyAtMs: number;
+  /** Bumped when a random failure is scheduled; an older pending failure event is ignored. */
+  failureToken: number;
   /** Tasks running on the node now (kept by the Spark model). */
   busySlots: number;
   pods: Set<number>;
@@ -83,7 +88,7 @@ export class Cluster {
     this.kBound = sim.register('pod-bound', (id) => this.podBound(id));
     this.kStarted = sim.register('pod-started', (id) => this.podStarted(id));
     this.kProvisioned = sim.register('node-provisioned', (i) => this.nodeProvisioned(i));
-    this.kNodeFail = sim.register('node-fail', (i) => this.failNode(i));
+    this.kNodeFail = sim.register('node-fail', (arg) => this.randomNodeFailure(arg));
     this.kNodeRepair = sim.register('node-repair', (i) => this.repairNode(i));
     this.kScheduledFault = sim.register('scheduled-fault', (i) => this.scheduledFault(i));
     this.kPodKill = sim.register('pod-kill', (id) => this.killPod(id, 'killed'));
@@ -119,7 +124,7 @@ export class Cluster {
       const node = this.chooseNode(pod);
       if (node >= 0) {
         this.bind(pod, node);
-        this.nodes[node].imageCached = true;
+        this.nodes[node].imageReadyAtMs = Math.min(this.nodes[node].imageReadyAtMs, this.sim.nowMs);
         pod.phase = 'Running';
         this.scheduleRandomPodKill(pod.id);
         this.listener?.onPodRunning(pod.id);
@@ -149,7 +154,9 @@ export class Cluster {
     if (this.nodes.filter((n) => n.leased).length >= this.spec.maxNodes) {
       throw new RangeError(`cannot add a node: the cluster already has maxNodes = ${this.spec.maxNodes}`);
     }
-    const index = this.addNodeState({ ...template, name: `node-${this.nodes.length + 1}` }, false);
+    let k = this.nodes.length + 1;
+    while (this.nodes.some((n) => n.name === `node-${k}`)) k++;
+    const index = this.addNodeState({ ...template, name: `node-${k}` }, false);
     const delay = this.rngStartup.lognormal(this.profile.nodeProvisionMedianMs, this.profile.nodeProvisionSigma);
     this.sim.schedule(delay, this.kProvisioned, index);
     return index;
@@ -225,7 +232,8 @@ export class Cluster {
       costPerHour: spec.costPerHour,
       ready,
       leased: true,
-      imageCached: false,
+      imageReadyAtMs: Infinity,
+      failureToken: 0,
       busySlots: 0,
       pods: new Set(),
       lastChangeMs: this.sim.nowMs,
@@ -268,9 +276,22 @@ export class Cluster {
     }
   }
 
+  /** One pending random failure per node at most: a new chain replaces the old one. */
   private scheduleRandomFailure(index: number): void {
     const mtbf = this.spec.failures.nodeMtbfMs;
-    if (mtbf > 0) this.sim.schedule(this.rngFailures.exponential(mtbf), this.kNodeFail, index);
+    if (mtbf <= 0) return;
+    const node = this.nodes[index];
+    node.failureToken++;
+    this.sim.schedule(this.rngFailures.exponential(mtbf), this.kNodeFail, index * FAILURE_TOKEN_SPAN + (node.failureToken % FAILURE_TOKEN_SPAN));
+  }
+
+  private randomNodeFailure(arg: number): void {
+    const index = Math.floor(arg / FAILURE_TOKEN_SPAN);
+    const node = this.nodes[index];
+    if (node.failureToken % FAILURE_TOKEN_SPAN !== arg % FAILURE_TOKEN_SPAN) return;
+    if (node.ready) this.failNode(index);
+    // A node that is already down (a scheduled outage) fails again only after it is back.
+    else if (node.leased) this.scheduleRandomFailure(index);
   }
 
   private scheduleRandomPodKill(podId: number): void {
@@ -330,11 +351,11 @@ export class Cluster {
     if (pod.phase !== 'Starting') return;
     const node = this.nodes[pod.node];
     const p = this.profile;
-    let startupMs = 0;
-    if (!node.imageCached) {
-      startupMs += this.rngStartup.lognormal(p.imagePullMedianMs, p.startupSigma);
-      node.imageCached = true;
+    // One pull per node: pods bound while it runs wait for the same pull.
+    if (node.imageReadyAtMs === Infinity) {
+      node.imageReadyAtMs = this.sim.nowMs + this.rngStartup.lognormal(p.imagePullMedianMs, p.startupSigma);
     }
+    let startupMs = Math.max(0, node.imageReadyAtMs - this.sim.nowMs);
     startupMs += this.rngStartup.lognormal(p.containerStartMedianMs, p.startupSigma);
     startupMs += this.rngStartup.lognormal(p.jvmStartMedianMs, p.startupSigma);
     this.sim.schedule(startupMs, this.kStarted, podId);

@@ -43,6 +43,8 @@ interface TaskState {
   state: 'queued' | 'running' | 'done' | 'cancelled';
   memoryHeldMb: number;
   oom: boolean;
+  /** In taskQueue or retryQueue (a cancelled task may still sit there; it no longer counts). */
+  inQueue: boolean;
 }
 
 interface JobState {
@@ -52,7 +54,8 @@ interface JobState {
   aborted: boolean;
 }
 
-const TOKEN_SPAN = 2 ** 24;
+/** Task-end events carry id × TOKEN_SPAN + (attempt token mod TOKEN_SPAN); exact up to 1.4e14 tasks. */
+const TOKEN_SPAN = 64;
 
 /**
  * The Spark application: a driver that runs micro-batch jobs (up to
@@ -78,6 +81,7 @@ export class SparkApp {
   /** Tasks not yet done or cancelled, by id; finished ones are let go so memory stays flat. */
   private readonly liveTasks = new Map<number, TaskState>();
   private nextTaskId = 0;
+  private queuedTasks = 0;
   private clusterBusySlots = 0;
   private config: SparkConfig;
   private deployedUntilMs = 0;
@@ -89,6 +93,7 @@ export class SparkApp {
   private targetExecutors: number;
   private addTimeMs = Infinity;
   private executorsToAdd = 1;
+  private allocationTickPending = false;
   private readonly kJobReady: number;
   private readonly kTaskEnd: number;
   private readonly kDeployed: number;
@@ -109,7 +114,7 @@ export class SparkApp {
     this.kTaskEnd = sim.register('task-end', (arg) => this.taskEnd(arg));
     this.kDeployed = sim.register('app-deployed', () => this.deployed());
     this.kAllocate = sim.register('allocation-tick', () => this.allocationTick());
-    this.targetExecutors = this.config.executorInstances;
+    this.targetExecutors = this.initialTarget(this.config);
     cluster.setListener({
       onPodRunning: (podId) => this.executorRegistered(podId),
       onPodEnded: (podId, reason) => this.podEnded(podId, reason),
@@ -122,8 +127,22 @@ export class SparkApp {
 
   /** Requests the initial executors; with `warm`, those that fit are running at once. */
   start(warm: boolean): void {
-    for (let i = 0; i < this.config.executorInstances; i++) this.requestExecutor(warm);
-    if (this.config.dynamicAllocation.enabled) this.sim.schedule(ALLOCATION_INTERVAL_MS, this.kAllocate);
+    for (let i = 0; i < this.targetExecutors; i++) this.requestExecutor(warm);
+    this.ensureAllocationTicks();
+  }
+
+  /** Spark's initial executor count: with dynamic allocation, instances clamped to [min, max]. */
+  private initialTarget(config: SparkConfig): number {
+    const da = config.dynamicAllocation;
+    return da.enabled ? Math.min(da.maxExecutors, Math.max(da.minExecutors, config.executorInstances)) : config.executorInstances;
+  }
+
+  /** Starts the allocation manager's periodic tick when dynamic allocation is on and none is pending. */
+  private ensureAllocationTicks(): void {
+    if (this.config.dynamicAllocation.enabled && !this.allocationTickPending) {
+      this.allocationTickPending = true;
+      this.sim.schedule(ALLOCATION_INTERVAL_MS, this.kAllocate);
+    }
   }
 
   /** A batch reaches the driver. */
@@ -140,6 +159,7 @@ export class SparkApp {
         state: 'queued',
         memoryHeldMb: 0,
         oom: false,
+        inQueue: false,
       };
       this.liveTasks.set(task.id, task);
       job.tasks.push(task);
@@ -150,7 +170,14 @@ export class SparkApp {
 
   /** Tasks waiting for a slot. */
   get pendingTasks(): number {
-    return this.taskQueue.length - this.taskQueueHead + this.retryQueue.length;
+    return this.queuedTasks;
+  }
+
+  private enqueue(task: TaskState, retry: boolean): void {
+    task.state = 'queued';
+    task.inQueue = true;
+    this.queuedTasks++;
+    (retry ? this.retryQueue : this.taskQueue).push(task);
   }
 
   get runningTasks(): number {
@@ -187,11 +214,13 @@ export class SparkApp {
       // Over a copy: removing an executor takes it out of liveExecutors.
       for (const executor of [...this.liveExecutors]) this.removeExecutor(executor, false);
       this.deployedUntilMs = this.sim.nowMs + this.spec.profile.parameters.redeployMs;
-      this.targetExecutors = next.executorInstances;
+      this.targetExecutors = this.initialTarget(next);
       this.sim.schedule(this.spec.profile.parameters.redeployMs, this.kDeployed);
+      this.ensureAllocationTicks();
       return;
     }
-    this.targetExecutors = next.executorInstances;
+    this.targetExecutors = this.initialTarget(next);
+    this.ensureAllocationTicks();
     this.reconcileExecutors();
   }
 
@@ -292,8 +321,7 @@ export class SparkApp {
     for (const taskId of executor.runningTasks) {
       const task = this.liveTasks.get(taskId)!;
       this.releaseSlot(task, executor);
-      task.state = 'queued';
-      this.retryQueue.push(task);
+      this.enqueue(task, true);
     }
     executor.runningTasks.clear();
     executor.freeSlots = 0;
@@ -337,14 +365,14 @@ export class SparkApp {
   private jobTasksReady(firstTaskId: number): void {
     const job = this.liveTasks.get(firstTaskId)?.job;
     if (job === undefined || job.aborted) return;
-    for (const task of job.tasks) this.taskQueue.push(task);
+    for (const task of job.tasks) this.enqueue(task, false);
     this.dispatch();
   }
 
   private nextTask(): TaskState | undefined {
     while (this.retryQueue.length > 0) {
       const task = this.retryQueue.shift()!;
-      if (task.state === 'queued') return task;
+      if (this.dequeue(task)) return task;
     }
     while (this.taskQueueHead < this.taskQueue.length) {
       const task = this.taskQueue[this.taskQueueHead++];
@@ -352,36 +380,57 @@ export class SparkApp {
         this.taskQueue.splice(0, this.taskQueueHead);
         this.taskQueueHead = 0;
       }
-      if (task.state === 'queued') return task;
+      if (this.dequeue(task)) return task;
     }
     return undefined;
   }
 
-  /** Offers free slots to queued tasks: the executor with the most free slots first, ties to the lowest id. */
+  /** Takes a task off a queue; false for a cancelled one left behind there. */
+  private dequeue(task: TaskState): boolean {
+    if (!task.inQueue) return false;
+    task.inQueue = false;
+    this.queuedTasks--;
+    return task.state === 'queued';
+  }
+
+  /**
+   * Offers free slots to queued tasks: the executor with the most free slots
+   * first, ties to the lowest id. Tasks that start at the same instant are all
+   * placed before any is costed, so they see the same node contention and the
+   * same share of the storage bandwidth.
+   */
   private dispatch(): void {
     if (this.sim.nowMs < this.deployedUntilMs) return;
-    while (this.pendingTasks > 0) {
+    const started: TaskState[] = [];
+    while (this.queuedTasks > 0) {
       let best: ExecutorState | undefined;
       for (const executor of this.liveExecutors) {
         if (executor.phase === 'running' && !executor.removing && executor.freeSlots > 0) {
           if (best === undefined || executor.freeSlots > best.freeSlots) best = executor;
         }
       }
-      if (best === undefined) return;
+      if (best === undefined) break;
       const task = this.nextTask();
-      if (task === undefined) return;
-      this.startTask(task, best);
+      if (task === undefined) break;
+      this.occupySlot(task, best);
+      started.push(task);
     }
+    for (const task of started) this.startTask(task, this.executors[task.executor]);
   }
 
-  private startTask(task: TaskState, executor: ExecutorState): void {
-    const p = this.spec.profile.parameters;
-    const node = this.cluster.nodes[executor.node];
+  private occupySlot(task: TaskState, executor: ExecutorState): void {
     this.accountExecutor(executor);
     this.cluster.changeBusySlots(executor.node, +1);
     this.clusterBusySlots++;
     executor.freeSlots--;
     executor.runningTasks.add(task.id);
+    task.state = 'running';
+    task.executor = executor.id;
+  }
+
+  private startTask(task: TaskState, executor: ExecutorState): void {
+    const p = this.spec.profile.parameters;
+    const node = this.cluster.nodes[executor.node];
     const cost = taskCost(p, {
       partitionMegapixels: task.frames * this.megapixelsPerFrame,
       executorCores: executor.cores,
@@ -393,14 +442,13 @@ export class SparkApp {
       clusterBusySlots: this.clusterBusySlots,
       remoteStorage: node.name !== this.spec.cluster.storageNode,
     });
-    task.state = 'running';
-    task.executor = executor.id;
     task.attemptToken++;
     task.oom = cost.oom;
     task.memoryHeldMb = Math.min(cost.memoryNeedMb, cost.usableMemoryPerTaskMb);
+    this.accountExecutor(executor);
     executor.memoryHeldMb += task.memoryHeldMb;
     const durationMs = this.rngTasks.lognormal(cost.durationMs, p.taskJitterSigma);
-    this.sim.schedule(durationMs, this.kTaskEnd, (task.attemptToken % 64) * TOKEN_SPAN + task.id);
+    this.sim.schedule(durationMs, this.kTaskEnd, task.id * TOKEN_SPAN + (task.attemptToken % TOKEN_SPAN));
   }
 
   private releaseSlot(task: TaskState, executor: ExecutorState): void {
@@ -414,10 +462,10 @@ export class SparkApp {
   }
 
   private taskEnd(arg: number): void {
-    const taskId = arg % TOKEN_SPAN;
-    const token = Math.floor(arg / TOKEN_SPAN);
+    const taskId = Math.floor(arg / TOKEN_SPAN);
+    const token = arg % TOKEN_SPAN;
     const task = this.liveTasks.get(taskId);
-    if (task === undefined || task.state !== 'running' || task.attemptToken % 64 !== token) return;
+    if (task === undefined || task.state !== 'running' || task.attemptToken % TOKEN_SPAN !== token) return;
     const executor = this.executors[task.executor];
     this.releaseSlot(task, executor);
     executor.tasksRun++;
@@ -428,7 +476,7 @@ export class SparkApp {
       this.oomKills++;
       task.state = 'queued';
       if (task.attempts >= this.config.taskMaxFailures) this.abortJob(task.job);
-      else this.retryQueue.push(task);
+      else this.enqueue(task, true);
       // The JVM dies of OutOfMemoryError and takes the pod with it.
       this.cluster.killPod(executor.podId, 'oom');
       this.dispatch();
@@ -457,6 +505,10 @@ export class SparkApp {
     for (const task of job.tasks) {
       if (task.state === 'running') this.releaseSlot(task, this.executors[task.executor]);
       if (task.state === 'running' || task.state === 'queued') {
+        if (task.inQueue) {
+          task.inQueue = false;
+          this.queuedTasks--;
+        }
         task.state = 'cancelled';
         this.liveTasks.delete(task.id);
         this.metrics.recordDropped(task.frames);
@@ -468,6 +520,7 @@ export class SparkApp {
   }
 
   private allocationTick(): void {
+    this.allocationTickPending = false;
     const da = this.config.dynamicAllocation;
     if (!da.enabled) return;
     const now = this.sim.nowMs;
@@ -489,6 +542,11 @@ export class SparkApp {
       this.addTimeMs = Infinity;
       this.executorsToAdd = 1;
     }
+    // Pod requests beyond the target are withdrawn (Spark on Kubernetes deletes pending executor pods).
+    for (const executor of [...this.liveExecutors].reverse()) {
+      if (this.liveExecutors.length <= this.targetExecutors) break;
+      if (executor.phase === 'requested') this.removeExecutor(executor, false);
+    }
     // Idle executors past the timeout go, down to the minimum.
     let alive = this.liveExecutors.length;
     for (const executor of [...this.liveExecutors]) { // a copy, as removal takes executors out
@@ -503,7 +561,7 @@ export class SparkApp {
       for (let i = requested; i < this.targetExecutors; i++) this.requestExecutor();
     }
     this.dispatch();
-    if (now + ALLOCATION_INTERVAL_MS <= this.spec.durationMs) this.sim.schedule(ALLOCATION_INTERVAL_MS, this.kAllocate);
+    if (now + ALLOCATION_INTERVAL_MS <= this.spec.durationMs) this.ensureAllocationTicks();
   }
 
   private accountExecutor(executor: ExecutorState): void {

@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserInputError } from '../errors.js';
 import { benchCommand } from './commands/bench.js';
+import { runsCommand } from './commands/runs.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     .command<GlobalOptions>(startCommand as never)
     .command<GlobalOptions>(simulateCommand as never)
     .command<GlobalOptions>(sweepCommand as never)
+    .command<GlobalOptions>(runsCommand as never)
     .command<GlobalOptions>(benchCommand as never)
     .demandCommand(1, 'expected a command; see sspe --help')
     .recommendCommands()
@@ -46,7 +48,8 @@ export async function main(argv: string[]): Promise<void> {
 
 function reportAndExit(error: unknown): never {
   if (error instanceof UserInputError) {
-    process.stderr.write(`sspe: ${error.message.split('\n')[0]}\n`);
+    // One line, even for messages yargs spreads over several.
+    process.stderr.write(`sspe: ${error.message.trim().replace(/\s*\n\s*/g, ' ')}\n`);
     process.exit(2);
   }
   process.stderr.write(`sspe: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

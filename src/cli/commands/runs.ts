@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { UserInputError } from '../../errors.js';
+import { configJson } from '../../report/run-json.js';
+import { runLogOption, runLogPath } from '../../runlog/location.js';
+import { RunLog, type BackendKind, type TrialRow } from '../../runlog/run-log.js';
+import { formatTable } from '../table.js';
+import type { GlobalOptions } from '../options.js';
+
+interface RunsOptions extends GlobalOptions {
+  last: number;
+  run?: number;
+  backend?: string;
+  runLog?: string;
+}
+
+/** One logged trial as scripts read it (snake_case, units in names). */
+export function trialJson(t: TrialRow) {
+  return {
+    id: t.id,
+    run_id: t.runId,
+    step: t.step,
+    episode: t.episode,
+    backend: t.backend,
+    policy: t.policy,
+    seed: t.seed,
+    fps: t.fps,
+    cores: t.cores,
+    memory_mb: t.memoryMb,
+    instances: t.instances,
+    config: configJson(t.config),
+    per_frame_ms: t.perFrameMs,
+    throughput_fps: t.throughputFps,
+    backlog_frames: t.backlogFrames,
+    frames: { arrived: t.framesArrived, processed: t.framesProcessed, dropped: t.framesDropped },
+    cpu_util: t.cpuUtil,
+    mem_util: t.memUtil,
+    executors_running: t.executorsRunning,
+    pending_pods: t.pendingPods,
+    task_failures: t.taskFailures,
+    executor_losses: t.executorLosses,
+    cost_per_hour: t.costPerHour,
+    slo_violation_fraction: t.sloViolationFraction,
+    redeployed: t.redeployed,
+    window_ms: t.windowMs,
+    wall_ms: t.wallMs,
+    failure: t.failure,
+    reward: t.reward,
+    started_at: t.startedAt,
+    ended_at: t.endedAt,
+  };
+}
+
+// Checked here rather than with yargs `choices`, whose error spans several lines and the CLI prints one.
+function checkBackend(value: string | undefined): BackendKind | undefined {
+  if (value === undefined || value === 'simulated' || value === 'real') return value;
+  throw new UserInputError(`--backend: expected simulated or real, got '${value}'`);
+}
+
+function checkPositiveInteger(value: number | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1) throw new UserInputError(`${flag}: expected a positive integer, got ${String(value)}`);
+  return value;
+}
+
+export const runsCommand = {
+  command: 'runs',
+  describe: 'Show the latest trials in the run log (every simulated or real trial is logged there)',
+  builder: (yargs: Argv<GlobalOptions>) =>
+    yargs
+      .option('last', { type: 'number', default: 20, describe: 'show the latest N trials' })
+      .option('run', { type: 'number', describe: 'only the trials of this run id' })
+      .option('backend', { type: 'string', describe: 'only trials on this backend: simulated or real' })
+      .option('run-log', runLogOption)
+      .example('$0 runs --last 50', 'the latest 50 trials')
+      .example('$0 runs --run 3 --backend real --json', "run 3's trials on the real cluster, as JSON"),
+  handler: async (args: ArgumentsCamelCase<RunsOptions>) => {
+    const filter = {
+      last: checkPositiveInteger(args.last, '--last'),
+      runId: checkPositiveInteger(args.run, '--run'),
+      backend: checkBackend(args.backend),
+    };
+    const path = runLogPath({ flag: args.runLog });
+    // Reading must not create the log: a missing file is simply an empty one.
+    let trials: TrialRow[] = [];
+    if (existsSync(path)) {
+      const log = RunLog.open(path);
+      try {
+        trials = log.query(filter);
+      } finally {
+        log.close();
+      }
+    }
+    if (args.json) {
+      console.log(JSON.stringify({ trials: trials.map(trialJson) }, null, 2));
+      return;
+    }
+    if (trials.length === 0) {
+      const filters = [
+        filter.runId !== undefined ? `--run ${filter.runId}` : '',
+        filter.backend !== undefined ? `--backend ${filter.backend}` : '',
+      ].filter((f) => f !== '');
+      console.log(
+        !existsSync(path)
+          ? `No trials logged yet: ${path} does not exist (commands that run trials create it).`
+          : `No trials in ${path}${filters.length > 0 ? ` match ${filters.join(' ')}` : ' yet'}.`,
+      );
+      return;
+    }
+    console.log(`${trials.length === 1 ? 'The latest trial' : `The latest ${trials.length} trials`} in ${path}\n`);
+    console.log(
+      formatTable(
+        ['time (UTC)', 'run', 'backend', 'policy', 'fps', 'cores/MB/instances', 'per-frame ms', 'reward', 'failure'],
+        trials.map((t) => [
+          t.startedAt.slice(0, 19).replace('T', ' '),
+          t.runId,
+          t.backend,
+          t.policy ?? '-',
+          t.fps,
+          `${t.cores} / ${t.memoryMb} / ${t.instances}`,
+          t.perFrameMs.mean,
+          t.reward ?? Number.NaN,
+          t.failure ?? '',
+        ]),
+      ),
+    );
+  },
+};

@@ -1,0 +1,534 @@
+/**
+ * The run log: every trial, simulated or real, in one embedded SQLite file.
+ * Calibration and pre-training read it; `sspe runs` shows it. One row in
+ * `runs` per command invocation, one row in `trials` per measurement window.
+ *
+ * Durability: WAL mode with synchronous=FULL, and every logTrial/logTrials
+ * call is its own transaction, so a killed training run (or a lost machine)
+ * keeps every trial it had logged. Readers (`sspe runs`) don't block the writer.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SparkConfig } from '../../sim/config.js';
+import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
+import { UserInputError } from '../errors.js';
+
+export type BackendKind = 'simulated' | 'real';
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+
+export interface RunMeta {
+  /** The command that ran, e.g. 'train', 'simulate'. */
+  command: string;
+  backend: BackendKind;
+  /** The scenario's name. */
+  scenario?: string | null;
+  /** Hash of the scenario file, so trials can be matched to the exact cluster and profile. */
+  scenarioHash?: string | null;
+  /** Default policy of the run's trials (a trial may name its own). */
+  policy?: string | null;
+  /** Default seed of the run's trials (a trial may name its own). */
+  seed?: string | number | null;
+}
+
+export interface RunRow {
+  id: number;
+  command: string;
+  backend: BackendKind;
+  scenario: string | null;
+  scenarioHash: string | null;
+  policy: string | null;
+  seed: string | number | null;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  endedAt: string | null;
+  status: RunStatus;
+  trialCount: number;
+}
+
+export interface TrialInput {
+  request: TrialRequest;
+  outcome: TrialOutcome;
+  reward?: number | null;
+  step?: number | null;
+  episode?: number | null;
+  /** Defaults to the run's policy. */
+  policy?: string | null;
+  /** Defaults to the run's seed. */
+  seed?: string | number | null;
+  /** Defaults to `endedAt` minus the outcome's wallMs. */
+  startedAt?: Date;
+  /** Defaults to the log's clock when the trial is logged. */
+  endedAt?: Date;
+}
+
+/**
+ * One logged trial. Metrics that were NaN when logged read back as NaN
+ * (SQLite stores NaN as NULL); reward, step and episode read back null when
+ * they were not given.
+ */
+export interface TrialRow {
+  id: number;
+  runId: number;
+  step: number | null;
+  episode: number | null;
+  backend: BackendKind;
+  policy: string | null;
+  seed: string | number | null;
+  fps: number;
+  cores: number;
+  memoryMb: number;
+  instances: number;
+  config: SparkConfig;
+  partitions: number;
+  framesPerPartition: number | 'fps';
+  perFrameMs: { mean: number; p50: number; p95: number; p99: number; max: number };
+  throughputFps: number;
+  backlogFrames: number;
+  framesArrived: number;
+  framesProcessed: number;
+  framesDropped: number;
+  cpuUtil: number;
+  memUtil: number;
+  executorsRunning: number;
+  pendingPods: number;
+  taskFailures: number;
+  executorLosses: number;
+  costPerHour: number;
+  sloViolationFraction: number;
+  redeployed: boolean;
+  windowMs: number;
+  wallMs: number;
+  failure: string | null;
+  reward: number | null;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  endedAt: string;
+}
+
+export interface TrialQuery {
+  /** Only the latest N trials (still returned oldest first). */
+  last?: number;
+  runId?: number;
+  backend?: BackendKind;
+  cores?: number;
+  memoryMb?: number;
+  instances?: number;
+}
+
+export interface RunLogOptions {
+  /** Clock for run start and end times. */
+  now?: () => Date;
+}
+
+/**
+ * Schema migrations; migration i takes the file from user_version i to i + 1.
+ * Append new ones, never edit old ones: files in the wild are at every version.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id            INTEGER PRIMARY KEY,
+    command       TEXT NOT NULL,
+    scenario_name TEXT,
+    scenario_hash TEXT,
+    policy        TEXT,
+    -- no declared type: a seed is a number or a string, and a typeless column keeps which
+    seed,
+    backend       TEXT NOT NULL CHECK (backend IN ('simulated', 'real')),
+    started_at    TEXT NOT NULL,
+    ended_at      TEXT,
+    status        TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted'))
+  );
+  CREATE TABLE trials (
+    id                     INTEGER PRIMARY KEY,
+    run_id                 INTEGER NOT NULL REFERENCES runs (id),
+    step                   INTEGER,
+    episode                INTEGER,
+    backend                TEXT NOT NULL CHECK (backend IN ('simulated', 'real')),
+    policy                 TEXT,
+    seed,
+    fps                    REAL NOT NULL,
+    cores                  INTEGER NOT NULL,
+    memory_mb              INTEGER NOT NULL,
+    instances              INTEGER NOT NULL,
+    config_json            TEXT NOT NULL,
+    partitions             INTEGER NOT NULL,
+    -- a number of frames or the text 'fps'
+    frames_per_partition   NOT NULL,
+    per_frame_mean_ms      REAL,
+    per_frame_p50_ms       REAL,
+    per_frame_p95_ms       REAL,
+    per_frame_p99_ms       REAL,
+    per_frame_max_ms       REAL,
+    throughput_fps         REAL,
+    backlog_frames         INTEGER,
+    frames_arrived         INTEGER,
+    frames_processed       INTEGER,
+    frames_dropped         INTEGER,
+    cpu_util               REAL,
+    mem_util               REAL,
+    executors_running      INTEGER,
+    pending_pods           INTEGER,
+    task_failures          INTEGER,
+    executor_losses        INTEGER,
+    cost_per_hour          REAL,
+    slo_violation_fraction REAL,
+    redeployed             INTEGER NOT NULL CHECK (redeployed IN (0, 1)),
+    window_ms              REAL,
+    wall_ms                REAL,
+    failure                TEXT,
+    reward                 REAL,
+    started_at             TEXT NOT NULL,
+    ended_at               TEXT NOT NULL
+  );
+  CREATE INDEX trials_run ON trials (run_id);
+  CREATE INDEX trials_config ON trials (backend, cores, memory_mb, instances);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+interface RunRecord {
+  id: number;
+  command: string;
+  backend: BackendKind;
+  scenario_name: string | null;
+  scenario_hash: string | null;
+  policy: string | null;
+  seed: string | number | null;
+  started_at: string;
+  ended_at: string | null;
+  status: RunStatus;
+  trial_count: number;
+}
+
+interface TrialRecord {
+  id: number;
+  run_id: number;
+  step: number | null;
+  episode: number | null;
+  backend: BackendKind;
+  policy: string | null;
+  seed: string | number | null;
+  fps: number;
+  cores: number;
+  memory_mb: number;
+  instances: number;
+  config_json: string;
+  partitions: number;
+  frames_per_partition: number | 'fps';
+  per_frame_mean_ms: number | null;
+  per_frame_p50_ms: number | null;
+  per_frame_p95_ms: number | null;
+  per_frame_p99_ms: number | null;
+  per_frame_max_ms: number | null;
+  throughput_fps: number | null;
+  backlog_frames: number | null;
+  frames_arrived: number | null;
+  frames_processed: number | null;
+  frames_dropped: number | null;
+  cpu_util: number | null;
+  mem_util: number | null;
+  executors_running: number | null;
+  pending_pods: number | null;
+  task_failures: number | null;
+  executor_losses: number | null;
+  cost_per_hour: number | null;
+  slo_violation_fraction: number | null;
+  redeployed: 0 | 1;
+  window_ms: number | null;
+  wall_ms: number | null;
+  failure: string | null;
+  reward: number | null;
+  started_at: string;
+  ended_at: string;
+}
+
+type TrialInsert = Omit<TrialRecord, 'id'>;
+
+const TRIAL_COLUMNS = [
+  'run_id', 'step', 'episode', 'backend', 'policy', 'seed', 'fps', 'cores', 'memory_mb', 'instances', 'config_json',
+  'partitions', 'frames_per_partition', 'per_frame_mean_ms', 'per_frame_p50_ms', 'per_frame_p95_ms', 'per_frame_p99_ms',
+  'per_frame_max_ms', 'throughput_fps', 'backlog_frames', 'frames_arrived', 'frames_processed', 'frames_dropped',
+  'cpu_util', 'mem_util', 'executors_running', 'pending_pods', 'task_failures', 'executor_losses', 'cost_per_hour',
+  'slo_violation_fraction', 'redeployed', 'window_ms', 'wall_ms', 'failure', 'reward', 'started_at', 'ended_at',
+] as const satisfies readonly (keyof TrialInsert)[];
+
+const RUN_SELECT = `
+  SELECT runs.*, (SELECT count(*) FROM trials WHERE trials.run_id = runs.id) AS trial_count FROM runs`;
+
+export class RunLog {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly insertRun: Database.Statement<[Omit<RunRecord, 'id' | 'trial_count' | 'ended_at'>]>;
+  private readonly finishRun: Database.Statement<[{ id: number; ended_at: string; status: RunStatus }]>;
+  private readonly selectRun: Database.Statement<[number], RunRecord>;
+  private readonly insertTrial: Database.Statement<[TrialInsert]>;
+  private readonly insertTrials: (runId: number, trials: TrialInput[]) => number[];
+
+  /**
+   * Opens the log at `path`, creating it and its folder if needed and
+   * bringing its schema up to date. A file that is not an SQLite database,
+   * or was written by a newer sspe, is a UserInputError naming the file.
+   */
+  static open(path: string, options: RunLogOptions = {}): RunLog {
+    const absolute = resolve(path);
+    try {
+      mkdirSync(dirname(absolute), { recursive: true });
+    } catch (error) {
+      throw new UserInputError(`run log ${absolute}: cannot create its folder (${(error as Error).message})`, { cause: error });
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(absolute);
+      // Reading the journal mode is the first read of the file: a non-database fails here.
+      db.pragma('journal_mode = WAL');
+      // better-sqlite3 builds with WAL synchronous=NORMAL, which can lose the last
+      // commits on power loss; FULL costs ~0.2 ms per commit and keeps them.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, absolute);
+    } catch (error) {
+      db?.close();
+      if (error instanceof UserInputError) throw error;
+      if (error instanceof Database.SqliteError) {
+        const hint = error.code === 'SQLITE_NOTADB' || error.code === 'SQLITE_CORRUPT'
+          ? '; move it away or pass --run-log with another path'
+          : '';
+        throw new UserInputError(`run log ${absolute}: expected an SQLite database, got ${error.code}: ${error.message}${hint}`, { cause: error });
+      }
+      throw error;
+    }
+    return new RunLog(absolute, db, options);
+  }
+
+  private constructor(path: string, db: Database.Database, options: RunLogOptions) {
+    this.path = path;
+    this.db = db;
+    this.now = options.now ?? (() => new Date());
+    this.insertRun = db.prepare(`
+      INSERT INTO runs (command, scenario_name, scenario_hash, policy, seed, backend, started_at, status)
+      VALUES (@command, @scenario_name, @scenario_hash, @policy, @seed, @backend, @started_at, @status)`);
+    this.finishRun = db.prepare('UPDATE runs SET ended_at = @ended_at, status = @status WHERE id = @id');
+    this.selectRun = db.prepare(`${RUN_SELECT} WHERE id = ?`);
+    this.insertTrial = db.prepare(
+      `INSERT INTO trials (${TRIAL_COLUMNS.join(', ')}) VALUES (${TRIAL_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
+    this.insertTrials = db.transaction((runId: number, trials: TrialInput[]) => {
+      const run = this.runRecord(runId);
+      return trials.map((trial) => Number(this.insertTrial.run(trialRecord(run, trial, this.now)).lastInsertRowid));
+    });
+  }
+
+  /** Records the start of a command invocation; returns the run's id. */
+  startRun(meta: RunMeta): number {
+    const result = this.insertRun.run({
+      command: meta.command,
+      scenario_name: meta.scenario ?? null,
+      scenario_hash: meta.scenarioHash ?? null,
+      policy: meta.policy ?? null,
+      seed: meta.seed ?? null,
+      backend: meta.backend,
+      started_at: this.now().toISOString(),
+      status: 'running',
+    });
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Records how a run ended. */
+  endRun(runId: number, status: Exclude<RunStatus, 'running'>): void {
+    const result = this.finishRun.run({ id: runId, ended_at: this.now().toISOString(), status });
+    if (result.changes !== 1) throw new Error(`expected run ${runId} in ${this.path}, found none`);
+  }
+
+  /** Logs one trial in its own transaction; returns its id. */
+  logTrial(runId: number, trial: TrialInput): number {
+    return this.insertTrials(runId, [trial])[0];
+  }
+
+  /** Logs trials in one transaction (all or none); returns their ids in order. */
+  logTrials(runId: number, trials: TrialInput[]): number[] {
+    return this.insertTrials(runId, trials);
+  }
+
+  /** Trials matching every given filter, oldest first. */
+  query(filter: TrialQuery = {}): TrialRow[] {
+    const where: string[] = [];
+    const params: Record<string, number | string> = {};
+    const equal = (column: string, value: number | string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = @${column}`);
+      params[column] = value;
+    };
+    equal('run_id', filter.runId);
+    equal('backend', filter.backend);
+    equal('cores', filter.cores);
+    equal('memory_mb', filter.memoryMb);
+    equal('instances', filter.instances);
+    const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    let sql = `SELECT * FROM trials ${whereSql} ORDER BY id`;
+    if (filter.last !== undefined) {
+      params.last = checkLast(filter.last);
+      sql = `SELECT * FROM (SELECT * FROM trials ${whereSql} ORDER BY id DESC LIMIT @last) ORDER BY id`;
+    }
+    return this.db.prepare<[typeof params], TrialRecord>(sql).all(params).map(trialRow);
+  }
+
+  /** Runs, oldest first; with `last`, only the latest N. */
+  runs(filter: { last?: number } = {}): RunRow[] {
+    const rows = filter.last === undefined
+      ? this.db.prepare<[], RunRecord>(`${RUN_SELECT} ORDER BY id`).all()
+      : this.db.prepare<[number], RunRecord>(`SELECT * FROM (${RUN_SELECT} ORDER BY id DESC LIMIT ?) ORDER BY id`).all(checkLast(filter.last));
+    return rows.map(runRow);
+  }
+
+  /** The schema version of the open file (PRAGMA user_version). */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private runRecord(runId: number): RunRecord {
+    const run = this.selectRun.get(runId);
+    if (run === undefined) throw new Error(`expected run ${runId} in ${this.path} (call startRun first), found none`);
+    return run;
+  }
+}
+
+/** Brings the file to SCHEMA_VERSION, all pending migrations in one transaction. */
+function migrate(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new UserInputError(
+        `run log ${path}: expected schema version ${SCHEMA_VERSION} or older, got ${version} (written by a newer sspe)`,
+      );
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}
+
+function checkLast(last: number): number {
+  if (!Number.isSafeInteger(last) || last < 1) throw new RangeError(`expected a positive integer for last, got ${String(last)}`);
+  return last;
+}
+
+function trialRecord(run: RunRecord, trial: TrialInput, now: () => Date): TrialInsert {
+  const { request, outcome } = trial;
+  const endedAt = trial.endedAt ?? now();
+  const startedAt = trial.startedAt ?? new Date(endedAt.getTime() - (Number.isFinite(outcome.wallMs) ? outcome.wallMs : 0));
+  const config = request.config;
+  return {
+    run_id: run.id,
+    step: trial.step ?? null,
+    episode: trial.episode ?? null,
+    backend: run.backend,
+    policy: trial.policy !== undefined ? trial.policy : run.policy,
+    seed: trial.seed !== undefined ? trial.seed : run.seed,
+    fps: request.fps,
+    cores: config.executorCores,
+    memory_mb: config.executorMemoryMb,
+    instances: config.executorInstances,
+    config_json: JSON.stringify(config),
+    partitions: config.partitions,
+    frames_per_partition: config.framesPerPartition,
+    per_frame_mean_ms: outcome.perFrameMs.mean,
+    per_frame_p50_ms: outcome.perFrameMs.p50,
+    per_frame_p95_ms: outcome.perFrameMs.p95,
+    per_frame_p99_ms: outcome.perFrameMs.p99,
+    per_frame_max_ms: outcome.perFrameMs.max,
+    throughput_fps: outcome.throughputFps,
+    backlog_frames: outcome.backlogFrames,
+    frames_arrived: outcome.framesArrived,
+    frames_processed: outcome.framesProcessed,
+    frames_dropped: outcome.framesDropped,
+    cpu_util: outcome.cpuUtil,
+    mem_util: outcome.memUtil,
+    executors_running: outcome.executorsRunning,
+    pending_pods: outcome.pendingPods,
+    task_failures: outcome.taskFailures,
+    executor_losses: outcome.executorLosses,
+    cost_per_hour: outcome.costPerHour,
+    slo_violation_fraction: outcome.sloViolationFraction,
+    redeployed: outcome.redeployed ? 1 : 0,
+    window_ms: outcome.windowMs,
+    wall_ms: outcome.wallMs,
+    failure: outcome.failure,
+    reward: trial.reward ?? null,
+    started_at: startedAt.toISOString(),
+    ended_at: endedAt.toISOString(),
+  };
+}
+
+/** SQLite stores NaN as NULL; metrics come back as NaN so a logged outcome round-trips. */
+const metric = (value: number | null): number => value ?? Number.NaN;
+
+function trialRow(r: TrialRecord): TrialRow {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    step: r.step,
+    episode: r.episode,
+    backend: r.backend,
+    policy: r.policy,
+    seed: r.seed,
+    fps: r.fps,
+    cores: r.cores,
+    memoryMb: r.memory_mb,
+    instances: r.instances,
+    config: JSON.parse(r.config_json) as SparkConfig,
+    partitions: r.partitions,
+    framesPerPartition: r.frames_per_partition,
+    perFrameMs: {
+      mean: metric(r.per_frame_mean_ms),
+      p50: metric(r.per_frame_p50_ms),
+      p95: metric(r.per_frame_p95_ms),
+      p99: metric(r.per_frame_p99_ms),
+      max: metric(r.per_frame_max_ms),
+    },
+    throughputFps: metric(r.throughput_fps),
+    backlogFrames: metric(r.backlog_frames),
+    framesArrived: metric(r.frames_arrived),
+    framesProcessed: metric(r.frames_processed),
+    framesDropped: metric(r.frames_dropped),
+    cpuUtil: metric(r.cpu_util),
+    memUtil: metric(r.mem_util),
+    executorsRunning: metric(r.executors_running),
+    pendingPods: metric(r.pending_pods),
+    taskFailures: metric(r.task_failures),
+    executorLosses: metric(r.executor_losses),
+    costPerHour: metric(r.cost_per_hour),
+    sloViolationFraction: metric(r.slo_violation_fraction),
+    redeployed: r.redeployed === 1,
+    windowMs: metric(r.window_ms),
+    wallMs: metric(r.wall_ms),
+    failure: r.failure,
+    reward: r.reward,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+  };
+}
+
+function runRow(r: RunRecord): RunRow {
+  return {
+    id: r.id,
+    command: r.command,
+    backend: r.backend,
+    scenario: r.scenario_name,
+    scenarioHash: r.scenario_hash,
+    policy: r.policy,
+    seed: r.seed,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    status: r.status,
+    trialCount: r.trial_count,
+  };
+}
