@@ -67,6 +67,18 @@ export class SparkOnK8sModel {
     this.sim.run(Math.min(tMs, this.spec.durationMs));
   }
 
+  /**
+   * After the load window: keeps simulating, with no new batches, until every
+   * batch already handed to Spark is processed or dropped, or `maxExtraMs`
+   * have passed. A trial then measures all of its window's batches.
+   */
+  drain(maxExtraMs: number): void {
+    const limitMs = this.sim.nowMs + maxExtraMs;
+    while (this.app.framesInFlight > 0 && this.sim.nextEventMs <= limitMs && this.sim.step()) {
+      // one event at a time: the in-flight count is checked after each
+    }
+  }
+
   reconfigure(config: SparkConfig): void {
     this.app.reconfigure(config);
     this.batcher.reschedule();

@@ -40,6 +40,11 @@ export class Simulation {
     return this.queue.size;
   }
 
+  /** Time of the next event, Infinity when none. */
+  get nextEventMs(): number {
+    return this.queue.peekTimeMs();
+  }
+
   observe(observer: EventObserver | null): void {
     this.observer = observer;
   }
@@ -60,6 +65,19 @@ export class Simulation {
       );
     }
     this.queue.push(timeMs, priority, kind, arg);
+  }
+
+  /** Processes the next event, if any; returns false when the queue is empty. */
+  step(): boolean {
+    const queue = this.queue;
+    if (queue.size === 0) return false;
+    queue.pop();
+    const kind = queue.poppedKind;
+    this.nowMs = queue.poppedTimeMs;
+    this.eventsProcessed++;
+    if (this.observer !== null) this.observer(this.nowMs, kind, queue.poppedArg);
+    this.handlers[kind](queue.poppedArg);
+    return true;
   }
 
   /** Stops run() after the current event. */

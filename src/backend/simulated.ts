@@ -1,6 +1,6 @@
 import type { SparkConfig } from '../../sim/config.js';
 import type { RunResult } from '../../sim/metrics/result.js';
-import { SparkOnK8sModel, simulateRun } from '../../sim/model.js';
+import { SparkOnK8sModel } from '../../sim/model.js';
 import type { Scenario } from '../scenario/schema.js';
 import { toRunSpec } from '../scenario/run-spec.js';
 import { MAX_MS } from '../scenario/schema.js';
@@ -16,10 +16,13 @@ export interface SimulatedBackendOptions {
   settleMs: number;
 }
 
-/** The time `batches` micro-batches take to fill at `fps`, ms. */
+/** A trial whose batches are not done after this many windows past its window is cut off (the rest counts as backlog). */
+const TRIAL_DRAIN_LIMIT_WINDOWS = 20;
+
+/** The time `batches` micro-batches take to fill at `fps`, in whole ms (rounded up so the last batch is cut inside the window). */
 export function windowMsFor(config: SparkConfig, fps: number, batches: number, scenario: Scenario): number {
   const frames = config.partitions * resolvedFramesPerPartition(config, fps, scenario);
-  return (batches * frames * 1000) / fps;
+  return Math.ceil((batches * frames * 1000) / fps);
 }
 
 /** The simulator behind the Backend seam. */
@@ -59,8 +62,15 @@ export class SimulatedBackend implements Backend {
       const spec = toRunSpec(this.scenario, { config: request.config, fps: request.fps, durationMs: windowMs, seed: trialSeed });
       spec.warmStart = true;
       spec.warmupMs = 0;
-      const result = simulateRun(spec);
-      return toOutcome(result, redeployNeeded(previous, request.config), performance.now() - started);
+      const model = new SparkOnK8sModel(spec);
+      try {
+        model.runUntil(windowMs);
+        // Like a spark-submit over a fixed input: the trial ends when its batches are done.
+        model.drain(TRIAL_DRAIN_LIMIT_WINDOWS * windowMs);
+        return toOutcome(model.result(), redeployNeeded(previous, request.config), performance.now() - started);
+      } finally {
+        model.destroy();
+      }
     }
     return this.continuousTrial(request, windowMs, started);
   }

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UserInputError } from '../errors.js';
+import { ORACLE_POLICY, perFrameVsFps, policyOrder, resourcesVsFps, trainingCurves, utilisationVsFps } from './plots.js';
+import type { EvaluationLevel, EvaluationReportInput, PolicyLevelResult } from './types.js';
+
+/**
+ * The evaluation report as one self-contained HTML page: inline CSS, inline
+ * SVG plots, nothing fetched. Throws on input the page could only show as
+ * NaN or leave out without saying so.
+ */
+export async function renderReport(input: EvaluationReportInput): Promise<string> {
+  checkReportInput(input);
+  const { scenario } = input;
+  const [perFrameSvg, resourcesSvg, utilisationSvg, trainingSvg] = await Promise.all([
+    perFrameVsFps(input.levels, { sloPerFrameMs: scenario.sloPerFrameMs }),
+    resourcesVsFps(input.levels),
+    utilisationVsFps(input.levels),
+    input.training ? trainingCurves(input.training) : Promise.resolve(null),
+  ]);
+  const policies = policyOrder(input.levels);
+  const title = `sspe evaluation — ${scenario.name}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(title)}</h1>
+<dl class="meta">
+<dt>Scenario</dt><dd>${escapeHtml(scenario.name)} <code>${escapeHtml(scenario.hash)}</code></dd>
+<dt>Per-frame SLO</dt><dd>${formatNumber(scenario.sloPerFrameMs)} ms</dd>
+<dt>Seeds</dt><dd>${escapeHtml(input.seeds.join(', '))} (${input.seeds.length})</dd>
+<dt>Policies</dt><dd>${policies.map(escapeHtml).join(', ')}</dd>
+<dt>Date</dt><dd>${escapeHtml(input.createdAt)}</dd>
+</dl>
+</header>
+<main>
+${bestSummary(input.levels)}
+<section>
+<h2>Plots</h2>
+${figure(perFrameSvg, 'Lower is better. Mean ± one standard deviation over seeds; the red dotted line is the per-frame SLO.')}
+${figure(resourcesSvg, 'What each policy asked for: executor cores, executor memory and executor count.')}
+${figure(utilisationSvg, 'How much of what it asked for each policy used.')}
+${
+  trainingSvg === null
+    ? '<p class="absent">No training curves in this input.</p>'
+    : figure(trainingSvg, 'Top: reward per vector step and its running mean. Bottom: mean reward per episode, with epsilon dashed on the right axis.')
+}
+</section>
+<section>
+<h2>Summary by input rate</h2>
+${input.levels.map((level) => levelTable(level, policies)).join('\n')}
+</section>
+${notesSection(input.notes ?? [])}
+<section class="how">
+<h2>How to read this</h2>
+<ul>
+<li>Each colour is one policy, the same in every plot and table. The dark dashed line is the <b>${escapeHtml(ORACLE_POLICY)}</b>, the reference the “gap to oracle” column is measured against.</li>
+<li>Points of different policies are nudged sideways a little so their error bars do not hide each other; the axis ticks mark the true input rates.</li>
+<li><b>Per-frame</b> is the time from a frame’s batch reaching Spark to its output written, mean ± standard deviation over seeds. Lower is better; above the SLO line frames miss their deadline.</li>
+<li><b>Gap to oracle</b> is how much slower than the oracle a policy is, in % of the oracle’s per-frame mean; negative means faster.</li>
+<li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the cheaper one).</li>
+<li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
+<li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
+<li>In the training plot, long runs are downsampled: each drawn stretch keeps its lowest and highest reward so spikes still show. Reward rising while epsilon falls means the agent is learning rather than just exploring less.</li>
+</ul>
+</section>
+</main>
+<footer>sspe · scenario ${escapeHtml(scenario.hash)} · ${escapeHtml(input.createdAt)}</footer>
+</body>
+</html>
+`;
+}
+
+/**
+ * Writes the page to `path` through a temp file in the same folder and a
+ * rename, so a crash or a failed render leaves either the old file or the new
+ * one, never half of one. Accepts the render's promise so that a render that
+ * throws does so before any file is created.
+ */
+export async function writeReport(path: string, html: string | Promise<string>): Promise<void> {
+  const content = await html;
+  const tempPath = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  try {
+    const handle = await open(tempPath, 'wx');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tempPath, path);
+  } catch (error) {
+    await rm(tempPath, { force: true });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserInputError(`could not write report to ${path}: ${reason}`, { cause: error });
+  }
+}
+
+/** The policy with the lowest per-frame mean at this level, the oracle excluded; ties go to the cheaper, then by name. */
+export function bestPolicy(level: EvaluationLevel): string | null {
+  let best: [string, PolicyLevelResult] | null = null;
+  for (const entry of Object.entries(level.policies)) {
+    if (entry[0] === ORACLE_POLICY) continue;
+    if (best === null || compareForBest(entry, best) < 0) best = entry;
+  }
+  return best?.[0] ?? null;
+}
+
+function compareForBest([nameA, a]: [string, PolicyLevelResult], [nameB, b]: [string, PolicyLevelResult]): number {
+  return a.per_frame_ms.mean - b.per_frame_ms.mean || a.cost_per_hour - b.cost_per_hour || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function checkReportInput(input: EvaluationReportInput): void {
+  if (input.levels.length === 0) throw new Error('expected at least one fps level in the evaluation report, got 0');
+  checkFinite('scenario.sloPerFrameMs', input.scenario.sloPerFrameMs);
+  input.levels.forEach((level, i) => {
+    checkFinite(`levels[${i}].fps`, level.fps);
+    if (Object.keys(level.policies).length === 0) throw new Error(`expected at least one policy at levels[${i}] (${level.fps} fps), got none`);
+    for (const [name, r] of Object.entries(level.policies)) {
+      const at = `levels[${i}].policies[${JSON.stringify(name)}]`;
+      const numbers: Record<string, number | null> = {
+        'per_frame_ms.mean': r.per_frame_ms.mean,
+        'per_frame_ms.std': r.per_frame_ms.std,
+        'per_frame_ms.p95': r.per_frame_ms.p95,
+        cores: r.cores,
+        memory_mb: r.memory_mb,
+        instances: r.instances,
+        cpu_util: r.cpu_util,
+        mem_util: r.mem_util,
+        cost_per_hour: r.cost_per_hour,
+        slo_violation_fraction: r.slo_violation_fraction,
+        rescales_per_hour: r.rescales_per_hour,
+        gap_to_oracle_pct: r.gap_to_oracle_pct,
+        seeds: r.seeds,
+      };
+      for (const [field, value] of Object.entries(numbers)) {
+        if (field === 'gap_to_oracle_pct' && value === null) continue;
+        checkFinite(`${at}.${field}`, value);
+      }
+    }
+  });
+  const training = input.training;
+  if (training) {
+    for (const key of ['stepRewards', 'episodeMeanRewards', 'episodeEpsilons'] as const) {
+      const bad = training[key].findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`expected finite numbers in training.${key}, got ${training[key][bad]} at index ${bad}`);
+    }
+  }
+}
+
+function checkFinite(path: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    const found = typeof value === 'number' || value === undefined ? String(value) : JSON.stringify(value);
+    throw new Error(`expected ${path} to be a finite number, got ${found}`);
+  }
+}
+
+function bestSummary(levels: readonly EvaluationLevel[]): string {
+  const items = levels.map((level) => {
+    const best = bestPolicy(level);
+    if (best === null) return `<li><b>${formatNumber(level.fps)} fps</b>: only the oracle was evaluated</li>`;
+    const r = level.policies[best];
+    const gap = r.gap_to_oracle_pct === null ? '' : `, ${formatGap(r.gap_to_oracle_pct)} vs oracle`;
+    return `<li><b>${formatNumber(level.fps)} fps</b>: <span class="best-mark">★ ${escapeHtml(best)}</span> ${formatMeanStd(r)} ms${gap}</li>`;
+  });
+  return `<section class="glance"><h2>Best policy per input rate</h2><ul>${items.join('')}</ul></section>`;
+}
+
+const COLUMNS: { header: string; hint: string; cell: (r: PolicyLevelResult) => string }[] = [
+  { header: 'per-frame ms', hint: 'mean ± std over seeds', cell: formatMeanStd },
+  { header: 'p95 ms', hint: '95th percentile of per-frame time', cell: (r) => r.per_frame_ms.p95.toFixed(1) },
+  { header: 'cores', hint: 'cores per executor', cell: (r) => formatNumber(r.cores) },
+  { header: 'memory MB', hint: 'memory per executor, MB', cell: (r) => formatNumber(r.memory_mb, 0) },
+  { header: 'instances', hint: 'executor instances', cell: (r) => formatNumber(r.instances) },
+  { header: 'CPU util', hint: 'CPU utilisation', cell: (r) => formatPercent(r.cpu_util) },
+  { header: 'memory util', hint: 'memory utilisation', cell: (r) => formatPercent(r.mem_util) },
+  { header: 'cost $/h', hint: 'node cost per simulated hour', cell: (r) => r.cost_per_hour.toFixed(2) },
+  { header: 'SLO violations', hint: 'fraction of frames over the per-frame SLO', cell: (r) => formatPercent(r.slo_violation_fraction) },
+  { header: 'rescales /h', hint: 'configuration changes per simulated hour', cell: (r) => formatNumber(r.rescales_per_hour) },
+  { header: 'gap to oracle', hint: 'per-frame mean vs the oracle, %', cell: (r) => (r.gap_to_oracle_pct === null ? '—' : formatGap(r.gap_to_oracle_pct)) },
+  { header: 'seeds', hint: 'runs aggregated', cell: (r) => String(r.seeds) },
+];
+
+function levelTable(level: EvaluationLevel, policies: readonly string[]): string {
+  const best = bestPolicy(level);
+  const rows = policies
+    .filter((name) => level.policies[name] !== undefined)
+    .map((name) => {
+      const r = level.policies[name];
+      const classes = [name === best ? 'best' : '', name === ORACLE_POLICY ? 'oracle' : ''].filter(Boolean).join(' ');
+      const mark = name === best ? ' <span class="best-mark">★ best</span>' : '';
+      const cells = COLUMNS.map((c) => `<td>${c.cell(r)}</td>`).join('');
+      return `<tr${classes ? ` class="${classes}"` : ''}><th scope="row">${escapeHtml(name)}${mark}</th>${cells}</tr>`;
+    });
+  const headers = COLUMNS.map((c) => `<th scope="col" title="${escapeHtml(c.hint)}">${escapeHtml(c.header)}</th>`).join('');
+  return `<h3>${formatNumber(level.fps)} fps</h3>
+<div class="table-wrap"><table>
+<thead><tr><th scope="col">policy</th>${headers}</tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>`;
+}
+
+function notesSection(notes: readonly string[]): string {
+  if (notes.length === 0) return '';
+  return `<section class="notes"><h2>Notes</h2><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`;
+}
+
+function figure(svg: string, caption: string): string {
+  return `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+}
+
+function formatMeanStd(r: PolicyLevelResult): string {
+  return `${r.per_frame_ms.mean.toFixed(1)} ± ${r.per_frame_ms.std.toFixed(1)}`;
+}
+
+/** Integers as they are, other numbers to `digits` decimals; thousands separated. */
+function formatNumber(value: number, digits = 1): string {
+  const rounded = Number.isInteger(value) ? value : Number(value.toFixed(digits));
+  return rounded.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)} %`;
+}
+
+function formatGap(pct: number): string {
+  return `${pct > 0 ? '+' : pct < 0 ? '−' : ''}${Math.abs(pct).toFixed(1)} %`;
+}
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --rule: #d8dee4; --best: #fff4cc; --best-ink: #7a5200; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink); background: #f6f8fa; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 24px; }
+h1 { font-size: 26px; margin: 0 0 12px; }
+h2 { font-size: 20px; margin: 32px 0 12px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 20px 0 6px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; color: var(--muted); }
+dl.meta dt { font-weight: 600; }
+dl.meta dd { margin: 0; color: var(--ink); }
+code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eaeef2; padding: 1px 5px; border-radius: 4px; }
+figure { margin: 0 0 20px; padding: 12px; background: white; border: 1px solid var(--rule); border-radius: 8px; }
+figure svg { display: block; max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
+.table-wrap { overflow-x: auto; background: white; border: 1px solid var(--rule); border-radius: 8px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--rule); white-space: nowrap; }
+thead th { text-align: right; vertical-align: bottom; white-space: normal; background: #f0f3f6; font-weight: 600; cursor: help; }
+thead th:first-child, tbody th { text-align: left; }
+td { text-align: right; }
+tbody tr:last-child th, tbody tr:last-child td { border-bottom: none; }
+tr.oracle th, tr.oracle td { color: var(--muted); font-style: italic; }
+tr.best th, tr.best td { background: var(--best); font-weight: 600; }
+.best-mark { display: inline-block; font-size: 11px; font-weight: 700; font-style: normal; color: var(--best-ink); background: var(--best); border: 1px solid #e6c25a; border-radius: 10px; padding: 0 6px; margin-left: 4px; }
+.glance ul { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 6px 16px; }
+.absent { color: var(--muted); font-style: italic; }
+.how ul, .notes ul { padding-left: 20px; }
+.how li { margin-bottom: 4px; }
+footer { color: var(--muted); font-size: 12px; padding-top: 16px; padding-bottom: 32px; }
+`;

@@ -1,0 +1,69 @@
+import type { EvaluationReportInput, PolicyLevelResult, TrainingCurves } from '../../../src/report/types.js';
+
+/** A deterministic stand-in for a noise source: tests must not depend on Math.random. */
+export function noise(i: number): number {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return x - Math.floor(x) - 0.5;
+}
+
+export function result(perFrameMeanMs: number, overrides: Partial<PolicyLevelResult> = {}): PolicyLevelResult {
+  return {
+    per_frame_ms: { mean: perFrameMeanMs, std: perFrameMeanMs * 0.08, p95: perFrameMeanMs * 1.3 },
+    cores: 2,
+    memory_mb: 2048,
+    instances: 3,
+    cpu_util: 0.55,
+    mem_util: 0.4,
+    cost_per_hour: 0.42,
+    slo_violation_fraction: 0.02,
+    rescales_per_hour: 1.5,
+    gap_to_oracle_pct: null,
+    seeds: 3,
+    ...overrides,
+  };
+}
+
+function curves(steps: number): TrainingCurves {
+  const stepRewards = Array.from({ length: steps }, (_, i) => -1 + (1.5 * i) / steps + noise(i) * 0.8);
+  const episodes = Math.max(1, Math.floor(steps / 20));
+  return {
+    stepRewards,
+    episodeMeanRewards: Array.from({ length: episodes }, (_, e) => -1 + (1.5 * e) / episodes + noise(e + 7) * 0.2),
+    episodeEpsilons: Array.from({ length: episodes }, (_, e) => Math.max(0.05, 1 - (1.2 * e) / episodes)),
+  };
+}
+
+/** Three levels, three policies (one of them the oracle); `dqn` wins at 10 and 30 fps, `static` at 20. */
+export function syntheticInput(options: { steps?: number; policyName?: string } = {}): EvaluationReportInput {
+  const dqn = options.policyName ?? 'dqn';
+  const level = (fps: number, dqnMs: number, staticMs: number, oracleMs: number) => ({
+    fps,
+    policies: {
+      [dqn]: result(dqnMs, {
+        cores: 2 + fps / 10,
+        instances: 2 + fps / 10,
+        cpu_util: 0.35 + fps / 100,
+        mem_util: 0.3 + fps / 200,
+        gap_to_oracle_pct: ((dqnMs - oracleMs) / oracleMs) * 100,
+      }),
+      static: result(staticMs, {
+        cores: 4,
+        memory_mb: 4096,
+        instances: 6,
+        cpu_util: 0.1 + fps / 100,
+        mem_util: 0.15 + fps / 300,
+        cost_per_hour: 0.9,
+        gap_to_oracle_pct: ((staticMs - oracleMs) / oracleMs) * 100,
+      }),
+      oracle: result(oracleMs, { cores: 1 + fps / 10, instances: 1 + fps / 10, cpu_util: 0.5 + fps / 100, mem_util: 0.45 + fps / 200 }),
+    },
+  });
+  return {
+    scenario: { name: 'paper-testbed', hash: 'fnv1a:9c0ffee1', sloPerFrameMs: 250 },
+    createdAt: '2025-01-02T03:04:05Z',
+    seeds: [1, 2, 3],
+    levels: [level(10, 150, 190, 140), level(20, 205, 200, 180), level(30, 240, 330, 220)],
+    training: curves(options.steps ?? 200),
+    notes: ['synthetic data for the report test'],
+  };
+}
