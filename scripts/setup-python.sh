@@ -10,6 +10,7 @@ venv_dir="${repo_root}/.venv"
 # One line per requirements file; add new ones here.
 requirements_files=(
   "scripts/requirements-bench.txt"
+  "scripts/requirements-spark.txt"
 )
 
 python_bin="${PYTHON:-python3}"
@@ -19,6 +20,26 @@ if ! command -v "${python_bin}" >/dev/null 2>&1; then
   exit 1
 fi
 echo "setup-python: using $("${python_bin}" --version 2>&1) at $(command -v "${python_bin}")"
+
+# PySpark 4 (scripts/requirements-spark.txt) runs on Java 17 or newer. Check the
+# java that spark-class will use: $JAVA_HOME/bin/java when set, else java on PATH.
+java_bin="java"
+if [[ -n "${JAVA_HOME:-}" ]]; then java_bin="${JAVA_HOME}/bin/java"; fi
+if ! java_output="$("${java_bin}" -version 2>&1)"; then
+  echo "setup-python: expected Java 17+ for Spark 4 ('${java_bin} -version'), found no working java; install it (e.g. 'apt-get install openjdk-17-jre-headless') or set JAVA_HOME." >&2
+  exit 1
+fi
+# The version line need not come first (JAVA_TOOL_OPTIONS adds a 'Picked up' line).
+java_version_line="$(grep -m 1 'version "' <<<"${java_output}" || true)"
+# 'openjdk version "17.0.15" 2025-04-15' -> 17; 'java version "1.8.0_292"' -> 8.
+java_version="$(sed -E -n 's/.*version "([0-9][0-9._]*)[^"]*".*/\1/p' <<<"${java_version_line}")"
+java_major="${java_version%%.*}"
+if [[ "${java_major}" == "1" ]]; then java_major="$(cut -d. -f2 <<<"${java_version}")"; fi
+if ! [[ "${java_major}" =~ ^[0-9]+$ ]] || (( java_major < 17 )); then
+  echo "setup-python: expected Java 17+ for Spark 4 ('${java_bin} -version'), found '${java_version_line}'; install Java 17 or 21 or point JAVA_HOME at one." >&2
+  exit 1
+fi
+echo "setup-python: using Java ${java_version} (${java_bin})"
 
 if [[ -x "${venv_dir}/bin/python" ]]; then
   echo "setup-python: reusing existing virtualenv ${venv_dir}"
@@ -34,6 +55,15 @@ for requirements in "${requirements_files[@]}"; do
   echo "setup-python: installing ${requirements}"
   "${venv_dir}/bin/python" -m pip install --disable-pip-version-check --quiet -r "${repo_root}/${requirements}"
 done
+
+# spark-submit from the pip package finds SPARK_HOME through the Python that
+# PYSPARK_PYTHON names (python3 on PATH otherwise, which lacks pyspark).
+if ! spark_version="$(PYSPARK_PYTHON="${venv_dir}/bin/python" "${venv_dir}/bin/spark-submit" --version 2>&1)"; then
+  echo "setup-python: expected '${venv_dir}/bin/spark-submit --version' to work, it failed:" >&2
+  echo "${spark_version}" | tail -n 5 >&2
+  exit 1
+fi
+echo "setup-python: $(grep -m1 -o 'version [0-9][0-9.]*' <<<"${spark_version}" | sed 's/^/spark-submit /')"
 
 echo "setup-python: done; installed packages:"
 "${venv_dir}/bin/python" -m pip list --disable-pip-version-check --format=freeze

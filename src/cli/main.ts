@@ -4,6 +4,10 @@ import { hideBin } from 'yargs/helpers';
 import { UserInputError } from '../errors.js';
 import { benchCommand } from './commands/bench.js';
 import { runsCommand } from './commands/runs.js';
+import { trainCommand } from './commands/train.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { exportCommand } from './commands/export.js';
+import { decideCommand } from './commands/decide.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -29,6 +33,10 @@ export async function main(argv: string[]): Promise<void> {
     .command<GlobalOptions>(startCommand as never)
     .command<GlobalOptions>(simulateCommand as never)
     .command<GlobalOptions>(sweepCommand as never)
+    .command<GlobalOptions>(trainCommand as never)
+    .command<GlobalOptions>(evaluateCommand as never)
+    .command<GlobalOptions>(exportCommand as never)
+    .command<GlobalOptions>(decideCommand as never)
     .command<GlobalOptions>(runsCommand as never)
     .command<GlobalOptions>(benchCommand as never)
     .demandCommand(1, 'expected a command; see sspe --help')

@@ -5,11 +5,20 @@ import type { EnvOptions, RewardOptions } from '../config/learning.js';
 import { ConfigurationManager } from '../managers/configuration.js';
 import { MetricsManager } from '../managers/metrics.js';
 import { RewardManager } from '../managers/reward.js';
-import { StateManager } from '../managers/state.js';
+import { StateManager, type ObservationNormalisation } from '../managers/state.js';
 import type { Scenario } from '../scenario/schema.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Env, StepResult } from './env.js';
 import { Box, Discrete } from './spaces.js';
+
+/** How a scenario's observations are scaled (saved with a policy). */
+export function observationNormalisationFor(scenario: Scenario): ObservationNormalisation {
+  return StateManager.forScenario({
+    maxFps: Math.max(...scenario.workload.fpsLevels),
+    sloPerFrameMs: scenario.slo.perFrameMs,
+    configuration: new ConfigurationManager(scenario, scenario.learning.env.encoding),
+  }).normalisation;
+}
 
 /** What every step reports besides the reward (typed, unlike Gymnasium's info dict). */
 export interface ConfigEnvInfo {
@@ -56,11 +65,7 @@ export class ConfigEnv implements Env<Float32Array, number, ConfigEnvInfo> {
   constructor(private readonly options: ConfigEnvOptions) {
     const { scenario } = options;
     this.configuration = new ConfigurationManager(scenario, options.env.encoding);
-    this.state = StateManager.forScenario({
-      maxFps: Math.max(...scenario.workload.fpsLevels),
-      sloPerFrameMs: scenario.slo.perFrameMs,
-      configuration: this.configuration,
-    });
+    this.state = new StateManager(observationNormalisationFor(scenario));
     this.rewards = new RewardManager(options.reward, scenario.slo.perFrameMs);
     this.observationSpace = new Box(0, 1, this.state.size);
     this.actionSpace = new Discrete(this.configuration.actionCount);

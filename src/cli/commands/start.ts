@@ -1,56 +1,48 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { loadScenario } from '../../scenario/load.js';
-import { formatTable } from '../table.js';
+import { join } from 'node:path';
+import { DQN_OPTIONS } from '../../config/learning.js';
+import { yargsOf } from '../../config/options.js';
 import type { GlobalOptions } from '../options.js';
-import { sweepScenario } from './sweep.js';
+import { printTrainSummary, runTrain } from './train.js';
+import { printLevels, runEvaluate } from './evaluate.js';
 
 interface StartOptions extends GlobalOptions {
   scenario: string;
+  outDir: string;
+  seeds: number;
 }
 
 /**
- * The main job on the simulated cluster: for every load level of the
- * scenario, the exhaustive oracle against a random configuration.
+ * The main job on the simulated cluster: train a DQN on the paper testbed,
+ * then compare it with every baseline and the exhaustive oracle at every load
+ * level, as a table and an HTML report.
  */
 export const startCommand = {
   command: 'start',
-  describe: 'The main job: the simulated paper testbed, best vs random configuration at every load level',
+  describe: 'The main job: train a DQN on the simulated paper testbed, then compare it with the baselines per load level',
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
       .option('scenario', { type: 'string', default: 'scenarios/paper-testbed.yaml', describe: 'scenario YAML file' })
-      .example('$0 start', 'what `npm start` runs'),
+      .option('out-dir', { type: 'string', default: 'out/start', describe: 'where the trained policy and the report go' })
+      .option('seeds', { type: 'number', default: 5, describe: 'evaluation seeds per policy and load level' })
+      .options(yargsOf(DQN_OPTIONS, 'DQN (defaults from the scenario, then the paper):'))
+      .example('$0 start', 'what `npm start` runs (about two minutes)')
+      .example('$0 start --episodes 16 --seeds 1', 'a smoke run in seconds'),
   handler: async (args: ArgumentsCamelCase<StartOptions>) => {
-    const scenario = await loadScenario(args.scenario);
-    const levels = [];
-    for (const fps of scenario.workload.fpsLevels) {
-      const result = sweepScenario(scenario, { fps, seed: args.seed, label: `${fps} fps` });
-      const best = result.results[0];
-      levels.push({
-        fps,
-        best: { cores: best.cores, memory_mb: best.memory_mb, instances: best.instances, per_frame_ms: best.per_frame_ms.mean },
-        worst_per_frame_ms: result.results[result.results.length - 1].per_frame_ms.mean,
-        random_mean_per_frame_ms: result.random_mean_per_frame_ms,
-        best_below_random_pct: 100 * (1 - best.per_frame_ms.mean / result.random_mean_per_frame_ms),
-      });
+    const policy = join(args.outDir, 'policy');
+    const report = join(args.outDir, 'report.html');
+    if (!args.json) console.log(`1/2 training a DQN on ${args.scenario} -> ${policy}`);
+    const training = await runTrain({ ...args, out: policy, force: true, backend: 'auto' });
+    if (!args.json) {
+      printTrainSummary(training, args.scenario);
+      console.log(`\n2/2 evaluating it against the baselines and the oracle (${args.seeds} seeds per level)`);
     }
+    const evaluation = await runEvaluate({ ...args, policy, baselines: 'all', seeds: args.seeds, report, backend: 'auto' });
     if (args.json) {
-      console.log(JSON.stringify({ scenario: scenario.name, levels }, null, 2));
+      console.log(JSON.stringify({ training, ...evaluation }, null, 2));
       return;
     }
-    console.log(`${scenario.name}: every configuration simulated at every load level (mean per-frame processing time)\n`);
-    console.log(
-      formatTable(
-        ['fps', 'best config (cores/MB/instances)', 'best ms', 'random ms', 'worst ms', 'best below random %'],
-        levels.map((l) => [
-          l.fps,
-          `${l.best.cores} / ${l.best.memory_mb} / ${l.best.instances}`,
-          l.best.per_frame_ms,
-          l.random_mean_per_frame_ms,
-          l.worst_per_frame_ms,
-          l.best_below_random_pct,
-        ]),
-      ),
-    );
-    console.log('\nNext: `sspe sweep scenarios/paper-testbed.yaml --fps 60` ranks every configuration; `sspe --help` lists all commands.');
+    printLevels(evaluation.levels);
+    console.log(`\nreport: ${report}`);
   },
 };

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from './run-cli.js';
 
 describe('sspe (top level)', () => {
@@ -22,11 +25,22 @@ describe('sspe (top level)', () => {
     expect(run.stderr).toContain('expected a command');
   });
 
-  it('start shows best against random at every paper load level', () => {
-    const run = runCli(['start', '--json']);
-    expect(run.status).toBe(0);
-    const out = JSON.parse(run.stdout);
-    expect(out.levels.map((l: { fps: number }) => l.fps)).toEqual([10, 20, 30, 40, 50, 60]);
-    for (const level of out.levels) expect(level.best.per_frame_ms).toBeLessThan(level.random_mean_per_frame_ms);
+  it('start trains, evaluates against every baseline at every paper load level, and writes a report', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'sspe-start-'));
+    try {
+      const run = runCli(['start', '--episodes', '16', '--seeds', '1', '--out-dir', outDir, '--json'], { env: { SSPE_RUN_LOG: join(outDir, 'runs.sqlite') } });
+      expect(run.status).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.training.episodes).toBe(16);
+      expect(out.levels.map((l: { fps: number }) => l.fps)).toEqual([10, 20, 30, 40, 50, 60]);
+      for (const level of out.levels) {
+        expect(Object.keys(level.policies)).toEqual(expect.arrayContaining(['dqn', 'random', 'static', 'oracle', 'hpa']));
+        expect(level.policies.oracle.per_frame_ms.mean).toBeLessThanOrEqual(level.policies.random.per_frame_ms.mean);
+      }
+      expect(existsSync(join(outDir, 'report.html'))).toBe(true);
+      expect(existsSync(join(outDir, 'policy', 'model.json'))).toBe(true);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,14 +12,14 @@ export interface CliRun {
 }
 
 /** Runs the compiled CLI (built by `npm test`'s tsc step) in the repository root. */
-export function runCli(args: string[], options: { cwd?: string } = {}): CliRun {
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   if (!existsSync(cliPath)) {
     throw new Error(`expected the compiled CLI at ${cliPath}; run 'npx tsc -p tsconfig.json' (npm test does) first`);
   }
   const run = spawnSync(process.execPath, [cliPath, ...args], {
     cwd: options.cwd ?? repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     timeout: 120_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

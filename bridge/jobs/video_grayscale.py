@@ -1,0 +1,461 @@
+"""The case study's Spark "video grayscale" service, as one spark-submit run.
+
+The input directory is the shared video store (an NFS volume in the case
+study, mounted at the same path on the driver and on every executor). Its
+video chunks (any file OpenCV reads: .mp4 .avi .mkv .mov) and .npy stacks of
+BGR frames (frames, height, width, 3) are read in name order as one stream of
+frames arriving at --fps. The driver cuts that stream into micro-batches of
+--partitions partitions of --frames-per-partition frames each and submits
+them to Spark one after the other. Each task reads its own frames from the
+store (the driver sends only where they lie), converts them to grayscale and
+writes them as one PGM file per partition (a sequence of binary P5 images).
+
+Per-frame processing time is measured as the simulator defines it: from the
+moment the frame's batch is submitted to Spark (driver clock) to the moment
+its partition's output file is in place (executor clock; the nodes' clocks
+are assumed NTP-synchronised). All frames of a partition share that time.
+
+--metrics-out receives a JSON document (camelCase, times in epoch ms, schema
+below in `run`); it is written even when a batch fails, with "error" set, and
+the process then exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov"}
+FRAME_STACK_SUFFIX = ".npy"
+# ITU-R BT.601 luma weights (0.114 B + 0.587 G + 0.299 R) in fixed point with
+# 15 fractional bits: the rounding OpenCV's cvtColor(BGR2GRAY) uses for 8-bit
+# images, so the numpy fallback writes the same bytes (checked against 5.0).
+GRAY_SHIFT = 15
+GRAY_WEIGHTS_BGR = np.array([3735, 19235, 9798], dtype=np.uint32)
+
+
+class InputError(Exception):
+    """Bad arguments or input directory: reported as one line, exit code 2."""
+
+
+def now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Grayscale video frames on Spark, with per-frame timings.")
+    parser.add_argument("--input-dir", required=True, help="shared video store: video chunks and/or .npy frame stacks")
+    parser.add_argument("--output-dir", required=True, help="where <run-id>/batch-NNNNN/part-NNNNN.pgm files go")
+    parser.add_argument("--partitions", type=int, required=True, help="partitions (tasks) per micro-batch")
+    parser.add_argument("--frames-per-partition", type=int, required=True, help="frames each partition collects")
+    parser.add_argument("--fps", type=float, required=True, help="arrival rate of the stream, frames per second")
+    parser.add_argument("--run-id", required=True, help="name of this run (output subdirectory, metrics)")
+    parser.add_argument("--metrics-out", required=True, help="path of the metrics JSON to write")
+    parser.add_argument("--warmup-batches", type=int, default=0, help="first batches run but left out of the summary")
+    parser.add_argument("--max-batches", type=int, default=0, help="stop after this many batches; 0 = every full batch")
+    parser.add_argument("--realtime", action="store_true", help="submit each batch only once its frames would have arrived at --fps")
+    parser.add_argument("--expected-executors", type=int, default=0, help="wait for this many executors before the first batch; 0 = no wait")
+    parser.add_argument("--executor-wait-s", type=float, default=120.0, help="longest wait for --expected-executors, seconds")
+    parser.add_argument("--converter", choices=["auto", "opencv", "numpy"], default="auto", help="grayscale implementation on the executors")
+    parser.add_argument("--kill-executor-at-batch", type=int, default=-1, help="fault injection for tests: the first attempt of partition 0 of this batch kills its executor JVM; -1 = never")
+    args = parser.parse_args(argv)
+    for name in ("partitions", "frames_per_partition"):
+        value = getattr(args, name)
+        if value < 1:
+            raise InputError(f"expected a positive integer --{name.replace('_', '-')}, got {value}")
+    for name in ("warmup_batches", "max_batches", "expected_executors"):
+        value = getattr(args, name)
+        if value < 0:
+            raise InputError(f"expected a non-negative integer --{name.replace('_', '-')}, got {value}")
+    if not (args.fps > 0 and math.isfinite(args.fps)):
+        raise InputError(f"expected a positive --fps, got {args.fps}")
+    if not args.run_id or "/" in args.run_id or args.run_id in (".", ".."):
+        raise InputError(f"expected a --run-id usable as a directory name, got {args.run_id!r}")
+    return args
+
+
+# ---------------------------------------------------------------- input store
+
+
+def list_chunks(input_dir: Path) -> list[dict[str, Any]]:
+    """The store's chunks in stream order, with their frame counts."""
+    if not input_dir.is_dir():
+        raise InputError(f"expected --input-dir to be a directory, got {input_dir}")
+    chunks = []
+    for path in sorted(input_dir.iterdir()):
+        suffix = path.suffix.lower()
+        if suffix == FRAME_STACK_SUFFIX:
+            stack = np.load(path, mmap_mode="r")
+            if stack.ndim != 4 or stack.shape[3] != 3 or stack.dtype != np.uint8:
+                raise InputError(f"expected {path} to hold uint8 BGR frames (frames, height, width, 3), got {stack.dtype} {stack.shape}")
+            chunks.append({"file": path.name, "kind": "npy", "frames": int(stack.shape[0]), "widthPx": int(stack.shape[2]), "heightPx": int(stack.shape[1])})
+        elif suffix in VIDEO_SUFFIXES:
+            chunks.append({"file": path.name, "kind": "video", **probe_video(path)})
+    if not chunks:
+        raise InputError(f"expected video chunks ({', '.join(sorted(VIDEO_SUFFIXES))}) or .npy frame stacks in {input_dir}, found none")
+    return chunks
+
+
+def probe_video(path: Path) -> dict[str, int]:
+    try:
+        import cv2
+    except ImportError as error:
+        raise InputError(f"expected OpenCV (opencv-python-headless) to read video {path}; install it or use .npy frame stacks") from error
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise InputError(f"expected OpenCV to open video {path}, it could not")
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if frames <= 0:
+            # Some containers carry no frame count: decode to count.
+            frames = 0
+            while capture.grab():
+                frames += 1
+        return {"frames": frames, "widthPx": width, "heightPx": height}
+    finally:
+        capture.release()
+
+
+def partition_segments(chunks: list[dict[str, Any]], first_frame: int, count: int) -> list[dict[str, Any]]:
+    """Where stream frames [first_frame, first_frame + count) lie: (file, start, frames) pieces."""
+    segments = []
+    offset = 0
+    for chunk in chunks:
+        lo = max(first_frame, offset)
+        hi = min(first_frame + count, offset + chunk["frames"])
+        if lo < hi:
+            segments.append({"file": chunk["file"], "kind": chunk["kind"], "start": lo - offset, "frames": hi - lo})
+        offset += chunk["frames"]
+    return segments
+
+
+# ------------------------------------------------------------ executor side
+
+
+def read_segment(input_dir: str, segment: dict[str, Any]) -> list[np.ndarray]:
+    path = os.path.join(input_dir, segment["file"])
+    if segment["kind"] == "npy":
+        stack = np.load(path, mmap_mode="r")
+        return [np.asarray(frame) for frame in stack[segment["start"] : segment["start"] + segment["frames"]]]
+    import cv2
+
+    capture = cv2.VideoCapture(path)
+    try:
+        if not capture.isOpened():
+            raise RuntimeError(f"expected OpenCV to open {path} on {socket.gethostname()}, it could not")
+        if segment["start"] > 0:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, segment["start"])
+        frames = []
+        for _ in range(segment["frames"]):
+            ok, frame = capture.read()
+            if not ok:
+                raise RuntimeError(f"expected frame {segment['start'] + len(frames)} of {path}, the video ended")
+            frames.append(frame)
+        return frames
+    finally:
+        capture.release()
+
+
+def resolve_converter(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    try:
+        import cv2  # noqa: F401
+    except ImportError:
+        return "numpy"
+    return "opencv"
+
+
+def to_gray(frame: np.ndarray, converter: str) -> np.ndarray:
+    if converter == "opencv":
+        import cv2
+
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    weighted = frame.astype(np.uint32) @ GRAY_WEIGHTS_BGR
+    return ((weighted + (1 << (GRAY_SHIFT - 1))) >> GRAY_SHIFT).astype(np.uint8)
+
+
+def write_pgm_sequence(path: str, frames: Iterable[np.ndarray]) -> None:
+    # Write then rename, so "output written" is one atomic step a reader never sees half done.
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as out:
+        for gray in frames:
+            height, width = gray.shape
+            out.write(f"P5\n{width} {height}\n255\n".encode("ascii"))
+            out.write(np.ascontiguousarray(gray).tobytes())
+    os.replace(tmp, path)
+
+
+def kill_own_executor() -> None:
+    """Kills the executor JVM that runs this task: worker -> pyspark.daemon -> JVM (Linux /proc)."""
+    daemon_pid = os.getppid()
+    with open(f"/proc/{daemon_pid}/stat") as stat:
+        # Field 4 is the parent pid; the command name (field 2) may hold spaces, so split after its ')'.
+        jvm_pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+    with open(f"/proc/{jvm_pid}/comm") as comm:
+        name = comm.read().strip()
+    if name != "java":
+        raise RuntimeError(f"expected the grandparent of the Python worker to be the executor JVM, found {name!r} (pid {jvm_pid})")
+    os.kill(jvm_pid, signal.SIGKILL)
+    time.sleep(60)  # the JVM is gone; never report a result from this attempt
+
+
+def process_partition(
+    index: int, descriptors: Iterator[dict[str, Any]], input_dir: str, batch_dir: str, converter: str, kill_executor: bool = False
+) -> Iterator[dict[str, Any]]:
+    """One task: read its frames from the store, convert, write one PGM file."""
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    if kill_executor and index == 0 and context is not None and context.attemptNumber() == 0:
+        kill_own_executor()
+    for descriptor in descriptors:
+        start_ms = now_ms()
+        frames = [frame for segment in descriptor["segments"] for frame in read_segment(input_dir, segment)]
+        read_end_ms = now_ms()
+        used = resolve_converter(converter)
+        grays = [to_gray(frame, used) for frame in frames]
+        convert_end_ms = now_ms()
+        os.makedirs(batch_dir, exist_ok=True)
+        output = os.path.join(batch_dir, f"part-{index:05d}.pgm")
+        write_pgm_sequence(output, grays)
+        end_ms = now_ms()
+        yield {
+            "index": index,
+            "frames": len(frames),
+            "firstFrame": descriptor["firstFrame"],
+            "segments": descriptor["segments"],
+            "startMs": start_ms,
+            "endMs": end_ms,
+            "readMs": read_end_ms - start_ms,
+            "convertMs": convert_end_ms - read_end_ms,
+            "writeMs": end_ms - convert_end_ms,
+            "outputPath": output,
+            "outputBytes": os.path.getsize(output),
+            "converter": used,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "attempt": context.attemptNumber() if context is not None else 0,
+            "stageId": context.stageId() if context is not None else -1,
+        }
+
+
+# --------------------------------------------------------------- driver side
+
+
+def registered_executors(sc: Any) -> int:
+    # The block-manager map holds the driver too; PySpark has no executor list of its own.
+    return max(0, int(sc._jsc.sc().getExecutorMemoryStatus().size()) - 1)
+
+
+def wait_for_executors(sc: Any, expected: int, wait_s: float) -> int:
+    deadline = time.monotonic() + wait_s
+    count = registered_executors(sc)
+    while count < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        count = registered_executors(sc)
+    return count
+
+
+def quantiles(values_with_weights: list[tuple[float, int]]) -> dict[str, float] | None:
+    """Frame-weighted mean, nearest-rank p50/p95/p99 and max; None without frames."""
+    total = sum(weight for _, weight in values_with_weights)
+    if total == 0:
+        return None
+    ordered = sorted(values_with_weights)
+
+    def rank(q: float) -> float:
+        target = max(1, math.ceil(q * total))
+        seen = 0
+        for value, weight in ordered:
+            seen += weight
+            if seen >= target:
+                return value
+        return ordered[-1][0]
+
+    mean = sum(value * weight for value, weight in ordered) / total
+    return {"mean": mean, "p50": rank(0.5), "p95": rank(0.95), "p99": rank(0.99), "max": ordered[-1][0]}
+
+
+def summarise(batches: list[dict[str, Any]]) -> dict[str, Any]:
+    measured = [batch for batch in batches if not batch["warmup"]]
+    per_frame = [(p["perFrameMs"], p["frames"]) for batch in measured for p in batch["partitions"]]
+    frames = sum(weight for _, weight in per_frame)
+    summary: dict[str, Any] = {"measuredBatches": len(measured), "measuredFrames": frames, "perFrameMs": quantiles(per_frame), "throughputFps": None}
+    if measured:
+        span_ms = max(p["endMs"] for batch in measured for p in batch["partitions"]) - measured[0]["submitMs"]
+        summary["throughputFps"] = frames / (span_ms / 1000.0) if span_ms > 0 else None
+    return summary
+
+
+TRACEBACK = "Traceback (most recent call last):"
+PYTHON_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b(:.*)?$")
+
+
+def one_line(error: BaseException) -> str:
+    """A failure in one line: the exception's first line, with the cause a
+    Python worker's traceback gives when one travels inside a JVM exception."""
+    java = getattr(error, "java_exception", None)
+    text = str(java) if java is not None else f"{type(error).__name__}: {error}"
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    first = lines[0].strip() if lines else type(error).__name__
+    cause = None
+    starts = [i for i, line in enumerate(lines) if TRACEBACK in line]
+    if starts:
+        # The traceback's last exception line, before the JVM stack ("\tat ...") resumes.
+        for line in lines[starts[-1] + 1 :]:
+            if line.startswith("\tat "):
+                break
+            if PYTHON_EXCEPTION_LINE.match(line):
+                cause = line.strip()
+    if cause is not None:
+        head = first[: -len(TRACEBACK)].rstrip() if first.endswith(TRACEBACK) else first
+        first = f"{head} {cause}" if head.endswith(":") else f"{head}: {cause}"
+    return first[:1000]
+
+
+def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    driver_start_ms = now_ms()
+    input_dir = Path(args.input_dir).resolve()
+    chunks = list_chunks(input_dir)
+    frames_available = sum(chunk["frames"] for chunk in chunks)
+    batch_frames = args.partitions * args.frames_per_partition
+    full_batches = frames_available // batch_frames
+    if full_batches == 0:
+        raise InputError(f"expected at least one full batch of {args.partitions}x{args.frames_per_partition} = {batch_frames} frames in {input_dir}, found {frames_available}")
+    batch_count = min(full_batches, args.max_batches) if args.max_batches > 0 else full_batches
+    run_dir = Path(args.output_dir).resolve() / args.run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    from pyspark import SparkContext
+
+    sc = SparkContext.getOrCreate()
+    spark_ready_ms = now_ms()
+    executors_at_start = wait_for_executors(sc, args.expected_executors, args.executor_wait_s) if args.expected_executors > 0 else registered_executors(sc)
+    executors_ready_ms = now_ms()
+    conf = sc.getConf()
+    metrics: dict[str, Any] = {
+        "schemaVersion": SCHEMA_VERSION,
+        "runId": args.run_id,
+        "appId": sc.applicationId,
+        "appName": sc.appName,
+        "master": sc.master,
+        "sparkVersion": sc.version,
+        "settings": {
+            "partitions": args.partitions,
+            "framesPerPartition": args.frames_per_partition,
+            "fps": args.fps,
+            "warmupBatches": args.warmup_batches,
+            "realtime": args.realtime,
+            "converter": args.converter,
+            "executorCores": conf.get("spark.executor.cores"),
+            "executorMemory": conf.get("spark.executor.memory"),
+            "executorInstances": conf.get("spark.executor.instances"),
+            "serializer": conf.get("spark.serializer"),
+        },
+        "inputDir": str(input_dir),
+        "outputDir": str(run_dir),
+        "inputChunks": chunks,
+        "framesAvailable": frames_available,
+        "framesProcessed": 0,
+        # Frames of the stream left out: the incomplete last batch, or past --max-batches.
+        "framesNotBatched": frames_available - batch_count * batch_frames,
+        "driverHost": socket.gethostname(),
+        "driverStartMs": driver_start_ms,
+        "sparkReadyMs": spark_ready_ms,
+        "expectedExecutors": args.expected_executors,
+        "executorsAtStart": executors_at_start,
+        "executorsReadyMs": executors_ready_ms,
+        "streamStartMs": executors_ready_ms,
+        "endMs": None,
+        "batches": [],
+        "summary": None,
+        "error": None,
+    }
+    metrics_path = Path(args.metrics_out)
+    stream_start_ms = executors_ready_ms
+    frame_ms = 1000.0 / args.fps
+    try:
+        for batch_id in range(batch_count):
+            first = batch_id * batch_frames
+            capture_start_ms = stream_start_ms + first * frame_ms
+            capture_end_ms = stream_start_ms + (first + batch_frames - 1) * frame_ms
+            if args.realtime:
+                # The batch is full when its last frame has arrived.
+                delay_s = (capture_end_ms + frame_ms - now_ms()) / 1000.0
+                if delay_s > 0:
+                    time.sleep(delay_s)
+            descriptors = [
+                {"firstFrame": first + p * args.frames_per_partition, "segments": partition_segments(chunks, first + p * args.frames_per_partition, args.frames_per_partition)}
+                for p in range(args.partitions)
+            ]
+            batch_dir = str(run_dir / f"batch-{batch_id:05d}")
+            in_dir, converter, kill = str(input_dir), args.converter, batch_id == args.kill_executor_at_batch
+            rdd = sc.parallelize(descriptors, args.partitions).mapPartitionsWithIndex(
+                lambda index, it: process_partition(index, it, in_dir, batch_dir, converter, kill)
+            )
+            submit_ms = now_ms()
+            partitions = rdd.collect()
+            job_end_ms = now_ms()
+            for partition in partitions:
+                partition["perFrameMs"] = partition["endMs"] - submit_ms
+            metrics["batches"].append(
+                {
+                    "id": batch_id,
+                    "warmup": batch_id < args.warmup_batches,
+                    "frames": sum(p["frames"] for p in partitions),
+                    "captureStartMs": capture_start_ms,
+                    "captureEndMs": capture_end_ms,
+                    "submitMs": submit_ms,
+                    "jobEndMs": job_end_ms,
+                    "executorsRegistered": registered_executors(sc),
+                    "partitions": sorted(partitions, key=lambda p: p["index"]),
+                }
+            )
+            metrics["framesProcessed"] += metrics["batches"][-1]["frames"]
+    except Exception as error:  # noqa: BLE001 - reported in the metrics and re-raised
+        metrics["error"] = one_line(error)
+        raise
+    finally:
+        metrics["endMs"] = now_ms()
+        metrics["summary"] = summarise(metrics["batches"])
+        write_json_atomically(metrics_path, metrics)
+        sc.stop()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        return run(parse_args(argv))
+    except InputError as error:
+        print(f"video_grayscale: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        # One line the launcher can quote; the traceback follows for people.
+        print(f"video_grayscale: failed: {one_line(error)}", file=sys.stderr)
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

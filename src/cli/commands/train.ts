@@ -1,0 +1,177 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import { initTf, type TfBackendChoice } from '../../agents/tf.js';
+import type { DqnAgent } from '../../agents/dqn.js';
+import { DQN_OPTIONS, type DqnOptions } from '../../config/learning.js';
+import { checkOption, yargsOf } from '../../config/options.js';
+import { observationNormalisationFor } from '../../env/config-env.js';
+import { UserInputError } from '../../errors.js';
+import { createPolicyMetadata, savePolicy, scenarioHash } from '../../policy/artifact.js';
+import { RunLog } from '../../runlog/run-log.js';
+import { runLogPath } from '../../runlog/location.js';
+import { loadScenario } from '../../scenario/load.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { trainDqn, type TrainingCurves } from '../../train/train-dqn.js';
+import type { GlobalOptions } from '../options.js';
+import { progressBar } from '../progress.js';
+import { formatNumber } from '../table.js';
+
+interface TrainOptions extends GlobalOptions {
+  scenario: string;
+  out: string;
+  force: boolean;
+  backend: TfBackendChoice;
+  runLog?: string;
+  maxWall?: number;
+  [flag: string]: unknown;
+}
+
+/** The scenario's DQN options with any --flag overrides, each checked against its declared range. */
+export function dqnOptionsFrom(scenario: Scenario, args: Record<string, unknown>): DqnOptions {
+  const options: Record<string, unknown> = { ...scenario.learning.dqn };
+  for (const [key, spec] of Object.entries(DQN_OPTIONS)) {
+    const value = args[key];
+    if (value === undefined) continue;
+    const problem = checkOption(spec, value);
+    if (problem !== null) throw new UserInputError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${problem}`);
+    options[key] = value;
+  }
+  return options as DqnOptions;
+}
+
+/** Writes the policy and its curves in one all-or-nothing step. */
+async function saveCheckpoint(options: {
+  out: string;
+  scenario: Scenario;
+  agent: DqnAgent;
+  curves: TrainingCurves;
+  seed: number | string;
+  episodes: number;
+  envSteps: number;
+  wallMs: number;
+  overwrite: boolean;
+}): Promise<void> {
+  const { scenario } = options;
+  const metadata = createPolicyMetadata({
+    name: basename(options.out),
+    scenario,
+    encoding: scenario.learning.env.encoding,
+    observation: observationNormalisationFor(scenario),
+    training: { seed: options.seed, episodes: options.episodes, envSteps: options.envSteps, wallSeconds: options.wallMs / 1000 },
+  });
+  await savePolicy(options.out, {
+    model: options.agent.onlineNetwork,
+    metadata,
+    overwrite: options.overwrite,
+    extraFiles: { 'curves.json': JSON.stringify(options.curves) },
+  });
+}
+
+export const trainCommand = {
+  command: 'train <scenario>',
+  describe: "Train a DQN on the scenario's simulated cluster and save the policy",
+  builder: (yargs: Argv<GlobalOptions>) =>
+    yargs
+      .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+      .option('out', { type: 'string', demandOption: true, describe: 'policy folder to write, e.g. models/policies/my-policy' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace an existing policy folder' })
+      .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend (auto: tfjs-node when installed, else WASM)' })
+      .option('max-wall', { type: 'number', describe: 'stop training after this many wall seconds (the policy so far is saved)' })
+      .option('run-log', { type: 'string', describe: 'SQLite run log (default runs/sspe.sqlite, or $SSPE_RUN_LOG)' })
+      .options(yargsOf(DQN_OPTIONS, 'DQN (defaults from the scenario, then the paper):'))
+      .example('$0 train scenarios/paper-testbed.yaml --out models/policies/mine', "the scenario's own settings")
+      .example('$0 train scenarios/paper-testbed.yaml --out models/policies/quick --episodes 100 --seed 3 --json', 'a shorter run, as JSON'),
+  handler: async (args: ArgumentsCamelCase<TrainOptions>) => {
+    const summary = await runTrain(args);
+    if (args.json) console.log(JSON.stringify(summary, null, 2));
+    else printTrainSummary(summary, args.scenario);
+  },
+};
+
+export type TrainSummary = Awaited<ReturnType<typeof runTrain>>;
+
+export function printTrainSummary(summary: TrainSummary, scenarioPath: string): void {
+  console.log(
+    `trained ${summary.episodes} episodes (${summary.env_steps} trials) in ${formatNumber(summary.wall_s)} s on ${summary.backend}` +
+      `${summary.stopped_early ? ' (stopped early)' : ''}; final mean reward ${formatNumber(summary.final_mean_reward)}`,
+  );
+  console.log(`policy: ${summary.policy}   next: sspe evaluate ${scenarioPath} --policy ${summary.policy}`);
+}
+
+/** Trains and saves; returns the summary that --json prints. */
+export async function runTrain(args: TrainOptions) {
+    const scenario = await loadScenario(args.scenario);
+    const dqn = dqnOptionsFrom(scenario, args);
+    if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
+    if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
+      throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
+    }
+    const seed = args.seed ?? scenario.seed;
+    const { tf, backend } = await initTf({ backend: args.backend });
+    const log = RunLog.open(args.runLog ?? runLogPath());
+    const runId = log.startRun({ command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' });
+    let interrupted = false;
+    const onSignal = () => {
+      // First Ctrl-C: finish the current step and save; a second one kills as usual.
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      process.stderr.write('\nsspe train: stopping after this step and saving the policy (Ctrl-C again to abort)\n');
+    };
+    process.on('SIGINT', onSignal);
+    const bar = progressBar('train', dqn.episodes, ' | reward {reward} | epsilon {epsilon}');
+    let lastCheckpointMs = performance.now();
+    let saved = false;
+    try {
+      const result = await trainDqn({
+        scenario,
+        dqn,
+        seed,
+        tf,
+        shouldStop: () => interrupted,
+        maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
+        onProgress: (p) => bar.update(p.episode, { reward: formatNumber(p.meanReward), epsilon: p.epsilon.toFixed(3) }),
+        onTrials: (trials) => log.logTrials(runId, trials.map((t) => ({ ...t, policy: 'dqn-training' }))),
+        onEpisodeEnd: async (agent, curves) => {
+          // A checkpoint every few seconds: a crash or kill loses at most that much.
+          if (performance.now() - lastCheckpointMs < 5000) return;
+          lastCheckpointMs = performance.now();
+          await saveCheckpoint({ out: args.out, scenario, agent, curves, seed, episodes: curves.episodeMeanRewards.length, envSteps: 0, wallMs: 0, overwrite: true });
+          saved = true;
+        },
+      });
+      bar.stop();
+      await saveCheckpoint({
+        out: args.out,
+        scenario,
+        agent: result.agent,
+        curves: result.curves,
+        seed,
+        episodes: result.curves.episodeMeanRewards.length,
+        envSteps: result.envSteps,
+        wallMs: result.wallMs,
+        overwrite: saved || args.force,
+      });
+      log.endRun(runId, result.stoppedEarly ? 'interrupted' : 'ok');
+      const summary = {
+        policy: args.out,
+        scenario: scenario.name,
+        seed,
+        backend,
+        episodes: result.curves.episodeMeanRewards.length,
+        env_steps: result.envSteps,
+        wall_s: result.wallMs / 1000,
+        env_steps_per_s: result.envSteps / (result.wallMs / 1000),
+        final_mean_reward: result.curves.episodeMeanRewards.slice(-dqn.numEnvs).reduce((a, b) => a + b, 0) / Math.min(dqn.numEnvs, Math.max(1, result.curves.episodeMeanRewards.length)),
+        stopped_early: result.stoppedEarly,
+      };
+      return summary;
+    } catch (error) {
+      log.endRun(runId, 'failed');
+      throw error;
+    } finally {
+      bar.stop();
+      process.off('SIGINT', onSignal);
+      log.close();
+    }
+}

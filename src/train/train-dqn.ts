@@ -1,0 +1,198 @@
+/**
+ * Trains a DQN agent on a scenario's simulated cluster: numEnvs environments
+ * stepped in lock-step, one batched forward pass per vector step, experience
+ * replay, and a gradient step every trainEvery vector steps.
+ *
+ * Episodes and epsilon: the paper decays epsilon once per episode. Here a
+ * round of numEnvs parallel episodes counts as numEnvs episodes (so
+ * `episodes: 500` simulates 500 episodes whatever numEnvs is), and every
+ * episode of a round explores with the epsilon of the round's first episode:
+ * epsilon = max(epsilonMin, epsilonStart · epsilonDecay^(episodes done before the round)).
+ *
+ * Deterministic: the environments, the network's initial weights, the replay
+ * sampling and the exploration draws all derive from `seed`.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Rng } from '../../sim/random.js';
+import { DqnAgent } from '../agents/dqn.js';
+import { ReplayBuffer } from '../agents/replay-buffer.js';
+import type { Tf } from '../agents/tf.js';
+import { SimulatedBackend } from '../backend/simulated.js';
+import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
+import type { DqnOptions } from '../config/learning.js';
+import { ConfigEnv } from '../env/config-env.js';
+import type { Scenario } from '../scenario/schema.js';
+
+export interface TrainProgress {
+  /** Episodes finished. */
+  episode: number;
+  episodes: number;
+  /** Exploration rate of the round just finished. */
+  epsilon: number;
+  /** Mean reward per step over the round just finished. */
+  meanReward: number;
+  /** Mean Huber loss over the round's gradient steps (NaN before learning starts). */
+  meanLoss: number;
+  /** Vector steps (one per lock-step of all environments). */
+  stepsDone: number;
+  /** Environment steps (transitions) over all environments. */
+  envSteps: number;
+}
+
+export interface TrainingCurves {
+  /** Mean reward over the environments, per vector step. */
+  stepRewards: number[];
+  /** Mean reward per step of each finished episode, in episode order. */
+  episodeMeanRewards: number[];
+  /** Exploration rate of each finished episode. */
+  episodeEpsilons: number[];
+}
+
+export interface TrainDqnOptions {
+  scenario: Scenario;
+  dqn: DqnOptions;
+  seed: number | string;
+  tf: Tf;
+  onProgress?: (progress: TrainProgress) => void;
+  /** Polled every vector step; true stops training after that step. */
+  shouldStop?: () => boolean;
+  /** Awaited after every round of episodes (the checkpoint hook). */
+  onEpisodeEnd?: (agent: DqnAgent, curves: TrainingCurves) => Promise<void>;
+  /** Stop once training has run this long, ms. */
+  maxWallMs?: number;
+  /** Every trial of a vector step, for the run log. */
+  onTrials?: (trials: TrainingTrial[]) => void;
+}
+
+/** One environment step of training, as the run log records it. */
+export interface TrainingTrial {
+  request: TrialRequest;
+  outcome: TrialOutcome;
+  reward: number;
+  step: number;
+  episode: number;
+}
+
+export interface TrainDqnResult {
+  agent: DqnAgent;
+  curves: TrainingCurves;
+  envSteps: number;
+  wallMs: number;
+  /** shouldStop or maxWallMs ended training before the last episode. */
+  stoppedEarly: boolean;
+}
+
+/** The exploration rate after `episode` finished episodes. */
+export function epsilonAt(episode: number, dqn: Pick<DqnOptions, 'epsilonStart' | 'epsilonMin' | 'epsilonDecay'>): number {
+  return Math.max(dqn.epsilonMin, dqn.epsilonStart * dqn.epsilonDecay ** episode);
+}
+
+export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult> {
+  const started = performance.now();
+  const { scenario, dqn, seed } = options;
+  const envOptions = scenario.learning.env;
+  const envs = Array.from(
+    { length: dqn.numEnvs },
+    () =>
+      new ConfigEnv({
+        scenario,
+        backend: new SimulatedBackend(scenario, { mode: envOptions.backendMode, windowBatches: envOptions.windowBatches, settleMs: envOptions.settleMs }),
+        env: envOptions,
+        reward: scenario.learning.reward,
+      }),
+  );
+  const obsSize = envs[0].observationSpace.shape[0];
+  const actionCount = envs[0].actionSpace.n;
+  const rng = new Rng(seed, 'train-dqn');
+  const replayRng = rng.split('replay');
+  const explorationRng = rng.split('exploration');
+  const agent = new DqnAgent({ obsSize, actionCount, options: dqn, seed: `${seed}/q-network`, tf: options.tf });
+  const replayBuffer = new ReplayBuffer(dqn.bufferSize, obsSize, actionCount);
+  const curves: TrainingCurves = { stepRewards: [], episodeMeanRewards: [], episodeEpsilons: [] };
+  const seeded = new Array<boolean>(envs.length).fill(false);
+  let episodesDone = 0;
+  let vectorSteps = 0;
+  let envSteps = 0;
+  let stoppedEarly = false;
+
+  try {
+    while (episodesDone < dqn.episodes && !stoppedEarly) {
+      const active = envs.slice(0, Math.min(envs.length, dqn.episodes - episodesDone));
+      const epsilon = epsilonAt(episodesDone, dqn);
+      const observations = new Float32Array(active.length * obsSize);
+      const masks = new Uint8Array(active.length * actionCount);
+      for (const [i, env] of active.entries()) {
+        const { observation, info } = await env.reset(seeded[i] ? {} : { seed: `${seed}/env-${i}` });
+        seeded[i] = true;
+        observations.set(observation, i * obsSize);
+        masks.set(info.actionMask, i * actionCount);
+      }
+      const rewardSums = new Float64Array(active.length);
+      let lossSum = 0;
+      let lossCount = 0;
+      // ConfigEnv never terminates and truncates every episode at stepsPerEpisode, so the envs stay in lock-step.
+      for (let t = 0; t < envOptions.stepsPerEpisode; t++) {
+        if (options.shouldStop?.() || (options.maxWallMs !== undefined && performance.now() - started >= options.maxWallMs)) {
+          stoppedEarly = true;
+          break;
+        }
+        const actions = agent.actBatch(observations, masks, epsilon, explorationRng);
+        const results = await Promise.all(active.map((env, i) => env.step(actions[i])));
+        let stepRewardSum = 0;
+        for (const [i, result] of results.entries()) {
+          replayBuffer.add({
+            observation: observations.subarray(i * obsSize, (i + 1) * obsSize),
+            action: actions[i],
+            reward: result.reward,
+            nextObservation: result.observation,
+            nextMask: result.info.actionMask,
+            // Truncation at stepsPerEpisode is not a terminal state: the configuration
+            // problem goes on, so the TD target still bootstraps from the next state.
+            done: result.terminated,
+          });
+          observations.set(result.observation, i * obsSize);
+          masks.set(result.info.actionMask, i * actionCount);
+          rewardSums[i] += result.reward;
+          stepRewardSum += result.reward;
+        }
+        options.onTrials?.(
+          results.map((result, i) => ({
+            request: { config: result.info.config, fps: result.info.fps },
+            outcome: result.info.outcome!,
+            reward: result.reward,
+            step: t,
+            episode: episodesDone + i,
+          })),
+        );
+        curves.stepRewards.push(stepRewardSum / active.length);
+        vectorSteps++;
+        envSteps += active.length;
+        if (replayBuffer.size >= Math.max(1, dqn.learningStarts) && vectorSteps % dqn.trainEvery === 0) {
+          lossSum += agent.learn(replayBuffer.sample(dqn.batchSize, replayRng));
+          lossCount++;
+        }
+      }
+      if (stoppedEarly) break;
+      for (const sum of rewardSums) {
+        curves.episodeMeanRewards.push(sum / envOptions.stepsPerEpisode);
+        curves.episodeEpsilons.push(epsilon);
+      }
+      episodesDone += active.length;
+      options.onProgress?.({
+        episode: episodesDone,
+        episodes: dqn.episodes,
+        epsilon,
+        meanReward: rewardSums.reduce((a, b) => a + b, 0) / (active.length * envOptions.stepsPerEpisode),
+        meanLoss: lossCount > 0 ? lossSum / lossCount : NaN,
+        stepsDone: vectorSteps,
+        envSteps,
+      });
+      await options.onEpisodeEnd?.(agent, curves);
+      // The simulator never waits on I/O: let timers and signal handlers run between rounds.
+      await yieldToEventLoop();
+    }
+  } finally {
+    await Promise.all(envs.map((env) => env.close()));
+  }
+  return { agent, curves, envSteps, wallMs: performance.now() - started, stoppedEarly };
+}
