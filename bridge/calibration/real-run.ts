@@ -1,0 +1,32 @@
+/**
+ * One real run of the demonstrator, as calibration and fine-tuning read it:
+ * the configuration it ran, the workload, and what was measured. `sspe
+ * collect` writes these (a CSV beside the event logs, and the run log);
+ * `sspe calibrate --runs` reads them.
+ */
+export interface RealRun {
+  runId: string;
+  /** The master as given, e.g. 'local-cluster[2,1,1024]'. */
+  master: string;
+  cores: number;
+  memoryMb: number;
+  instances: number;
+  partitions: number;
+  framesPerPartition: number;
+  /** Load the job paced its batches at (or the nominal load), fps. */
+  fps: number;
+  /** Batches measured (warm-up batches excluded). */
+  batches: number;
+  /** Mean megapixels of an input frame. */
+  megapixelsPerFrame: number;
+  /** Measured per-frame processing time over the measured batches, ms (null when the run failed). */
+  perFrameMs: { mean: number; p50: number; p95: number; p99: number } | null;
+  /** Executors registered when the first measured batch started. */
+  executorsRunning: number;
+  /** spark-submit wall time, JVM start-up included, ms. */
+  wallMs: number;
+  /** The run's Spark event log, if one was written. */
+  eventLogPath: string | null;
+  /** Why the run gave no usable measurement; null when it did. */
+  failure: string | null;
+}

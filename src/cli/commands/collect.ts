@@ -1,0 +1,544 @@
+/**
+ * `sspe collect`: real runs of the video grayscale job over a set of executor
+ * configurations, for calibration (`sspe calibrate --runs <out>/runs.csv`).
+ *
+ * Durable and resumable: after EVERY run, <out>/runs.csv is rewritten
+ * atomically and the trial goes to the run log, so a kill loses at most the
+ * run in flight; run again with the same --out and the runs already there
+ * (by run id: configuration, workload, repeat) are skipped. Repeats are
+ * interleaved (every configuration once, then every one again…) so that a
+ * drift in the machine spreads over all configurations instead of biasing one.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { SparkConfig, Serializer } from '../../../sim/config.js';
+import { RealBackend, masterSpec, submitRequestFor } from '../../../bridge/backend/real.js';
+import type { RealRun } from '../../../bridge/calibration/real-run.js';
+import { readRunsCsv, writeRunsCsv } from '../../../bridge/calibration/runs-csv.js';
+import { SparkLauncher, buildSubmitArgs, type PvcVolume, type SparkMaster, type SparkSubmitter, type SpawnFn } from '../../../bridge/spark/launcher.js';
+import type { TrialOutcome } from '../../backend/backend.js';
+import { UserInputError } from '../../errors.js';
+import { runLogOption, runLogPath } from '../../runlog/location.js';
+import { RunLog } from '../../runlog/run-log.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { parseDurationMs } from '../duration.js';
+import { checkFps, type GlobalOptions } from '../options.js';
+import { progressBar } from '../progress.js';
+import { formatNumber, formatTable } from '../table.js';
+
+/** C1-only JIT and the serial GC start a JVM about twice as fast on a small machine (a run: 34 s → 15 s on 2 cores); a run is too short for C2 to pay off. */
+const FAST_START_JVM = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+const FAST_START_CONF: Record<string, string> = {
+  'spark.driver.extraJavaOptions': FAST_START_JVM,
+  'spark.executor.extraJavaOptions': FAST_START_JVM,
+  'spark.ui.enabled': 'false',
+};
+
+/** The default grid, before dropping what does not fit a local cluster. */
+export const GRID = { cores: [1, 2], memoryMb: [512, 1024], instances: [1, 2] } as const;
+/** Frame rate of the generated test-video chunks; the load (--fps) is independent of it. */
+const TEST_VIDEO_FPS = 10;
+/** Sources make_test_videos.py writes (camera, cctv, drone). */
+const TEST_VIDEO_SOURCES = 3;
+
+export interface ExecutorShape {
+  cores: number;
+  memoryMb: number;
+  instances: number;
+}
+
+export interface CollectOptions extends GlobalOptions {
+  master: string;
+  configs: string;
+  repeat: number;
+  out: string;
+  fps: number;
+  batches: number;
+  warmupBatches: number;
+  partitions: number;
+  framesPerPartition: number;
+  serializer: string;
+  timeout: string;
+  inputDir?: string;
+  outputDir?: string;
+  namespace: string;
+  image?: string;
+  serviceAccount: string;
+  driverHost?: string;
+  pvc?: string[];
+  conf?: string[];
+  fastStart: boolean;
+  keepOutput: boolean;
+  runLog?: string;
+}
+
+// ------------------------------------------------------------------ flags
+
+function positiveInteger(value: number, flag: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new UserInputError(`${flag}: expected a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function nonNegativeInteger(value: number, flag: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new UserInputError(`${flag}: expected an integer >= 0, got ${String(value)}`);
+  return value;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `name:claimName:mountPath[:ro]`. */
+export function parsePvc(text: string): PvcVolume {
+  const match = /^([^:]+):([^:]+):(\/[^:]*)(:ro)?$/.exec(text);
+  if (match === null) throw new UserInputError(`--pvc: expected name:claim:/mount/path (optionally :ro), got '${text}'`);
+  if (!DNS_LABEL.test(match[1])) throw new UserInputError(`--pvc: expected a volume name that is a DNS label (a-z, 0-9, -), got '${match[1]}'`);
+  return { name: match[1], claimName: match[2], mountPath: match[3], readOnly: match[4] !== undefined };
+}
+
+type K8sFlags = Pick<CollectOptions, 'namespace' | 'image' | 'serviceAccount' | 'driverHost' | 'pvc'>;
+
+/** Parses --master (with the k8s flags for a k8s:// master); every problem names its flag. */
+export function parseMaster(text: string, flags: K8sFlags): SparkMaster {
+  const k8sOnly = (['image', 'driverHost', 'pvc'] as const).filter((key) => flags[key] !== undefined);
+  const local = /^local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]$/.exec(text);
+  let master: SparkMaster;
+  if (local !== null) {
+    const [workers, coresPerWorker, memoryPerWorkerMb] = local.slice(1).map(Number);
+    if (workers < 1 || coresPerWorker < 1 || memoryPerWorkerMb < 1) {
+      throw new UserInputError(`--master: expected local-cluster[workers,coresPerWorker,memoryPerWorkerMb] of positive integers, got '${text}'`);
+    }
+    master = { kind: 'local-cluster', workers, coresPerWorker, memoryPerWorkerMb };
+  } else if (/^spark:\/\/[^/\s,:]+:\d+(,[^/\s,:]+:\d+)*$/.test(text)) {
+    master = { kind: 'standalone', url: text };
+  } else if (/^k8s:\/\/https?:\/\/[^/\s]+/.test(text)) {
+    if (!DNS_LABEL.test(flags.namespace)) throw new UserInputError(`--namespace: expected a Kubernetes namespace (a DNS label), got '${flags.namespace}'`);
+    if (flags.image === undefined || flags.image.trim() === '') throw new UserInputError('--image: expected the executor container image (a k8s:// master needs one), got none');
+    if (flags.serviceAccount.trim() === '') throw new UserInputError('--service-account: expected a service account name, got an empty one');
+    if (flags.driverHost === undefined || flags.driverHost.trim() === '') {
+      throw new UserInputError('--driver-host: expected the address at which executor pods reach this machine (a k8s:// master needs one), got none');
+    }
+    const volumes = (flags.pvc ?? []).map(parsePvc);
+    if (volumes.length === 0) throw new UserInputError('--pvc: expected at least one name:claim:/mount/path (the shared video store), got none');
+    const names = volumes.map((v) => v.name);
+    const twice = names.find((name, i) => names.indexOf(name) !== i);
+    if (twice !== undefined) throw new UserInputError(`--pvc: expected distinct volume names, got '${twice}' twice`);
+    return {
+      kind: 'k8s',
+      apiServerUrl: text,
+      namespace: flags.namespace,
+      containerImage: flags.image,
+      serviceAccount: flags.serviceAccount,
+      driverHost: flags.driverHost,
+      executorVolumes: volumes,
+    };
+  } else {
+    throw new UserInputError(`--master: expected local-cluster[N,C,M], spark://host:port or k8s://https://host:port, got '${text}'`);
+  }
+  if (k8sOnly.length > 0) {
+    const flag = { image: '--image', driverHost: '--driver-host', pvc: '--pvc' }[k8sOnly[0]];
+    throw new UserInputError(`${flag}: only for a k8s:// --master, got --master ${text}`);
+  }
+  return master;
+}
+
+/** How many executors of this shape a local cluster can launch (a worker launches only executors that fit it whole). */
+export function localClusterCapacity(master: Extract<SparkMaster, { kind: 'local-cluster' }>, cores: number, memoryMb: number): number {
+  if (cores > master.coresPerWorker || memoryMb > master.memoryPerWorkerMb) return 0;
+  return master.workers * Math.min(Math.floor(master.coresPerWorker / cores), Math.floor(master.memoryPerWorkerMb / memoryMb));
+}
+
+function fits(master: SparkMaster, shape: ExecutorShape): boolean {
+  return master.kind !== 'local-cluster' || shape.instances <= localClusterCapacity(master, shape.cores, shape.memoryMb);
+}
+
+const shapeLabel = (s: ExecutorShape) => `${s.cores}/${s.memoryMb}/${s.instances}`;
+
+/** Parses --configs: 'grid' (GRID, less what does not fit a local cluster) or 'cores/memoryMb/instances,…'. */
+export function parseConfigs(text: string, master: SparkMaster): ExecutorShape[] {
+  if (text.trim() === 'grid') {
+    const grid: ExecutorShape[] = [];
+    for (const cores of GRID.cores) for (const memoryMb of GRID.memoryMb) for (const instances of GRID.instances) grid.push({ cores, memoryMb, instances });
+    const fitting = grid.filter((shape) => fits(master, shape));
+    if (fitting.length === 0) throw new UserInputError(`--configs: no configuration of the grid fits ${masterSpec(master)}; give a list such as 1/512/1`);
+    return fitting;
+  }
+  const shapes: ExecutorShape[] = [];
+  for (const item of text.split(',')) {
+    const match = /^\s*(\d+)\/(\d+)\/(\d+)\s*$/.exec(item);
+    const [cores, memoryMb, instances] = match === null ? [0, 0, 0] : match.slice(1).map(Number);
+    if (match === null || cores < 1 || memoryMb < 1 || instances < 1) {
+      throw new UserInputError(`--configs: expected 'grid' or a list of cores/memoryMb/instances such as 1/512/1,2/1024/2, got '${item.trim()}'`);
+    }
+    const shape = { cores, memoryMb, instances };
+    if (shapes.some((s) => shapeLabel(s) === shapeLabel(shape))) throw new UserInputError(`--configs: expected distinct configurations, got ${shapeLabel(shape)} twice`);
+    if (master.kind === 'local-cluster' && !fits(master, shape)) {
+      const capacity = localClusterCapacity(master, cores, memoryMb);
+      throw new UserInputError(
+        `--configs: ${shapeLabel(shape)} does not fit ${masterSpec(master)} (at most ${capacity} executors of ${cores} cores and ${memoryMb} MB)`,
+      );
+    }
+    shapes.push(shape);
+  }
+  return shapes;
+}
+
+function parseConf(entries: string[] | undefined): Record<string, string> {
+  const conf: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const at = entry.indexOf('=');
+    if (at < 1 || !entry.startsWith('spark.')) throw new UserInputError(`--conf: expected spark.key=value, got '${entry}'`);
+    conf[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return conf;
+}
+
+function checkSerializer(value: string): Serializer {
+  if (value === 'java' || value === 'kryo') return value;
+  throw new UserInputError(`--serializer: expected java or kryo, got '${value}'`);
+}
+
+// ------------------------------------------------------------------ plan
+
+export interface PlannedRun {
+  runId: string;
+  shape: ExecutorShape;
+  repeat: number;
+}
+
+/** Names a run by everything that defines it, so a resumed collection recognises it. */
+export function runIdFor(shape: ExecutorShape, workload: { partitions: number; framesPerPartition: number; fps: number; batches: number }, repeat: number): string {
+  return `c${shape.cores}-m${shape.memoryMb}-i${shape.instances}-p${workload.partitions}x${workload.framesPerPartition}-${workload.fps}fps-b${workload.batches}-r${repeat}`;
+}
+
+/** A full SparkConfig for the run log: the shape and workload given, Spark's defaults for the rest. */
+function sparkConfigFor(shape: ExecutorShape, partitions: number, framesPerPartition: number, serializer: Serializer): SparkConfig {
+  return {
+    executorCores: shape.cores,
+    executorMemoryMb: shape.memoryMb,
+    executorInstances: shape.instances,
+    partitions,
+    framesPerPartition,
+    batchIntervalMs: 0,
+    memoryFraction: 0.6,
+    concurrentJobs: 1,
+    taskMaxFailures: 4,
+    serializer,
+    cpuRequestRatio: 1,
+    dynamicAllocation: {
+      enabled: false,
+      minExecutors: 1,
+      maxExecutors: shape.instances,
+      schedulerBacklogTimeoutMs: 1000,
+      sustainedBacklogTimeoutMs: 1000,
+      executorIdleTimeoutMs: 60_000,
+    },
+  };
+}
+
+// ------------------------------------------------------------------ test videos
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`expected a package.json above ${fileURLToPath(import.meta.url)}, found none`);
+    dir = parent;
+  }
+  return dir;
+}
+
+function framesInStore(dir: string): number {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { chunks?: { frames?: number }[] };
+    return (manifest.chunks ?? []).reduce((sum, chunk) => sum + (chunk.frames ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Generated test videos holding at least `frames` frames (bridge/jobs/make_test_videos.py), reused when already there. */
+async function ensureTestVideos(dir: string, frames: number): Promise<void> {
+  if (framesInStore(dir) >= frames) return;
+  const python = join(repoRoot(), '.venv', 'bin', 'python');
+  const chunks = Math.ceil(frames / (TEST_VIDEO_SOURCES * TEST_VIDEO_FPS));
+  const script = join(repoRoot(), 'bridge', 'jobs', 'make_test_videos.py');
+  try {
+    await promisify(execFile)(python, [script, '--output-dir', dir, '--fps', String(TEST_VIDEO_FPS), '--seconds', '1', '--chunks', String(chunks)]);
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (error as Error).message;
+    throw new UserInputError(`expected to make test videos in ${dir} with ${python} (run scripts/setup-python.sh, or pass --input-dir), could not: ${detail}`, { cause: error });
+  }
+}
+
+// ------------------------------------------------------------------ run
+
+export interface CollectDeps {
+  /** Default: a SparkLauncher writing under <out>/spark-runs and <out>/eventlogs. */
+  submitter?: SparkSubmitter;
+  now?: () => Date;
+}
+
+export interface CollectedRun {
+  run: RealRun;
+  repeat: number;
+  /** True when this invocation ran it, false when it was already in runs.csv. */
+  ran: boolean;
+}
+
+export interface CollectSummary {
+  out: string;
+  runsCsv: string;
+  master: string;
+  /** Every planned run, in plan order. */
+  runs: CollectedRun[];
+  skipped: number;
+  interrupted: boolean;
+}
+
+/** Runs the collection; the handler prints its summary. */
+export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): Promise<CollectSummary> {
+  // Every flag is checked before anything runs.
+  const master = parseMaster(args.master, args);
+  const shapes = parseConfigs(args.configs, master);
+  const repeat = positiveInteger(args.repeat, '--repeat');
+  const fps = checkFps(args.fps)!;
+  const batches = positiveInteger(args.batches, '--batches');
+  const warmupBatches = nonNegativeInteger(args.warmupBatches, '--warmup-batches');
+  const partitions = positiveInteger(args.partitions, '--partitions');
+  const framesPerPartition = positiveInteger(args.framesPerPartition, '--frames-per-partition');
+  const serializer = checkSerializer(args.serializer);
+  const timeoutMs = parseDurationMs(args.timeout, '--timeout');
+  const userConf = parseConf(args.conf);
+  if (master.kind === 'k8s') {
+    const missing = args.inputDir === undefined ? '--input-dir' : args.outputDir === undefined ? '--output-dir' : null;
+    if (missing !== null) throw new UserInputError(`${missing}: expected a path on the shared volume as the executors mount it (a k8s:// master needs one), got none`);
+  }
+  const out = resolve(args.out);
+  const runsCsv = join(out, 'runs.csv');
+  const inputDir = resolve(args.inputDir ?? join(out, 'videos'));
+  const outputDir = resolve(args.outputDir ?? join(out, 'frames'));
+  const workload = { partitions, framesPerPartition, fps, batches };
+  const extraConf = { ...(args.fastStart ? FAST_START_CONF : {}), ...userConf };
+
+  const plan: PlannedRun[] = [];
+  for (let r = 1; r <= repeat; r++) for (const shape of shapes) plan.push({ runId: runIdFor(shape, workload, r), shape, repeat: r });
+  const configFor = (shape: ExecutorShape) => sparkConfigFor(shape, partitions, framesPerPartition, serializer);
+  const backendOptions = {
+    master,
+    job: { inputDir, outputDir, batches, warmupBatches, keepOutput: args.keepOutput },
+    scenario: collectScenario(fps),
+    timeoutMs,
+    extraConf,
+  };
+  // The launcher's own checks (Spark settings it keeps to itself, …), up front instead of once per run.
+  for (const planned of plan.slice(0, shapes.length)) {
+    try {
+      buildSubmitArgs(
+        submitRequestFor({ config: configFor(planned.shape), fps }, planned.runId, backendOptions),
+        { pythonPath: 'python', jobScriptPath: 'job.py', eventLogDir: out, metricsPath: join(out, 'metrics.json'), appNamePrefix: 'sspe', executorWaitMs: 1000 },
+      );
+    } catch (error) {
+      if (error instanceof UserInputError) throw new UserInputError(`--configs ${shapeLabel(planned.shape)}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
+  await mkdir(out, { recursive: true });
+  const existing = existsSync(runsCsv) ? await readRunsCsv(runsCsv) : [];
+  const wrongMaster = existing.find((run) => run.master !== masterSpec(master));
+  if (wrongMaster !== undefined) {
+    throw new UserInputError(`--out: ${runsCsv} holds runs on ${wrongMaster.master}, not ${masterSpec(master)}; pass another --out`);
+  }
+  const done = new Map(existing.map((run) => [run.runId, run]));
+  const todo = plan.filter((planned) => !done.has(planned.runId));
+  const runs: RealRun[] = [...existing];
+  const ranNow = new Set<string>();
+  let interrupted = false;
+
+  if (todo.length > 0) {
+    if (args.inputDir === undefined) await ensureTestVideos(inputDir, (warmupBatches + batches) * partitions * framesPerPartition);
+    let child: ChildProcess | null = null;
+    const tracking: SpawnFn = (command, argv, options) => {
+      const spawned = spawn(command, argv, options);
+      child = spawned;
+      spawned.once('exit', () => (child = null));
+      return spawned;
+    };
+    const submitter =
+      deps.submitter ??
+      new SparkLauncher({ runsDir: join(out, 'spark-runs'), eventLogDir: join(out, 'eventlogs'), defaultTimeoutMs: timeoutMs, spawnFn: tracking });
+    const backend = new RealBackend({ ...backendOptions, submitter, ...(deps.now !== undefined ? { now: deps.now } : {}) });
+    const onSignal = () => {
+      // First signal: stop the run in flight (its process group) and keep every finished one; a second one exits at once.
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      process.stderr.write('\nsspe collect: stopping; the run in flight is dropped, finished runs are kept (Ctrl-C again to exit now)\n');
+      const pid = child?.pid;
+      if (pid !== undefined) {
+        try {
+          process.kill(-pid, 'SIGTERM');
+        } catch {
+          // The group is already gone.
+        }
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const log = RunLog.open(args.runLog ?? runLogPath());
+    const logRunId = log.startRun({ command: 'collect', backend: 'real', seed: args.seed ?? null });
+    const bar = progressBar('collect', todo.length, ' | {run}');
+    let failures = 0;
+    try {
+      for (const [i, planned] of todo.entries()) {
+        bar.update(i, { run: planned.runId });
+        const request = { config: configFor(planned.shape), fps };
+        const outcome: TrialOutcome = await backend.runTrialAs(request, planned.runId);
+        if (interrupted) break;
+        const run = backend.lastRun!;
+        runs.push(run);
+        ranNow.add(run.runId);
+        if (outcome.failure !== null) failures += 1;
+        await writeRunsCsv(runsCsv, runs);
+        log.logTrial(logRunId, { request, outcome, step: i, policy: `collect ${shapeLabel(planned.shape)} r${planned.repeat}` });
+        bar.update(i + 1, { run: planned.runId });
+      }
+      log.endRun(logRunId, interrupted ? 'interrupted' : failures === todo.length ? 'failed' : 'ok');
+    } catch (error) {
+      log.endRun(logRunId, 'failed');
+      throw error;
+    } finally {
+      bar.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log.close();
+      await backend.close();
+    }
+  }
+
+  const byId = new Map(runs.map((run) => [run.runId, run]));
+  const collected = plan.flatMap((planned) => {
+    const run = byId.get(planned.runId);
+    return run === undefined ? [] : [{ run, repeat: planned.repeat, ran: ranNow.has(run.runId) }];
+  });
+  return { out, runsCsv, master: masterSpec(master), runs: collected, skipped: plan.length - todo.length, interrupted };
+}
+
+/** What the backend needs of a scenario: framesPerPartition is always a number here, and the SLO is the schema's default. */
+function collectScenario(fps: number): Pick<Scenario, 'workload' | 'slo'> {
+  return {
+    workload: {
+      sources: [],
+      trace: { kind: 'constant', fps },
+      fpsLevels: [fps],
+      minFramesPerPartition: 1,
+      maxFramesPerPartition: 100_000,
+    },
+    slo: { perFrameMs: 500 },
+  };
+}
+
+// ------------------------------------------------------------------ output
+
+function summaryJson(summary: CollectSummary) {
+  return {
+    out: summary.out,
+    runs_csv: summary.runsCsv,
+    master: summary.master,
+    skipped: summary.skipped,
+    interrupted: summary.interrupted,
+    runs: summary.runs.map(({ run, repeat, ran }) => ({
+      run_id: run.runId,
+      cores: run.cores,
+      memory_mb: run.memoryMb,
+      instances: run.instances,
+      partitions: run.partitions,
+      frames_per_partition: run.framesPerPartition,
+      fps: run.fps,
+      repeat,
+      ran,
+      batches: run.batches,
+      megapixels_per_frame: Number.isNaN(run.megapixelsPerFrame) ? null : run.megapixelsPerFrame,
+      per_frame_ms: run.perFrameMs,
+      executors_running: run.executorsRunning,
+      wall_s: run.wallMs / 1000,
+      event_log: run.eventLogPath,
+      failure: run.failure,
+    })),
+  };
+}
+
+function printTable(summary: CollectSummary): void {
+  const rows = summary.runs.map(({ run, repeat, ran }) => [
+    `${run.cores}/${run.memoryMb}/${run.instances}`,
+    repeat,
+    run.perFrameMs?.mean ?? Number.NaN,
+    run.perFrameMs?.p95 ?? Number.NaN,
+    run.wallMs / 1000,
+    ran ? 'ran' : 'resumed',
+    run.failure === null ? '' : run.failure.length > 100 ? `${run.failure.slice(0, 99)}…` : run.failure,
+  ]);
+  console.log(`${summary.master}: ${summary.runs.length} runs (${summary.skipped} already in ${summary.runsCsv})`);
+  console.log(formatTable(['config (cores/MB/instances)', 'repeat', 'per-frame mean ms', 'p95 ms', 'wall s', 'this time', 'failure'], rows));
+  if (summary.interrupted) console.log('interrupted: run the same command again to finish the collection');
+}
+
+export const collectCommand = {
+  command: 'collect',
+  describe: 'Run the video job on a real Spark cluster over a grid of executor configurations and record every run (runs.csv, event logs, run log)',
+  builder: (yargs: Argv<GlobalOptions>) =>
+    yargs
+      .option('master', {
+        type: 'string',
+        demandOption: true,
+        describe: 'local-cluster[workers,cores,memoryMb] (real executor JVMs on this machine), spark://host:port, or k8s://https://host:port',
+      })
+      .option('configs', {
+        type: 'string',
+        default: 'grid',
+        describe:
+          `'grid' = cores {${GRID.cores.join(',')}} x memory MB {${GRID.memoryMb.join(',')}} x instances {${GRID.instances.join(',')}}, ` +
+          'less what does not fit a local-cluster (a worker launches only executors that fit it whole: local-cluster[2,2,2048] takes all 8, ' +
+          'local-cluster[2,1,1024] the 4 with 1 core); or a list cores/memoryMb/instances,… e.g. 1/512/1,2/1024/2',
+      })
+      .option('repeat', { type: 'number', default: 1, describe: 'runs of each configuration (interleaved: all configurations once, then again…)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'folder for runs.csv, eventlogs/, spark-runs/; run again with the same folder to resume' })
+      .option('fps', { type: 'number', default: 10, describe: 'load: arrival rate of the stream, frames per second' })
+      .option('batches', { type: 'number', default: 2, describe: 'measured batches per run' })
+      .option('warmup-batches', { type: 'number', default: 1, describe: 'batches run first and left out of the measurement (Python worker start-up)' })
+      .option('partitions', { type: 'number', default: 2, describe: 'partitions (tasks) per batch' })
+      .option('frames-per-partition', { type: 'number', default: 10, describe: 'frames each partition collects' })
+      .option('serializer', { type: 'string', default: 'kryo', describe: 'spark.serializer: java or kryo' })
+      .option('timeout', { type: 'string', default: '10m', describe: 'kill a run after this long, e.g. 90s, 5m' })
+      .option('input-dir', { type: 'string', describe: 'video store (as driver and executors see it); default: test videos made under <out>/videos' })
+      .option('output-dir', { type: 'string', describe: "where the job writes its frames; default <out>/frames (deleted after each run unless --keep-output)" })
+      .option('namespace', { type: 'string', default: 'default', describe: 'k8s: namespace of the executor pods' })
+      .option('image', { type: 'string', describe: 'k8s: executor image (Python with the same pyspark, numpy, OpenCV)' })
+      .option('service-account', { type: 'string', default: 'default', describe: 'k8s: service account of the executor pods' })
+      .option('driver-host', { type: 'string', describe: 'k8s: address at which executor pods reach this machine' })
+      .option('pvc', { type: 'string', array: true, describe: 'k8s: name:claim:/mount/path[:ro] mounted into every executor (repeatable)' })
+      .option('conf', { type: 'string', array: true, describe: 'more Spark settings, spark.key=value (repeatable)' })
+      .option('fast-start', {
+        type: 'boolean',
+        default: true,
+        describe: `JVMs with ${FAST_START_JVM} and no Spark UI: about half the start-up time on a small machine (--no-fast-start for Spark's defaults)`,
+      })
+      .option('keep-output', { type: 'boolean', default: false, describe: "keep each run's grayscale frames" })
+      .option('run-log', runLogOption)
+      .example('$0 collect --master "local-cluster[2,1,1024]" --out runs/collect', 'the default grid on real executor JVMs here, once each')
+      .example('$0 collect --master "local-cluster[2,2,2048]" --configs 1/512/1,2/1024/2 --repeat 3 --out runs/collect --json', 'two configurations, three times each, as JSON'),
+  handler: async (args: ArgumentsCamelCase<CollectOptions>) => {
+    const summary = await runCollect(args);
+    if (args.json) console.log(JSON.stringify(summaryJson(summary), null, 2));
+    else printTable(summary);
+    if (summary.interrupted) process.exitCode = 130;
+    const ran = summary.runs.filter((r) => r.ran);
+    if (!summary.interrupted && ran.length > 0 && ran.every((r) => r.run.failure !== null)) {
+      process.stderr.write(`sspe collect: every run failed; the first: ${ran[0].run.failure}\n`);
+      process.exitCode = 1;
+    }
+  },
+};
