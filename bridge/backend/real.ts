@@ -14,6 +14,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SparkConfig } from '../../sim/config.js';
 import type { Quantiles } from '../../sim/metrics/result.js';
+import { meanFrameMegapixels } from '../../sim/workload/batcher.js';
 import type { Backend, TrialOutcome, TrialRequest } from '../../src/backend/backend.js';
 import { UserInputError } from '../../src/errors.js';
 import { resolvedFramesPerPartition } from '../../src/managers/configuration.js';
@@ -101,8 +102,24 @@ export function submitRequestFor(trial: TrialRequest, runId: string, options: Om
       maxBatches: warmupBatches + options.job.batches,
       realtime: options.job.realtime ?? false,
     },
-    conf: { ...confFromConfig(config, options.master), ...options.extraConf },
+    conf: { ...confFromConfig(config, options.master), ...sspeProperties(trial, runId, options), ...options.extraConf },
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  };
+}
+
+/**
+ * spark.sspe.* properties: they land in the event log's environment, so
+ * `sspe calibrate --eventlogs` can rebuild the run from the log alone
+ * (bridge/calibration/from-eventlogs.ts reads them).
+ */
+function sspeProperties(trial: TrialRequest, runId: string, options: Omit<RealBackendOptions, 'submitter'>): Record<string, string> {
+  return {
+    'spark.sspe.runId': runId,
+    'spark.sspe.partitions': String(trial.config.partitions),
+    'spark.sspe.framesPerPartition': String(resolvedFramesPerPartition(trial.config, trial.fps, options.scenario)),
+    'spark.sspe.fps': String(trial.fps),
+    'spark.sspe.warmupBatches': String(options.job.warmupBatches ?? 1),
+    'spark.sspe.megapixelsPerFrame': String(meanFrameMegapixels(options.scenario.workload)),
   };
 }
 

@@ -9,6 +9,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { exportCommand } from './commands/export.js';
 import { decideCommand } from './commands/decide.js';
 import { collectCommand } from './commands/collect.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .command<GlobalOptions>(exportCommand as never)
     .command<GlobalOptions>(decideCommand as never)
     .command<GlobalOptions>(collectCommand as never)
+    .command<GlobalOptions>(calibrateCommand as never)
     .command<GlobalOptions>(runsCommand as never)
     .command<GlobalOptions>(benchCommand as never)
     .demandCommand(1, 'expected a command; see sspe --help')

@@ -198,7 +198,18 @@ describe('RealBackend with a fake submitter', () => {
       executorInstances: 2,
       serializer: 'java',
       job: { inputDir: '/store', outputDir: '/nonexistent/sspe-out', partitions: 2, framesPerPartition: 23, fps: 23, warmupBatches: 1, maxBatches: 3, realtime: false },
-      conf: { 'spark.memory.fraction': '0.6', 'spark.task.maxFailures': '2', 'spark.ui.enabled': 'false' },
+      conf: {
+        'spark.memory.fraction': '0.6',
+        'spark.task.maxFailures': '2',
+        'spark.ui.enabled': 'false',
+        // What `sspe calibrate --eventlogs` reads back from the log.
+        'spark.sspe.runId': 'run-1',
+        'spark.sspe.partitions': '2',
+        'spark.sspe.framesPerPartition': '23',
+        'spark.sspe.fps': '23',
+        'spark.sspe.warmupBatches': '1',
+        'spark.sspe.megapixelsPerFrame': '0',
+      },
       timeoutMs: 60_000,
     });
     const k8s = submitRequestFor({ config: { ...CONFIG, executorCores: 2, cpuRequestRatio: 0.5 }, fps: 5 }, 'run-2', {

@@ -1,0 +1,279 @@
+/**
+ * Fits a latency profile to real runs, and says how well it predicts runs it
+ * was not fitted to.
+ *
+ * 1. Failed runs are left out (and counted); the rest are split into training
+ *    and holdout runs (split.ts: seeded, stratified by setting).
+ * 2. The free parameters move in log space (they stay positive, and a step
+ *    is a ratio) by Nelder–Mead (src/calibration/nelder-mead.ts), restarted
+ *    once from its best point. Each objective evaluation replays every
+ *    training run's setting in the simulator (simulate-run.ts, with a fixed
+ *    seed per run so the objective is a deterministic function of the
+ *    parameters) and scores the mean absolute percentage error (MAPE) of the
+ *    mean per-frame time.
+ * 3. Ernest (ernest.ts) is fitted to the same training runs, as the baseline
+ *    the simulator's predictions are compared with on the holdout.
+ */
+import { PROFILE_PARAMETERS, type LatencyProfile, type ProfileParameterName } from '../../sim/profile.js';
+import { meanFrameMegapixels } from '../../sim/workload/batcher.js';
+import { nelderMead } from '../../src/calibration/nelder-mead.js';
+import { UserInputError } from '../../src/errors.js';
+import type { Scenario } from '../../src/scenario/schema.js';
+import { ERNEST_FEATURES, fitErnest, predictErnest } from './ernest.js';
+import type { RealRun } from './real-run.js';
+import { simulateRealRun } from './simulate-run.js';
+import { splitRuns, type Split } from './split.js';
+
+/**
+ * The parameters a calibration moves by default: the ones mean per-frame time
+ * on one machine depends on. Memory, GC, start-up and network parameters keep
+ * the starting profile's values (runs that never press on memory cannot
+ * identify them).
+ */
+export const DEFAULT_CALIBRATION_PARAMETERS: readonly ProfileParameterName[] = [
+  'frameCpuMsPerMegapixel',
+  'taskOverheadMs',
+  'jobOverheadMs',
+  'cpuContentionExponent',
+];
+
+export interface CalibrateOptions {
+  runs: readonly RealRun[];
+  /** The cluster the runs ran on (its nodes, storage node, starting Spark settings). */
+  scenario: Scenario;
+  /** Where the fit starts; parameters not fitted keep its values. */
+  start: LatencyProfile;
+  /** Share of the usable runs held out of the fit, in (0, 1). */
+  holdoutFraction: number;
+  seed: string | number;
+  /** Parameters to fit; default DEFAULT_CALIBRATION_PARAMETERS. */
+  parameters?: readonly ProfileParameterName[];
+  /** Nelder–Mead iterations per round (two rounds); default 150. */
+  maxIterations?: number;
+  /** Batches simulated per run at most; default 20. */
+  maxSimulatedBatches?: number;
+  /** Name and description of the fitted profile; default the start's. */
+  name?: string;
+  description?: string;
+  onIteration?: (iteration: number, mapeTrainPct: number) => void;
+}
+
+/** A run's setting, as the fidelity report shows it. */
+export interface RunConfig {
+  cores: number;
+  memoryMb: number;
+  instances: number;
+  partitions: number;
+  framesPerPartition: number;
+  fps: number;
+  megapixelsPerFrame: number;
+}
+
+export interface RunFidelity {
+  runId: string;
+  config: RunConfig;
+  split: Split;
+  /** Measured mean per-frame time, ms. */
+  measuredMs: number;
+  /** The fitted simulator's, ms (NaN when the simulated run processed no frame). */
+  simulatedMs: number;
+  /** Ernest's prediction, ms. */
+  ernestMs: number;
+  /** Signed error of the simulator, 100 × (simulated − measured) / measured. */
+  errorPct: number;
+  /** Signed error of Ernest, likewise. */
+  ernestErrorPct: number;
+}
+
+export interface FidelityReport {
+  perRun: RunFidelity[];
+  /** MAPE of the fitted simulator on the training runs, %. */
+  mape_train: number;
+  /** On the holdout runs, %; null when there is none (fewer than two usable runs). */
+  mape_holdout: number | null;
+  mape_train_ernest: number;
+  mape_holdout_ernest: number | null;
+  /** Usable runs (failed ones left out). */
+  n_runs: number;
+  n_train: number;
+  n_holdout: number;
+  n_failed: number;
+}
+
+export interface CalibrationResult {
+  profile: LatencyProfile;
+  fidelity: FidelityReport;
+  ernest: { features: readonly string[]; coefficients: number[] };
+  fit: {
+    parameters: Record<string, { start: number; fitted: number; unit: string }>;
+    iterations: number;
+    evaluations: number;
+    /** MAPE of the starting profile on the training runs, %. */
+    startMapeTrainPct: number;
+  };
+  /** The runs left out because they failed. */
+  failed: { runId: string; failure: string }[];
+  /** Runs without a frame size (NaN megapixelsPerFrame), given the scenario sources' mean. */
+  megapixelsFromScenario: string[];
+}
+
+/** Error of a simulated run that processed nothing: far worse than any finite miss, so the fit leaves that region. */
+const NO_FRAMES_ERROR = 10;
+
+export function calibrate(options: CalibrateOptions): CalibrationResult {
+  const { scenario, start, holdoutFraction, seed } = options;
+  if (!(Number.isFinite(holdoutFraction) && holdoutFraction > 0 && holdoutFraction < 1)) {
+    throw new UserInputError(`holdout: expected a fraction in (0, 1), got ${holdoutFraction}`);
+  }
+  if (options.runs.length === 0) throw new UserInputError('expected at least one real run to calibrate from, got none');
+  const failed = options.runs.flatMap((run) => (isUsable(run) ? [] : [{ runId: run.runId, failure: run.failure ?? 'no per-frame measurement' }]));
+  // A run that does not know its frame size (an empty CSV cell) is taken to have the scenario's sources.
+  const scenarioMegapixels = meanFrameMegapixels(scenario.workload);
+  const megapixelsFromScenario: string[] = [];
+  const runs = options.runs.filter(isUsable).map((run) => {
+    if (!Number.isNaN(run.megapixelsPerFrame)) return run;
+    megapixelsFromScenario.push(run.runId);
+    return { ...run, megapixelsPerFrame: scenarioMegapixels };
+  });
+  if (runs.length === 0) {
+    throw new UserInputError(
+      `expected at least one run without a failure, got ${failed.length} failed (first: ${failed[0].runId}: ${failed[0].failure})`,
+    );
+  }
+  for (const run of runs) checkRun(run);
+  const names = [...(options.parameters ?? DEFAULT_CALIBRATION_PARAMETERS)];
+  if (names.length === 0) throw new UserInputError('expected at least one profile parameter to fit, got none');
+  for (const name of names) {
+    if (!(name in PROFILE_PARAMETERS)) {
+      throw new UserInputError(`expected profile parameters to fit among ${Object.keys(PROFILE_PARAMETERS).join(', ')}, got '${name}'`);
+    }
+  }
+
+  const splits = splitRuns(runs, { holdoutFraction, seed });
+  const train = runs.filter((_, i) => splits[i] === 'train');
+  const maxBatches = options.maxSimulatedBatches ?? 20;
+  const simulate = (run: RealRun, profile: LatencyProfile) => simulateRealRun(scenario, run, profile, { maxBatches, seed: `${seed}/${run.runId}` });
+  const measured = (run: RealRun) => run.perFrameMs!.mean;
+
+  const withX = (x: number[]): LatencyProfile => {
+    const parameters = { ...start.parameters };
+    names.forEach((name, i) => {
+      const spec = PROFILE_PARAMETERS[name];
+      parameters[name] = Math.min(spec.max, Math.max(spec.min, Math.exp(x[i])));
+    });
+    return { ...start, parameters };
+  };
+  let evaluations = 0;
+  const trainMape = (profile: LatencyProfile): number => {
+    evaluations++;
+    let sum = 0;
+    for (const run of train) {
+      const error = Math.abs(simulate(run, profile) - measured(run)) / measured(run);
+      sum += Number.isFinite(error) ? error : NO_FRAMES_ERROR;
+    }
+    return sum / train.length;
+  };
+
+  const x0 = names.map((name) => Math.log(Math.max(1e-3, start.parameters[name])));
+  const startMape = trainMape(start);
+  const maxIterations = options.maxIterations ?? 150;
+  const round = (from: number[], offset: number) =>
+    nelderMead((x) => trainMape(withX(x)), from, {
+      steps: names.map(() => 0.5),
+      maxIterations,
+      tolerance: 1e-6,
+      onIteration: (iteration, _best, value) => options.onIteration?.(offset + iteration, 100 * value),
+    });
+  // A restart from the best point rebuilds a simplex that may have collapsed along a ridge.
+  const first = round(x0, 0);
+  const second = round(first.x, first.iterations);
+  const best = second.value <= first.value ? second : first;
+  const fitted = withX(best.x);
+  const profile: LatencyProfile = {
+    name: options.name ?? start.name,
+    description: options.description ?? start.description,
+    parameters: fitted.parameters,
+  };
+
+  const ernest = fitErnest(train, train.map(measured));
+  const perRun: RunFidelity[] = runs.map((run, i) => {
+    const measuredMs = measured(run);
+    const simulatedMs = simulate(run, profile);
+    const ernestMs = predictErnest(ernest, run);
+    return {
+      runId: run.runId,
+      config: {
+        cores: run.cores,
+        memoryMb: run.memoryMb,
+        instances: run.instances,
+        partitions: run.partitions,
+        framesPerPartition: run.framesPerPartition,
+        fps: run.fps,
+        megapixelsPerFrame: run.megapixelsPerFrame,
+      },
+      split: splits[i],
+      measuredMs,
+      simulatedMs,
+      ernestMs,
+      errorPct: (100 * (simulatedMs - measuredMs)) / measuredMs,
+      ernestErrorPct: (100 * (ernestMs - measuredMs)) / measuredMs,
+    };
+  });
+  const of = (split: Split) => perRun.filter((r) => r.split === split);
+  const n_holdout = of('holdout').length;
+  return {
+    profile,
+    fidelity: {
+      perRun,
+      mape_train: mape(of('train'), 'errorPct'),
+      mape_holdout: n_holdout > 0 ? mape(of('holdout'), 'errorPct') : null,
+      mape_train_ernest: mape(of('train'), 'ernestErrorPct'),
+      mape_holdout_ernest: n_holdout > 0 ? mape(of('holdout'), 'ernestErrorPct') : null,
+      n_runs: runs.length,
+      n_train: train.length,
+      n_holdout,
+      n_failed: failed.length,
+    },
+    ernest: { features: ERNEST_FEATURES, coefficients: ernest.coefficients },
+    fit: {
+      parameters: Object.fromEntries(
+        names.map((name) => [name, { start: start.parameters[name], fitted: profile.parameters[name], unit: PROFILE_PARAMETERS[name].unit }]),
+      ),
+      iterations: first.iterations + second.iterations,
+      evaluations,
+      startMapeTrainPct: 100 * startMape,
+    },
+    failed,
+    megapixelsFromScenario,
+  };
+}
+
+/** Mean absolute percentage error, %; a run the simulator could not process counts as NO_FRAMES_ERROR. */
+function mape(rows: readonly RunFidelity[], key: 'errorPct' | 'ernestErrorPct'): number {
+  if (rows.length === 0) return NaN;
+  return rows.reduce((sum, row) => sum + (Number.isFinite(row[key]) ? Math.abs(row[key]) : 100 * NO_FRAMES_ERROR), 0) / rows.length;
+}
+
+function isUsable(run: RealRun): boolean {
+  return run.failure === null && run.perFrameMs !== null;
+}
+
+/** A usable run must describe a setting the simulator can replay. */
+function checkRun(run: RealRun): void {
+  const positiveIntegers: (keyof RealRun)[] = ['cores', 'memoryMb', 'instances', 'partitions', 'framesPerPartition', 'batches'];
+  for (const key of positiveIntegers) {
+    const value = run[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new UserInputError(`run ${run.runId}: ${key}: expected a positive integer, got ${JSON.stringify(value)}`);
+    }
+  }
+  for (const key of ['fps', 'megapixelsPerFrame'] as const) {
+    if (!(Number.isFinite(run[key]) && run[key] > 0)) {
+      throw new UserInputError(`run ${run.runId}: ${key}: expected a positive number, got ${String(run[key])}`);
+    }
+  }
+  const mean = run.perFrameMs!.mean;
+  if (!(Number.isFinite(mean) && mean > 0)) {
+    throw new UserInputError(`run ${run.runId}: perFrameMs.mean: expected a positive number of ms, got ${String(mean)}`);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A real run replayed in the simulator: the run's executor configuration and
+ * workload (partitions, frames per partition, load, frame size, batch count)
+ * on the scenario's cluster, as one short steady-state trial like the
+ * simulated backend's trial mode (src/backend/simulated.ts): executors already
+ * up, every batch measured, the trial over when its batches are done.
+ */
+import type { RunSpec } from '../../sim/config.js';
+import { SparkOnK8sModel } from '../../sim/model.js';
+import type { LatencyProfile } from '../../sim/profile.js';
+import type { Scenario } from '../../src/scenario/schema.js';
+import { toRunSpec } from '../../src/scenario/run-spec.js';
+import type { RealRun } from './real-run.js';
+
+/** A trial whose batches are not done this many windows after its window is cut off (as in the simulated backend). */
+const DRAIN_LIMIT_WINDOWS = 20;
+
+export type RunSetting = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'fps' | 'batches' | 'megapixelsPerFrame'>;
+
+export interface SimulateRealRunOptions {
+  /** Batches simulated at most, whatever the run measured: the cost of one objective evaluation stays bounded. */
+  maxBatches: number;
+  seed: string | number;
+}
+
+/** The simulator's input for a real run's setting. */
+export function realRunSpec(scenario: Scenario, run: RunSetting, profile: LatencyProfile, options: SimulateRealRunOptions): RunSpec {
+  const batches = Math.max(1, Math.min(run.batches, options.maxBatches));
+  const windowMs = Math.ceil((batches * run.partitions * run.framesPerPartition * 1000) / run.fps);
+  // Not through toRunSpec's overrides: a real run may lie outside the scenario's
+  // action space (its latency still says something about the model).
+  const spec = toRunSpec(scenario, { seed: options.seed });
+  spec.spark = {
+    ...spec.spark,
+    executorCores: run.cores,
+    executorMemoryMb: run.memoryMb,
+    executorInstances: run.instances,
+    partitions: run.partitions,
+    framesPerPartition: run.framesPerPartition,
+    // The real job cuts a batch only when it is full.
+    batchIntervalMs: 0,
+    dynamicAllocation: { ...spec.spark.dynamicAllocation, enabled: false },
+  };
+  // One source whose frames have the run's mean size; the simulator reads only width × height.
+  const sidePx = Math.sqrt(run.megapixelsPerFrame * 1e6);
+  spec.workload = {
+    ...spec.workload,
+    sources: [{ name: 'real-run', kind: 'camera', weight: 1, widthPx: sidePx, heightPx: sidePx }],
+    trace: { kind: 'constant', fps: run.fps },
+  };
+  spec.profile = profile;
+  spec.durationMs = windowMs;
+  spec.warmupMs = 0;
+  spec.warmStart = true;
+  spec.traceHash = false;
+  return spec;
+}
+
+/** Mean simulated per-frame time of a real run's setting, ms; NaN when the simulated run processed no frame. */
+export function simulateRealRun(scenario: Scenario, run: RunSetting, profile: LatencyProfile, options: SimulateRealRunOptions): number {
+  const spec = realRunSpec(scenario, run, profile, options);
+  const model = new SparkOnK8sModel(spec);
+  try {
+    model.runUntil(spec.durationMs);
+    model.drain(DRAIN_LIMIT_WINDOWS * spec.durationMs);
+    return model.result().perFrameMs.mean;
+  } finally {
+    model.destroy();
+  }
+}

@@ -1,0 +1,244 @@
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname } from 'node:path';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { calibrate, DEFAULT_CALIBRATION_PARAMETERS, type CalibrationResult } from '../../../bridge/calibration/calibrate.js';
+import { realRunsFromEventLogs } from '../../../bridge/calibration/from-eventlogs.js';
+import type { RealRun } from '../../../bridge/calibration/real-run.js';
+import { readRunsCsv } from '../../../bridge/calibration/runs-csv.js';
+import { PROFILE_PARAMETER_NAMES, type LatencyProfile, type ProfileParameterName } from '../../../sim/profile.js';
+import { UserInputError } from '../../errors.js';
+import { loadScenario } from '../../scenario/load.js';
+import { progressBar } from '../progress.js';
+import { formatNumber, formatTable } from '../table.js';
+import type { GlobalOptions } from '../options.js';
+
+export interface CalibrateCommandOptions extends GlobalOptions {
+  eventlogs?: string;
+  runs?: string;
+  scenario: string;
+  profile: string;
+  holdout: number;
+  parameters?: string;
+  maxIterations: number;
+}
+
+export const calibrateCommand = {
+  command: 'calibrate',
+  describe: 'Fit a latency profile to real Spark runs and report predicted vs measured per-frame time',
+  builder: (yargs: Argv<GlobalOptions>) =>
+    yargs
+      .option('eventlogs', { type: 'string', describe: 'directory of Spark event logs of runs of the sspe job (spark.sspe.* properties)' })
+      .option('runs', { type: 'string', describe: 'runs CSV written by sspe collect (one RealRun per row)' })
+      .option('scenario', { type: 'string', default: 'scenarios/local-cluster.yaml', describe: 'scenario of the cluster the runs ran on; its profile is where the fit starts' })
+      .option('profile', { type: 'string', demandOption: true, describe: 'where to write the fitted profile, e.g. models/profiles/local-machine.json' })
+      .option('holdout', { type: 'number', default: 0.3, describe: 'share of the runs held out of the fit to measure its error, in (0, 1)' })
+      .option('parameters', {
+        type: 'string',
+        describe: `profile parameters to fit, comma-separated (default: ${DEFAULT_CALIBRATION_PARAMETERS.join(',')})`,
+      })
+      .option('max-iterations', { type: 'number', default: 150, describe: 'Nelder–Mead iterations per round (two rounds)' })
+      .example('$0 calibrate --eventlogs runs/spark/event-logs --profile models/profiles/local-machine.json', 'fit the local-cluster profile to the logged runs')
+      .example('$0 calibrate --runs runs/collect/runs.csv --scenario scenarios/local-cluster.yaml --profile models/profiles/mine.json --json', 'from a runs CSV, as JSON'),
+  handler: async (args: ArgumentsCamelCase<CalibrateCommandOptions>) => {
+    await runCalibrate(args);
+  },
+};
+
+/** The command without yargs: checks the flags, fits, writes the profile, prints the report. */
+export async function runCalibrate(args: CalibrateCommandOptions): Promise<CalibrationResult> {
+  if ((args.eventlogs === undefined) === (args.runs === undefined)) {
+    throw new UserInputError(
+      `expected exactly one of --eventlogs <dir> or --runs <csv>, got ${args.eventlogs === undefined ? 'neither' : 'both'}`,
+    );
+  }
+  const holdout = args.holdout;
+  if (typeof holdout !== 'number' || !(holdout > 0 && holdout < 1)) {
+    throw new UserInputError(`--holdout: expected a fraction in (0, 1), got ${String(holdout)}`);
+  }
+  if (!(Number.isInteger(args.maxIterations) && args.maxIterations >= 1)) {
+    throw new UserInputError(`--max-iterations: expected a positive integer, got ${String(args.maxIterations)}`);
+  }
+  const parameters = args.parameters === undefined ? undefined : parseParameters(args.parameters);
+  await checkProfileTarget(args.profile);
+  const scenario = await loadScenario(args.scenario);
+
+  let runs: RealRun[];
+  let skipped = 0;
+  if (args.eventlogs !== undefined) {
+    const read = await realRunsFromEventLogs(args.eventlogs);
+    runs = read.runs;
+    skipped = read.skipped.length;
+    if (runs.length === 0) {
+      throw new UserInputError(
+        `expected event logs of sspe runs (with spark.sspe.* properties) in ${args.eventlogs}, got none` +
+          (skipped > 0 ? ` (${skipped} other logs skipped, e.g. ${read.skipped[0].path}: ${read.skipped[0].reason})` : ''),
+      );
+    }
+  } else {
+    runs = await readRunsCsv(args.runs!);
+    if (runs.length === 0) throw new UserInputError(`expected at least one run in ${args.runs}, got none`);
+  }
+
+  const seed = args.seed ?? scenario.seed;
+  const name = basename(args.profile, extname(args.profile));
+  const bar = args.json ? null : progressBar('fitting', 2 * args.maxIterations, ' | train MAPE {mape} %');
+  let result: CalibrationResult;
+  try {
+    result = calibrate({
+      runs,
+      scenario,
+      start: scenario.profile,
+      holdoutFraction: holdout,
+      seed,
+      parameters,
+      maxIterations: args.maxIterations,
+      name,
+      description: '',
+      onIteration: (iteration, mapeTrainPct) => bar?.update(iteration + 1, { mape: formatNumber(mapeTrainPct) }),
+    });
+  } finally {
+    bar?.stop();
+  }
+  const f = result.fidelity;
+  const profile: LatencyProfile = {
+    ...result.profile,
+    description:
+      `Fitted by sspe calibrate to ${f.n_train} real runs on ${scenario.name} (${args.eventlogs !== undefined ? 'event logs' : 'runs CSV'}); ` +
+      `${f.n_holdout} held out: MAPE ${pct(f.mape_holdout)} (Ernest ${pct(f.mape_holdout_ernest)}).`,
+  };
+  await writeProfileAtomically(args.profile, profile);
+
+  if (args.json) {
+    console.log(JSON.stringify(reportJson(result, { profilePath: args.profile, scenario: scenario.name, seed, skippedLogs: skipped }), null, 2));
+    return { ...result, profile };
+  }
+  console.log(
+    formatTable(
+      ['run', 'split', 'cores x MB x inst', 'parts x frames', 'fps', 'measured ms', 'simulated ms', 'Ernest ms', 'error %'],
+      f.perRun.map((r) => [
+        r.runId,
+        r.split,
+        `${r.config.cores} x ${r.config.memoryMb} x ${r.config.instances}`,
+        `${r.config.partitions} x ${r.config.framesPerPartition}`,
+        r.config.fps,
+        Math.round(r.measuredMs),
+        Math.round(r.simulatedMs),
+        Math.round(r.ernestMs),
+        signedPct(r.errorPct),
+      ]),
+    ),
+  );
+  console.log('');
+  console.log(`MAPE train:   simulator ${pct(f.mape_train)}, Ernest ${pct(f.mape_train_ernest)} (${f.n_train} runs)`);
+  console.log(`MAPE holdout: simulator ${pct(f.mape_holdout)}, Ernest ${pct(f.mape_holdout_ernest)} (${f.n_holdout} runs)`);
+  const left = [
+    f.n_failed > 0 ? `${plural(f.n_failed, 'failed run')} left out` : null,
+    skipped > 0 ? `${plural(skipped, 'event log')} of other applications skipped` : null,
+    result.megapixelsFromScenario.length > 0 ? `${plural(result.megapixelsFromScenario.length, 'run')} without a frame size given the scenario's` : null,
+  ].filter((line) => line !== null);
+  if (left.length > 0) console.log(`note: ${left.join('; ')}`);
+  console.log(
+    `fitted: ${Object.entries(result.fit.parameters)
+      .map(([key, p]) => `${key} ${formatNumber(p.start)} -> ${formatNumber(p.fitted)} ${p.unit}`)
+      .join(', ')}`,
+  );
+  console.log(`profile written to ${args.profile}`);
+  return { ...result, profile };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** An error in %, one decimal, with its sign: '+4.2', '-19.1'. */
+function signedPct(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  const rounded = Math.round(value * 10) / 10;
+  return `${rounded > 0 ? '+' : rounded < 0 ? '-' : ''}${Math.abs(rounded).toFixed(1)}`;
+}
+
+function pct(value: number | null): string {
+  return value === null || Number.isNaN(value) ? '-' : `${formatNumber(value)} %`;
+}
+
+function parseParameters(text: string): ProfileParameterName[] {
+  const names = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (names.length === 0) throw new UserInputError('--parameters: expected profile parameter names separated by commas, got none');
+  for (const name of names) {
+    if (!(PROFILE_PARAMETER_NAMES as string[]).includes(name)) {
+      throw new UserInputError(`--parameters: unknown parameter '${name}'; allowed: ${PROFILE_PARAMETER_NAMES.join(', ')}`);
+    }
+  }
+  return names as ProfileParameterName[];
+}
+
+/** Fails before the fit, not after it, when the profile could not be written there. */
+async function checkProfileTarget(path: string): Promise<void> {
+  if (typeof path !== 'string' || path.trim() === '') throw new UserInputError('--profile: expected a file path, got none');
+  try {
+    if ((await stat(path)).isDirectory()) throw new UserInputError(`--profile: expected a file path, got a directory: ${path}`);
+  } catch (error) {
+    if (error instanceof UserInputError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UserInputError(`--profile: cannot use ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Writes a temporary file beside the target and renames it over: readers see the old profile or the new one, never half. */
+async function writeProfileAtomically(path: string, profile: LatencyProfile): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, JSON.stringify(profile, null, 2) + '\n', 'utf8');
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new UserInputError(`--profile: cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The report as scripts read it (snake_case, units in names). */
+export function reportJson(
+  result: CalibrationResult,
+  context: { profilePath: string; scenario: string; seed: string | number; skippedLogs: number },
+) {
+  const f = result.fidelity;
+  return {
+    profile_path: context.profilePath,
+    scenario: context.scenario,
+    seed: context.seed,
+    n_runs: f.n_runs,
+    n_train: f.n_train,
+    n_holdout: f.n_holdout,
+    n_failed: f.n_failed,
+    skipped_logs: context.skippedLogs,
+    mape_train: f.mape_train,
+    mape_holdout: f.mape_holdout,
+    mape_train_ernest: f.mape_train_ernest,
+    mape_holdout_ernest: f.mape_holdout_ernest,
+    parameters: result.profile.parameters,
+    fitted: Object.fromEntries(Object.entries(result.fit.parameters).map(([key, p]) => [key, { start: p.start, fitted: p.fitted, unit: p.unit }])),
+    iterations: result.fit.iterations,
+    evaluations: result.fit.evaluations,
+    ernest: { features: result.ernest.features, coefficients: result.ernest.coefficients },
+    runs: f.perRun.map((r) => ({
+      run_id: r.runId,
+      split: r.split,
+      cores: r.config.cores,
+      memory_mb: r.config.memoryMb,
+      instances: r.config.instances,
+      partitions: r.config.partitions,
+      frames_per_partition: r.config.framesPerPartition,
+      fps: r.config.fps,
+      megapixels_per_frame: r.config.megapixelsPerFrame,
+      measured_ms: r.measuredMs,
+      simulated_ms: r.simulatedMs,
+      ernest_ms: r.ernestMs,
+      error_pct: r.errorPct,
+      ernest_error_pct: r.ernestErrorPct,
+    })),
+    failed: result.failed.map((r) => ({ run_id: r.runId, failure: r.failure })),
+    megapixels_from_scenario: result.megapixelsFromScenario,
+  };
+}
