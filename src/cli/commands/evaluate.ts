@@ -60,70 +60,70 @@ export const evaluateCommand = {
 
 /** Evaluates and writes the report; returns what --json prints. */
 export async function runEvaluate(args: EvaluateOptions) {
-    if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 1000) {
-      throw new UserInputError(`--seeds: expected an integer in [1, 1000], got ${args.seeds}`);
-    }
-    if (args.steps !== undefined && (!Number.isInteger(args.steps) || args.steps < 1 || args.steps > 100_000)) {
-      throw new UserInputError(`--steps: expected an integer in [1, 100000], got ${args.steps}`);
-    }
-    const scenario = await loadScenario(args.scenario);
-    const baselines = baselinesFrom(args.baselines);
-    const factories: Record<string, PolicyFactory> = {};
-    let curves: TrainingCurves | null = null;
-    if (args.policy !== undefined) {
-      const { tf } = await initTf({ backend: args.backend });
-      const loaded = await loadPolicy(args.policy, { tf });
-      const { warnings } = checkCompatible(loaded.metadata, scenario, args.policy);
-      for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
-      const policy = new LearnedPolicy('dqn', tf, loaded.model);
-      factories.dqn = () => policy;
-      const curvesPath = join(args.policy, 'curves.json');
-      if (existsSync(curvesPath)) curves = JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves;
-    }
-    for (const name of baselines) factories[name] = (seed) => makeBaseline(name, { scenario, seed });
-    if (Object.keys(factories).length === 0) throw new UserInputError('--baselines: nothing to evaluate: give --policy or at least one baseline');
-    const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
-    const log = RunLog.open(args.runLog ?? runLogPath());
-    const runId = log.startRun({ command: 'evaluate', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy ?? null, seed: args.seed ?? null, backend: 'simulated' });
-    const bar = progressBar('evaluate', 1);
-    let levels: EvaluationLevel[];
-    const pending: Parameters<RunLog['logTrials']>[1] = [];
-    try {
-      levels = await evaluatePolicies({
-        scenario,
-        policies: factories,
-        seeds,
-        steps: args.steps,
-        oracle: factories.oracle !== undefined ? 'oracle' : undefined,
-        onProgress: (done, total) => {
-          bar.setTotal?.(total);
-          bar.update(done);
-        },
-        onTrial: (t) => {
-          pending.push({ request: { config: { ...scenario.spark, ...t.config }, fps: t.fps }, outcome: t.outcome, reward: t.reward, step: t.step, policy: t.policy, seed: t.seed });
-          if (pending.length >= 500) log.logTrials(runId, pending.splice(0));
-        },
-      });
-      log.logTrials(runId, pending.splice(0));
-      log.endRun(runId, 'ok');
-    } catch (error) {
-      log.endRun(runId, 'failed');
-      throw error;
-    } finally {
-      bar.stop();
-      log.close();
-    }
-    if (args.report !== undefined) {
-      const html = await renderReport({
-        scenario: { name: scenario.name, hash: scenarioHash(scenario), sloPerFrameMs: scenario.slo.perFrameMs },
-        createdAt: new Date().toISOString(),
-        seeds,
-        levels,
-        training: curves,
-      });
-      writeReport(args.report, html);
-    }
-    return { scenario: scenario.name, seeds, levels, report: args.report ?? null };
+  if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 1000) {
+    throw new UserInputError(`--seeds: expected an integer in [1, 1000], got ${args.seeds}`);
+  }
+  if (args.steps !== undefined && (!Number.isInteger(args.steps) || args.steps < 1 || args.steps > 100_000)) {
+    throw new UserInputError(`--steps: expected an integer in [1, 100000], got ${args.steps}`);
+  }
+  const scenario = await loadScenario(args.scenario);
+  const baselines = baselinesFrom(args.baselines);
+  const factories: Record<string, PolicyFactory> = {};
+  let curves: TrainingCurves | null = null;
+  if (args.policy !== undefined) {
+    const { tf } = await initTf({ backend: args.backend });
+    const loaded = await loadPolicy(args.policy, { tf });
+    const { warnings } = checkCompatible(loaded.metadata, scenario, args.policy);
+    for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
+    const policy = new LearnedPolicy('dqn', tf, loaded.model);
+    factories.dqn = () => policy;
+    const curvesPath = join(args.policy, 'curves.json');
+    if (existsSync(curvesPath)) curves = JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves;
+  }
+  for (const name of baselines) factories[name] = (seed) => makeBaseline(name, { scenario, seed });
+  if (Object.keys(factories).length === 0) throw new UserInputError('--baselines: nothing to evaluate: give --policy or at least one baseline');
+  const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
+  const log = RunLog.open(args.runLog ?? runLogPath());
+  const runId = log.startRun({ command: 'evaluate', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy ?? null, seed: args.seed ?? null, backend: 'simulated' });
+  const bar = progressBar('evaluate', 1);
+  let levels: EvaluationLevel[];
+  const pending: Parameters<RunLog['logTrials']>[1] = [];
+  try {
+    levels = await evaluatePolicies({
+      scenario,
+      policies: factories,
+      seeds,
+      steps: args.steps,
+      oracle: factories.oracle !== undefined ? 'oracle' : undefined,
+      onProgress: (done, total) => {
+        bar.setTotal?.(total);
+        bar.update(done);
+      },
+      onTrial: (t) => {
+        pending.push({ request: { config: { ...scenario.spark, ...t.config }, fps: t.fps }, outcome: t.outcome, reward: t.reward, step: t.step, policy: t.policy, seed: t.seed });
+        if (pending.length >= 500) log.logTrials(runId, pending.splice(0));
+      },
+    });
+    log.logTrials(runId, pending.splice(0));
+    log.endRun(runId, 'ok');
+  } catch (error) {
+    log.endRun(runId, 'failed');
+    throw error;
+  } finally {
+    bar.stop();
+    log.close();
+  }
+  if (args.report !== undefined) {
+    const html = await renderReport({
+      scenario: { name: scenario.name, hash: scenarioHash(scenario), sloPerFrameMs: scenario.slo.perFrameMs },
+      createdAt: new Date().toISOString(),
+      seeds,
+      levels,
+      training: curves,
+    });
+    writeReport(args.report, html);
+  }
+  return { scenario: scenario.name, seeds, levels, report: args.report ?? null };
 }
 
 export function printLevels(levels: EvaluationLevel[]): void {

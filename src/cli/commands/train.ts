@@ -101,77 +101,88 @@ export function printTrainSummary(summary: TrainSummary, scenarioPath: string): 
 
 /** Trains and saves; returns the summary that --json prints. */
 export async function runTrain(args: TrainOptions) {
-    const scenario = await loadScenario(args.scenario);
-    const dqn = dqnOptionsFrom(scenario, args);
-    if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
-    if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
-      throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
-    }
-    const seed = args.seed ?? scenario.seed;
-    const { tf, backend } = await initTf({ backend: args.backend });
-    const log = RunLog.open(args.runLog ?? runLogPath());
-    const runId = log.startRun({ command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' });
-    let interrupted = false;
-    const onSignal = () => {
-      // First Ctrl-C: finish the current step and save; a second one kills as usual.
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      process.stderr.write('\nsspe train: stopping after this step and saving the policy (Ctrl-C again to abort)\n');
+  const scenario = await loadScenario(args.scenario);
+  const dqn = dqnOptionsFrom(scenario, args);
+  if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
+  if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
+    throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
+  }
+  const seed = args.seed ?? scenario.seed;
+  const { tf, backend } = await initTf({ backend: args.backend });
+  const log = RunLog.open(args.runLog ?? runLogPath());
+  const runId = log.startRun({ command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' });
+  let interrupted = false;
+  const onSignal = () => {
+    // First Ctrl-C: finish the current step and save; a second one kills as usual.
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nsspe train: stopping after this step and saving the policy (Ctrl-C again to abort)\n');
+  };
+  process.on('SIGINT', onSignal);
+  const bar = progressBar('train', dqn.episodes, ' | reward {reward} | epsilon {epsilon}');
+  const startedMs = performance.now();
+  let lastCheckpointMs = startedMs;
+  let saved = false;
+  try {
+    const result = await trainDqn({
+      scenario,
+      dqn,
+      seed,
+      tf,
+      shouldStop: () => interrupted,
+      maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
+      onProgress: (p) => bar.update(p.episode, { reward: formatNumber(p.meanReward), epsilon: p.epsilon.toFixed(3) }),
+      onTrials: (trials) => log.logTrials(runId, trials.map((t) => ({ ...t, policy: 'dqn-training' }))),
+      onEpisodeEnd: async (agent, curves) => {
+        // A checkpoint every few seconds: a crash or kill loses at most that much.
+        if (performance.now() - lastCheckpointMs < 5000) return;
+        lastCheckpointMs = performance.now();
+        await saveCheckpoint({
+          out: args.out,
+          scenario,
+          agent,
+          curves,
+          seed,
+          episodes: curves.episodeMeanRewards.length,
+          envSteps: curves.stepRewards.length * dqn.numEnvs,
+          wallMs: lastCheckpointMs - startedMs,
+          overwrite: true,
+        });
+        saved = true;
+      },
+    });
+    bar.stop();
+    await saveCheckpoint({
+      out: args.out,
+      scenario,
+      agent: result.agent,
+      curves: result.curves,
+      seed,
+      episodes: result.curves.episodeMeanRewards.length,
+      envSteps: result.envSteps,
+      wallMs: result.wallMs,
+      overwrite: saved || args.force,
+    });
+    log.endRun(runId, result.stoppedEarly ? 'interrupted' : 'ok');
+    const summary = {
+      policy: args.out,
+      scenario: scenario.name,
+      seed,
+      backend,
+      episodes: result.curves.episodeMeanRewards.length,
+      env_steps: result.envSteps,
+      wall_s: result.wallMs / 1000,
+      env_steps_per_s: result.envSteps / (result.wallMs / 1000),
+      final_mean_reward: result.curves.episodeMeanRewards.slice(-dqn.numEnvs).reduce((a, b) => a + b, 0) / Math.min(dqn.numEnvs, Math.max(1, result.curves.episodeMeanRewards.length)),
+      stopped_early: result.stoppedEarly,
     };
-    process.on('SIGINT', onSignal);
-    const bar = progressBar('train', dqn.episodes, ' | reward {reward} | epsilon {epsilon}');
-    let lastCheckpointMs = performance.now();
-    let saved = false;
-    try {
-      const result = await trainDqn({
-        scenario,
-        dqn,
-        seed,
-        tf,
-        shouldStop: () => interrupted,
-        maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
-        onProgress: (p) => bar.update(p.episode, { reward: formatNumber(p.meanReward), epsilon: p.epsilon.toFixed(3) }),
-        onTrials: (trials) => log.logTrials(runId, trials.map((t) => ({ ...t, policy: 'dqn-training' }))),
-        onEpisodeEnd: async (agent, curves) => {
-          // A checkpoint every few seconds: a crash or kill loses at most that much.
-          if (performance.now() - lastCheckpointMs < 5000) return;
-          lastCheckpointMs = performance.now();
-          await saveCheckpoint({ out: args.out, scenario, agent, curves, seed, episodes: curves.episodeMeanRewards.length, envSteps: 0, wallMs: 0, overwrite: true });
-          saved = true;
-        },
-      });
-      bar.stop();
-      await saveCheckpoint({
-        out: args.out,
-        scenario,
-        agent: result.agent,
-        curves: result.curves,
-        seed,
-        episodes: result.curves.episodeMeanRewards.length,
-        envSteps: result.envSteps,
-        wallMs: result.wallMs,
-        overwrite: saved || args.force,
-      });
-      log.endRun(runId, result.stoppedEarly ? 'interrupted' : 'ok');
-      const summary = {
-        policy: args.out,
-        scenario: scenario.name,
-        seed,
-        backend,
-        episodes: result.curves.episodeMeanRewards.length,
-        env_steps: result.envSteps,
-        wall_s: result.wallMs / 1000,
-        env_steps_per_s: result.envSteps / (result.wallMs / 1000),
-        final_mean_reward: result.curves.episodeMeanRewards.slice(-dqn.numEnvs).reduce((a, b) => a + b, 0) / Math.min(dqn.numEnvs, Math.max(1, result.curves.episodeMeanRewards.length)),
-        stopped_early: result.stoppedEarly,
-      };
-      return summary;
-    } catch (error) {
-      log.endRun(runId, 'failed');
-      throw error;
-    } finally {
-      bar.stop();
-      process.off('SIGINT', onSignal);
-      log.close();
-    }
+    return summary;
+  } catch (error) {
+    log.endRun(runId, 'failed');
+    throw error;
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSignal);
+    log.close();
+  }
 }
