@@ -10,6 +10,8 @@ import { exportCommand } from './commands/export.js';
 import { decideCommand } from './commands/decide.js';
 import { collectCommand } from './commands/collect.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { finetuneCommand } from './commands/finetune.js';
+import { deployCommand } from './commands/deploy.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -41,6 +43,8 @@ export async function main(argv: string[]): Promise<void> {
     .command<GlobalOptions>(decideCommand as never)
     .command<GlobalOptions>(collectCommand as never)
     .command<GlobalOptions>(calibrateCommand as never)
+    .command<GlobalOptions>(finetuneCommand as never)
+    .command<GlobalOptions>(deployCommand as never)
     .command<GlobalOptions>(runsCommand as never)
     .command<GlobalOptions>(benchCommand as never)
     .demandCommand(1, 'expected a command; see sspe --help')

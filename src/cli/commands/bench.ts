@@ -2,7 +2,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { GlobalOptions } from '../options.js';
 
 interface BenchOptions extends GlobalOptions {
-  suite: 'sim' | 'agent';
+  suite: 'sim' | 'agent' | 'bridge';
   quick: boolean;
 }
 
@@ -12,9 +12,9 @@ export const benchCommand = {
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
       .positional('suite', {
-        choices: ['sim', 'agent'] as const,
+        choices: ['sim', 'agent', 'bridge'] as const,
         demandOption: true,
-        describe: 'sim: event engine (vs SimPy), full model, trials/s, peak memory; agent: training time to the oracle, decide latency',
+        describe: 'sim: event engine (vs SimPy), full model, trials/s, peak memory; agent: training time to the oracle, decide latency; bridge: real Spark on this machine — calibration error, real runs to tune (several minutes)',
       })
       .option('quick', { type: 'boolean', default: false, describe: 'tiny budget (a smoke run; figures are noisy)' })
       .example('$0 bench sim', 'the simulator benchmark as a table')
@@ -28,10 +28,14 @@ export const benchCommand = {
       const { benchSim, formatBenchSimTable } = await import('../../../bench/sim.js');
       const result = await benchSim({ quick: args.quick, onProgress });
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchSimTable(result));
-    } else {
+    } else if (args.suite === 'agent') {
       const { benchAgent, formatBenchAgentTable } = await import('../../../bench/agent.js');
       const result = await benchAgent({ quick: args.quick, onProgress });
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAgentTable(result));
+    } else {
+      const { benchBridge, formatBenchBridgeTable } = await import('../../../bench/bridge.js');
+      const result = await benchBridge({ quick: args.quick, onProgress });
+      console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchBridgeTable(result));
     }
   },
 };

@@ -1,0 +1,205 @@
+/**
+ * `sspe bench bridge`: the bridge against REAL Spark on this machine
+ * (local-cluster: real executor JVMs), several minutes.
+ *   1. `sspe collect` measures every configuration of scenarios/local-cluster.yaml
+ *      (the real grid), `repeat` times each;
+ *   2. `sspe calibrate --runs` fits this machine's profile on 70 % of those runs:
+ *      mape_holdout (the simulator) beside mape_holdout_ernest (Ernest, NNLS);
+ *   3. `sspe train` trains a DQN on the simulator with that profile;
+ *   4. `sspe finetune` tunes it on the real cluster with a budget of real runs:
+ *      finetune_runs_to_10pct = the first real run whose configuration is within
+ *      10 % of the grid's best (both judged by the grid's own measurements);
+ *   5. the same figure for CherryPick-style Bayesian optimisation (GP + EI)
+ *      from scratch over the same grid, each evaluation a real run;
+ *   6. real_run_s_median over every real run, decide_ms_p99 of the tuned policy.
+ * Steps 1, 2, 3 and 4 go through the CLI, as a user would run them.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as ss from 'simple-statistics';
+import { makeRealBackend } from '../bridge/backend/factory.js';
+import { readRunsCsv } from '../bridge/calibration/runs-csv.js';
+import { bayesOpt } from '../bridge/finetune/bayes-opt.js';
+import { initTf } from '../src/agents/tf.js';
+import { formatTable } from '../src/cli/table.js';
+import { loadPolicy } from '../src/policy/artifact.js';
+import { decide } from '../src/policy/decide.js';
+import { loadScenarioSync } from '../src/scenario/load.js';
+import { actionSpaceConfigs, type ExecutorConfig } from '../src/scenario/run-spec.js';
+import { repoRoot } from './sim-workloads.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface BenchBridgeOptions {
+  quick?: boolean;
+  onProgress?: (stage: string) => void;
+  /** Keep the working folder (runs, event logs, policies) instead of deleting it. */
+  keep?: boolean;
+}
+
+export interface BenchBridgeResult {
+  master: string;
+  grid: { config: string; per_frame_ms: number; runs: number }[];
+  grid_best: string;
+  mape_holdout: number | null;
+  mape_holdout_ernest: number | null;
+  n_runs: number;
+  n_holdout: number;
+  finetune_runs_to_10pct: number | null;
+  finetune_budget: number;
+  bo_runs_to_10pct: number | null;
+  bo_budget: number;
+  real_runs: number;
+  real_run_s_median: number;
+  decide_ms_p99: number;
+  work_dir: string | null;
+  quick: boolean;
+}
+
+const MASTER = 'local-cluster[2,2,2048]';
+const FPS = 10;
+const key = (c: ExecutorConfig) => `${c.executorCores}/${c.executorMemoryMb}/${c.executorInstances}`;
+
+async function sspe(args: string[]): Promise<unknown> {
+  const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [cli, ...args, '--json'], { cwd: repoRoot(), maxBuffer: 64 * 1024 * 1024, timeout: 3_600_000 });
+    return JSON.parse(stdout);
+  } catch (error) {
+    throw new Error(`sspe ${args.join(' ')} failed: ${String((error as { stderr?: string }).stderr ?? error)}`, { cause: error });
+  }
+}
+
+export async function benchBridge(options: BenchBridgeOptions = {}): Promise<BenchBridgeResult> {
+  const quick = options.quick ?? false;
+  const progress = options.onProgress ?? (() => {});
+  const work = mkdtempSync(join(tmpdir(), 'sspe-bench-bridge-'));
+  const runLog = join(work, 'runs.sqlite');
+  const env = ['--run-log', runLog];
+  try {
+    const scenarioPath = join(repoRoot(), 'scenarios', 'local-cluster.yaml');
+    const scenario = loadScenarioSync(scenarioPath);
+    const configs = actionSpaceConfigs(scenario);
+    const repeat = quick ? 1 : 2;
+
+    progress(`1/5 measuring the real grid: ${configs.length} configurations × ${repeat} on ${MASTER}`);
+    const gridDir = join(work, 'grid');
+    await sspe(['collect', '--master', MASTER, '--configs', configs.map(key).join(','), '--repeat', String(repeat), '--fps', String(FPS), '--out', gridDir, ...env]);
+    const runs = await readRunsCsv(join(gridDir, 'runs.csv'));
+    const byConfig = new Map<string, number[]>();
+    for (const run of runs) {
+      if (run.perFrameMs === null) continue;
+      const k = `${run.cores}/${run.memoryMb}/${run.instances}`;
+      byConfig.set(k, [...(byConfig.get(k) ?? []), run.perFrameMs.mean]);
+    }
+    const grid = [...byConfig.entries()].map(([config, values]) => ({ config, per_frame_ms: ss.mean(values), runs: values.length }));
+    grid.sort((a, b) => a.per_frame_ms - b.per_frame_ms);
+    if (grid.length === 0) throw new Error('every real run of the grid failed; see the runs under ' + gridDir);
+    const best = grid[0];
+    const gridMs = new Map(grid.map((g) => [g.config, g.per_frame_ms]));
+    const within10 = (config: ExecutorConfig) => (gridMs.get(key(config)) ?? Infinity) <= 1.1 * best.per_frame_ms;
+
+    progress('2/5 calibrating the simulator on the real runs (holdout 30 %)');
+    const profilePath = join(work, 'local-machine.json');
+    const calibration = (await sspe(['calibrate', '--runs', join(gridDir, 'runs.csv'), '--scenario', scenarioPath, '--profile', profilePath, '--holdout', '0.3'])) as {
+      mape_holdout: number | null;
+      mape_holdout_ernest: number | null;
+      n_runs: number;
+      n_holdout: number;
+    };
+
+    progress('3/5 training a DQN on the calibrated simulator');
+    const calibratedScenario = join(work, 'local-cluster.yaml');
+    writeFileSync(calibratedScenario, readFileSync(scenarioPath, 'utf8').replace(/^profile: .*$/m, `profile: ${profilePath}`));
+    const policyDir = join(work, 'policy');
+    await sspe(['train', calibratedScenario, '--out', policyDir, ...(quick ? ['--episodes', '32'] : []), ...env]);
+
+    const budget = quick ? 3 : 10;
+    progress(`4/5 fine-tuning on the real cluster, at most ${budget} real runs`);
+    const tunedDir = join(work, 'tuned');
+    const finetune = (await sspe(['finetune', '--policy', policyDir, '--scenario', calibratedScenario, '--master', MASTER, '--budget', String(budget), '--fps', String(FPS), '--input-dir', join(gridDir, 'videos'), '--out', tunedDir, ...env])) as {
+      history: { config: ExecutorConfig; outcome: { wallMs: number } }[];
+    };
+    const finetuneHit = finetune.history.findIndex((run) => within10(run.config));
+
+    const boBudget = Math.min(configs.length, quick ? 3 : configs.length);
+    progress(`5/5 Bayesian optimisation from scratch, at most ${boBudget} real runs`);
+    const backend = makeRealBackend({
+      master: { kind: 'local-cluster', workers: 2, coresPerWorker: 2, memoryPerWorkerMb: 2048 },
+      scenario,
+      inputDir: join(gridDir, 'videos'),
+      outputDir: join(work, 'bo-frames'),
+      batches: 2,
+      warmupBatches: 1,
+      timeoutMs: 600_000,
+      runsDir: join(work, 'bo'),
+      extraConf: {
+        'spark.driver.extraJavaOptions': '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
+        'spark.executor.extraJavaOptions': '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
+      },
+      runIdPrefix: 'bo',
+    });
+    const boWallMs: number[] = [];
+    const bo = await bayesOpt({
+      candidates: configs,
+      budget: boBudget,
+      seed: 1,
+      evaluate: async (config) => {
+        const outcome = await backend.runTrial({ config: { ...scenario.spark, ...config }, fps: FPS });
+        boWallMs.push(outcome.wallMs);
+        return outcome.failure === null ? outcome.perFrameMs.mean : null;
+      },
+    });
+    await backend.close();
+    const boHit = bo.findIndex((step) => within10(step.candidate));
+
+    const { tf } = await initTf();
+    const tuned = await loadPolicy(tunedDir, { tf });
+    const times: number[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const c = configs[i % configs.length];
+      const started = performance.now();
+      decide(tuned, { fps: FPS, config: { cores: c.executorCores, memory_mb: c.executorMemoryMb, instances: c.executorInstances } });
+      if (i >= 200) times.push(performance.now() - started);
+    }
+    const wallS = [...runs.map((r) => r.wallMs), ...finetune.history.map((r) => r.outcome.wallMs), ...boWallMs].map((ms) => ms / 1000);
+    return {
+      master: MASTER,
+      grid,
+      grid_best: best.config,
+      mape_holdout: calibration.mape_holdout,
+      mape_holdout_ernest: calibration.mape_holdout_ernest,
+      n_runs: calibration.n_runs,
+      n_holdout: calibration.n_holdout,
+      finetune_runs_to_10pct: finetuneHit >= 0 ? finetuneHit + 1 : null,
+      finetune_budget: budget,
+      bo_runs_to_10pct: boHit >= 0 ? boHit + 1 : null,
+      bo_budget: boBudget,
+      real_runs: wallS.length,
+      real_run_s_median: ss.median(wallS),
+      decide_ms_p99: ss.quantile(times, 0.99),
+      work_dir: options.keep ? work : null,
+      quick,
+    };
+  } finally {
+    if (!options.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export function formatBenchBridgeTable(r: BenchBridgeResult): string {
+  const pct = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} %`);
+  const runs = (x: number | null, budget: number) => (x === null ? `not within ${budget}` : String(x));
+  const rows: [string, string, string][] = [
+    ['simulator MAPE on held-out real runs', pct(r.mape_holdout), '≤ 10 %, below Ernest'],
+    ['Ernest MAPE on the same runs', pct(r.mape_holdout_ernest), ''],
+    ['fine-tune: real runs to within 10 % of the grid best', runs(r.finetune_runs_to_10pct, r.finetune_budget), '≤ 10, fewer than BO'],
+    ['Bayesian optimisation: real runs to within 10 %', runs(r.bo_runs_to_10pct, r.bo_budget), ''],
+    ['real run, median wall s', r.real_run_s_median.toFixed(1), ''],
+    ['decide ms p99', r.decide_ms_p99.toFixed(3), ''],
+  ];
+  const grid = formatTable(['configuration (cores/MB/instances)', 'per-frame ms', 'runs'], r.grid.map((g) => [g.config, g.per_frame_ms.toFixed(1), String(g.runs)]));
+  return `${formatTable(['figure', 'value', 'target'], rows)}\n\nreal grid on ${r.master} (best first):\n${grid}\n(${r.real_runs} real runs${r.quick ? '; quick: figures not comparable' : ''})`;
+}

@@ -1,0 +1,677 @@
+/**
+ * Fine-tuning a simulator-trained policy on the real cluster with a hard
+ * budget of real runs and guard rails.
+ *
+ * Each real run: the policy proposes a configuration for the run's load
+ * (its greedy choice, skipping configurations already seen to break the SLO
+ * at that load); with a small, decaying chance it explores instead, but only
+ * inside a trust region of `trustRegion` grid steps per knob around that
+ * choice. One real trial runs. A breach (p95 above the SLO, or a failed run)
+ * sends the next run straight back to the last configuration that kept the
+ * SLO at that load (a rollback, recorded as such). Before the next run the
+ * Q-network takes a few gradient steps on batches that mix real transitions
+ * with `simRatio` times as many simulated ones, generated afresh from the
+ * simulator — with the scenario's profile, or the one the recalibration hook
+ * last returned — starting from the real states.
+ *
+ * Grounding (groundLatency): a profile that is off by a factor (the usual
+ * calibration error) shows the policy per-frame times it never saw in
+ * training, and gives real and simulated transitions rewards on different
+ * scales, so the gradient steps would blame the gap on whichever actions were
+ * tried for real. Each real run is therefore paired with the simulator's run
+ * of the same configuration at the same load, and real per-frame times are
+ * divided by the real ÷ simulated ratio (a geometric mean over the runs so
+ * far) before the policy observes or learns from them. The tuned policy
+ * carries the ratio in its observation scaling (latencyScale), so it reads
+ * real per-frame times correctly wherever it is deployed.
+ *
+ * After every real run a checkpoint is written atomically (checkpoint.ts).
+ * Restarted with the same checkpoint path, fine-tuning resumes where it
+ * stopped: no real run is repeated and none is lost. Everything random is
+ * derived from (seed, run index), and each run's gradient steps start from a
+ * fresh optimizer, so a resumed run makes the same decisions as one that was
+ * never interrupted (given the same real outcomes).
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { SparkConfig } from '../../sim/config.js';
+import type { LatencyProfile } from '../../sim/profile.js';
+import { Rng } from '../../sim/random.js';
+import { DqnAgent } from '../../src/agents/dqn.js';
+import { buildQNetwork } from '../../src/agents/q-network.js';
+import { ReplayBuffer, type ReplayBatch, type Transition } from '../../src/agents/replay-buffer.js';
+import { initTf, type Tf } from '../../src/agents/tf.js';
+import type { Backend, TrialOutcome } from '../../src/backend/backend.js';
+import { SimulatedBackend } from '../../src/backend/simulated.js';
+import { checkOption } from '../../src/config/options.js';
+import { UserInputError } from '../../src/errors.js';
+import { ConfigurationManager, KNOBS } from '../../src/managers/configuration.js';
+import { RewardManager } from '../../src/managers/reward.js';
+import { StateManager } from '../../src/managers/state.js';
+import { checkCompatible, loadPolicy, scenarioHash, type LoadedPolicy, type PolicyMetadata } from '../../src/policy/artifact.js';
+import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
+import type { Scenario } from '../../src/scenario/schema.js';
+import { sloBreach, type Slo } from '../safety/slo.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  checkIdentity,
+  decodeFloat32,
+  encodeFloat32,
+  readCheckpoint,
+  weightsHash,
+  writeCheckpoint,
+  type CheckpointIdentity,
+  type FinetuneCheckpoint,
+  type LaneState,
+} from './checkpoint.js';
+import { FINETUNE_OPTIONS, type FinetuneSettings } from './options.js';
+
+/** The best configuration seen at one load level. */
+export interface BestConfig {
+  fps: number;
+  config: ExecutorConfig;
+  reward: number;
+  perFrameMs: number;
+  p95Ms: number;
+  /** Index of the real run that measured it. */
+  run: number;
+  meetsSlo: boolean;
+}
+
+/** One real run of fine-tuning. */
+export interface FinetuneRun {
+  /** 0-based; run i is the (i + 1)-th real run of this fine-tuning, across restarts. */
+  index: number;
+  fps: number;
+  /** greedy: the policy's choice; explore: a neighbour inside the trust region; rollback: back to the last good configuration. */
+  kind: 'greedy' | 'explore' | 'rollback';
+  /** The configuration before the run, at this load. */
+  from: ExecutorConfig;
+  config: ExecutorConfig;
+  /** What the policy chose (null for a rollback): exploration stays within trustRegion grid steps of it. */
+  greedyConfig: ExecutorConfig | null;
+  /** The action taken in the policy's encoding; null for a rollback no single action reaches. */
+  action: number | null;
+  epsilon: number;
+  /** Real ÷ simulated per-frame time the decision was grounded with (1 without grounding or before any run). */
+  latencyRatio: number;
+  outcome: TrialOutcome;
+  /** From the real outcome, in real units. */
+  reward: number;
+  /** Why the run broke the guard rails; null when it kept the SLO. */
+  breach: string | null;
+  /** Set when this run's breach triggered a rollback: the next run goes back to this configuration. */
+  rollbackTo: ExecutorConfig | null;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** A policy ready to save with savePolicy or to deploy. */
+export interface TunedPolicy {
+  model: tfTypes.LayersModel;
+  metadata: PolicyMetadata;
+  tf: Tf;
+}
+
+export interface FinetuneOptions extends Partial<FinetuneSettings> {
+  /** The policy to start from: a folder (`sspe train` / `sspe export`) or one already loaded. */
+  policy: LoadedPolicy | string;
+  scenario: Scenario;
+  /** The real cluster (bridge/backend/real.ts); tests stand a simulator with another profile in. */
+  realBackend: Backend;
+  /** Builds the simulator for simulated transitions from a profile; default a SimulatedBackend over the scenario with it. */
+  simBackendFactory?: (profile: LatencyProfile) => Backend;
+  /** Real runs, in all, across restarts. */
+  budget: number;
+  /** Load levels to tune at, fps, visited in turn; default the scenario's fpsLevels. */
+  fpsLevels?: number[];
+  /** Default: the scenario's, per frame. */
+  slo?: Slo;
+  /** The checkpoint file; an existing one is resumed. */
+  checkpointPath: string;
+  /** Every real run, once it is in the checkpoint (for the run log). A run whose call threw is handed over again on resume. */
+  onRealRun?: (run: FinetuneRun) => void | Promise<void>;
+  /** Called every recalibrateEvery real runs with the runs so far; a profile replaces the simulator's, null keeps it. */
+  recalibrate?: (runs: readonly FinetuneRun[]) => LatencyProfile | null | Promise<LatencyProfile | null>;
+  seed: number | string;
+  /** Where `policy` is a folder: the TensorFlow.js to load it into (default initTf()). */
+  tf?: Tf;
+  /** Polled before each real run; true stops after the run in progress. */
+  shouldStop?: () => boolean;
+  /** Name of the tuned policy (default '<name>-tuned'). */
+  name?: string;
+  /** Wall clock for run times. */
+  now?: () => Date;
+}
+
+export interface FinetuneResult {
+  policy: TunedPolicy;
+  history: FinetuneRun[];
+  /** The best configuration seen at each load level that had a successful run. */
+  best: BestConfig[];
+  /** Real runs found in the checkpoint at the start (0 for a fresh start). */
+  resumedFrom: number;
+  rollbacks: number;
+  /** shouldStop ended fine-tuning before the budget. */
+  stoppedEarly: boolean;
+  /** Real ÷ simulated per-frame time over all real runs; the tuned policy's latencyScale carries it. */
+  latencyRatio: number;
+  /** Differences between the policy's training scenario and this one that it can run with. */
+  warnings: string[];
+}
+
+/** `cores/memory/instances`, the key configurations are compared by. */
+export function configKey(config: ExecutorConfig): string {
+  return `${config.executorCores}/${config.executorMemoryMb}/${config.executorInstances}`;
+}
+
+function knobsOf(config: ExecutorConfig): ExecutorConfig {
+  return { executorCores: config.executorCores, executorMemoryMb: config.executorMemoryMb, executorInstances: config.executorInstances };
+}
+
+/** Largest number of grid steps any knob is apart. */
+export function gridDistance(a: ExecutorConfig, b: ExecutorConfig, scenario: Pick<Scenario, 'actionSpace'>): number {
+  return Math.max(...KNOBS.map((knob) => Math.abs(a[knob] - b[knob]) / scenario.actionSpace[knob].step));
+}
+
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const settings = settingsFrom(options);
+  const { scenario, realBackend, seed } = options;
+  if (!Number.isInteger(options.budget) || options.budget < 0) throw new UserInputError(`budget: expected a non-negative integer of real runs, got ${options.budget}`);
+  const fpsLevels = options.fpsLevels ?? scenario.workload.fpsLevels;
+  if (fpsLevels.length === 0 || fpsLevels.some((f) => !(f > 0)) || new Set(fpsLevels).size !== fpsLevels.length) {
+    throw new UserInputError(`fps levels: expected distinct positive numbers, got [${fpsLevels.join(', ')}]`);
+  }
+  const slo = options.slo ?? { perFrameMs: scenario.slo.perFrameMs };
+
+  const loaded = typeof options.policy === 'string' ? await loadPolicy(options.policy, { tf: options.tf ?? (await initTf()).tf }) : options.policy;
+  const { metadata, tf } = loaded;
+  const { warnings } = checkCompatible(metadata, scenario, loaded.dir);
+  const encoding = metadata.actionSpace.encoding;
+  const obsSize = metadata.observation.features.length;
+  const actionCount = metadata.actionSpace.actionCount;
+  const network = qNetworkFrom(tf, loaded);
+  // A policy loaded here is ours to free once copied; a caller's stays as it was.
+  if (typeof options.policy === 'string') loaded.model.dispose();
+  const states = new StateManager(metadata.observation);
+  const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs);
+  const simBackendFactory =
+    options.simBackendFactory ??
+    ((profile: LatencyProfile) => {
+      const env = scenario.learning.env;
+      return new SimulatedBackend({ ...scenario, profile }, { mode: env.backendMode, windowBatches: env.windowBatches, settleMs: env.settleMs });
+    });
+  const now = options.now ?? (() => new Date());
+
+  const identity: CheckpointIdentity = {
+    scenarioHash: scenarioHash(scenario),
+    policyHash: weightsHash(network.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync() as Float32Array }))),
+    encoding,
+    fpsLevels: [...fpsLevels],
+    slo,
+    trustRegion: settings.trustRegion,
+    seed,
+  };
+  const saved = readCheckpoint(options.checkpointPath);
+  if (saved !== null) {
+    checkIdentity(options.checkpointPath, saved.identity, identity);
+    setWeights(tf, network, saved.weights.map((w) => ({ shape: w.shape, values: decodeFloat32(w.data, w.shape.reduce((a, b) => a * b, 1), options.checkpointPath) })));
+  }
+  const state: FinetuneCheckpoint = saved ?? {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    identity,
+    runsDone: 0,
+    reportedRuns: 0,
+    nextLane: 0,
+    weights: [],
+    lanes: fpsLevels.map((fps) => ({
+      fps,
+      config: knobsOf(scenario.spark),
+      last: null,
+      lastGood: null,
+      pendingRollback: null,
+      best: null,
+      breached: [],
+    })),
+    history: [],
+    profile: null,
+    savedAt: '',
+  };
+  const resumedFrom = state.runsDone;
+  const save = async () => {
+    state.weights = network.getWeights().map((w) => ({ shape: w.shape, data: encodeFloat32(w.dataSync() as Float32Array) }));
+    state.savedAt = now().toISOString();
+    await writeCheckpoint(options.checkpointPath, state);
+  };
+  const report = async () => {
+    // Runs in the checkpoint whose report did not go through (a crash or an error in onRealRun) go first.
+    while (state.reportedRuns < state.runsDone) {
+      await options.onRealRun?.(state.history[state.reportedRuns]);
+      state.reportedRuns++;
+      await save();
+    }
+  };
+
+  const context: LoopContext = { scenario, settings, encoding, obsSize, actionCount, network, states, rewards, tf, seed, simBackendFactory, state, twins: null };
+  let stoppedEarly = false;
+  try {
+    await report();
+    await realBackend.reset(`${seed}/real/from-run-${state.runsDone}`);
+    while (state.runsDone < options.budget) {
+      if (options.shouldStop?.()) {
+        stoppedEarly = true;
+        break;
+      }
+      const index = state.runsDone;
+      if (options.recalibrate !== undefined && index > 0 && index % settings.recalibrateEvery === 0) {
+        state.profile = (await options.recalibrate(state.history)) ?? state.profile;
+      }
+      const ratio = await latencyRatio(context);
+      await learn(context, index, ratio);
+
+      const laneIndex = state.nextLane;
+      const lane = state.lanes[laneIndex];
+      const decision = decide(context, lane, index, ratio);
+      const startedAt = now();
+      const outcome = await realBackend.runTrial({ config: { ...scenario.spark, ...decision.config } as SparkConfig, fps: lane.fps });
+      const endedAt = now();
+      const reward = rewards.reward(outcome);
+      const breach = sloBreach(outcome, slo);
+      let rollbackTo: ExecutorConfig | null = null;
+      if (breach !== null) {
+        if (!lane.breached.includes(configKey(decision.config))) lane.breached.push(configKey(decision.config));
+        // A rollback that breaches too is not rolled back again: the policy decides from there.
+        if (decision.kind !== 'rollback' && lane.lastGood !== null && configKey(lane.lastGood) !== configKey(decision.config)) rollbackTo = lane.lastGood;
+      } else {
+        lane.lastGood = decision.config;
+      }
+      lane.config = decision.config;
+      lane.last = outcome;
+      lane.pendingRollback = rollbackTo;
+      lane.best = better(lane.best, { fps: lane.fps, config: decision.config, reward, perFrameMs: outcome.perFrameMs.mean, p95Ms: outcome.perFrameMs.p95, run: index, meetsSlo: breach === null }, outcome);
+      // A rollback is served at once, at the load that breached; otherwise the loads take turns.
+      state.nextLane = rollbackTo !== null ? laneIndex : (laneIndex + 1) % state.lanes.length;
+      state.history.push({
+        index,
+        fps: lane.fps,
+        kind: decision.kind,
+        from: decision.from,
+        config: decision.config,
+        greedyConfig: decision.greedyConfig,
+        action: decision.action,
+        epsilon: decision.epsilon,
+        latencyRatio: ratio,
+        outcome,
+        reward,
+        breach,
+        rollbackTo,
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+      });
+      state.runsDone++;
+      await save();
+      await report();
+    }
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+  const ratio = await latencyRatio(context);
+  const observation = { ...metadata.observation, latencyScale: metadata.observation.latencyScale * ratio };
+  return {
+    policy: {
+      model: network,
+      metadata: { ...metadata, observation, name: options.name ?? `${metadata.name}-tuned`, training: { ...metadata.training, createdAt: now().toISOString() } },
+      tf,
+    },
+    history: state.history,
+    best: state.lanes.flatMap((lane) => (lane.best === null ? [] : [lane.best])),
+    resumedFrom,
+    rollbacks: state.history.filter((run) => run.kind === 'rollback').length,
+    stoppedEarly,
+    latencyRatio: ratio,
+    warnings,
+  };
+}
+
+/** The declared defaults, overridden by the options given; each checked against its range. */
+function settingsFrom(options: Partial<FinetuneSettings>): FinetuneSettings {
+  const settings: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(FINETUNE_OPTIONS)) {
+    const value = options[key as keyof FinetuneSettings];
+    if (value === undefined) {
+      settings[key] = spec.default;
+      continue;
+    }
+    const problem = checkOption(spec, value);
+    if (problem !== null) throw new UserInputError(`${key}: ${problem}`);
+    settings[key] = value;
+  }
+  return settings as FinetuneSettings;
+}
+
+// ---------------------------------------------------------------- pieces of the loop
+
+interface LoopContext {
+  scenario: Scenario;
+  settings: FinetuneSettings;
+  encoding: PolicyMetadata['actionSpace']['encoding'];
+  obsSize: number;
+  actionCount: number;
+  /** The policy being tuned: acts, and holds the weights between runs. */
+  network: tfTypes.Sequential;
+  states: StateManager;
+  rewards: RewardManager;
+  tf: Tf;
+  seed: number | string;
+  simBackendFactory: (profile: LatencyProfile) => Backend;
+  state: FinetuneCheckpoint;
+  /** Simulated mean per-frame ms of each real run's configuration and load, under `profile` (null: that run failed there or for real). */
+  twins: { profile: LatencyProfile; perFrameMs: Map<number, number | null> } | null;
+}
+
+interface Decision {
+  kind: FinetuneRun['kind'];
+  from: ExecutorConfig;
+  config: ExecutorConfig;
+  greedyConfig: ExecutorConfig | null;
+  action: number | null;
+  epsilon: number;
+}
+
+/** Every random draw of run `index` comes from here: a restart draws the same. */
+function runRng(seed: number | string, index: number): Rng {
+  return new Rng(seed, `finetune/run-${index}`);
+}
+
+function epsilonAt(index: number, s: FinetuneSettings): number {
+  return Math.max(s.epsilonMin, s.epsilonStart * s.epsilonDecay ** index);
+}
+
+/** The configuration for the next real run at this load. */
+function decide(ctx: LoopContext, lane: LaneState, index: number, ratio: number): Decision {
+  const { scenario, settings } = ctx;
+  const configuration = new ConfigurationManager(scenario, ctx.encoding);
+  configuration.set(lane.config);
+  const mask = configuration.mask();
+  const observation = ctx.states.observe({ fps: lane.fps, config: lane.config, last: grounded(lane.last, ratio) });
+  const epsilon = epsilonAt(index, settings);
+  const base = { from: lane.config, epsilon };
+  if (lane.pendingRollback !== null) {
+    const action = configuration.actionTo(lane.pendingRollback);
+    return { ...base, kind: 'rollback', config: lane.pendingRollback, greedyConfig: null, action: action >= 0 && mask[action] === 1 ? action : null };
+  }
+  const q = qValues(ctx, observation);
+  // Where nothing has kept the SLO yet, it may be out of reach at this load: a breach then says nothing against a configuration.
+  const breached = new Set(lane.lastGood === null ? [] : lane.breached);
+  // The policy's choice: its best allowed action, skipping configurations already seen to break the SLO at this load.
+  const safe = mask.map((allowed, a) => (allowed === 1 && !breached.has(configKey(configuration.target(a))) ? 1 : 0));
+  const greedy = argmax(q, safe.includes(1) ? safe : mask);
+  const greedyConfig = configuration.target(greedy);
+  const rng = runRng(ctx.seed, index).split('explore');
+  // The first run at a load is the policy's own choice: that is what the transfer is for, and a state without a measurement is the one it saw most in training.
+  if (lane.last !== null && rng.uniform() < epsilon) {
+    const candidates: number[] = [];
+    for (let a = 0; a < ctx.actionCount; a++) {
+      if (a === greedy || safe[a] !== 1) continue;
+      if (gridDistance(configuration.target(a), greedyConfig, scenario) <= settings.trustRegion) candidates.push(a);
+    }
+    if (candidates.length > 0) {
+      const action = rng.pick(candidates);
+      return { ...base, kind: 'explore', config: configuration.target(action), greedyConfig, action };
+    }
+  }
+  return { ...base, kind: 'greedy', config: greedyConfig, greedyConfig, action: greedy };
+}
+
+function qValues(ctx: LoopContext, observation: Float32Array): Float32Array {
+  const { tf } = ctx;
+  return tf.tidy(() => (ctx.network.predict(tf.tensor2d(observation, [1, ctx.obsSize])) as tfTypes.Tensor).dataSync() as Float32Array);
+}
+
+function argmax(q: Float32Array, mask: Uint8Array): number {
+  let best = -1;
+  for (let a = 0; a < q.length; a++) if (mask[a] === 1 && (best < 0 || q[a] > q[best])) best = a;
+  if (best < 0) throw new RangeError('every action is masked: the current configuration cannot run on this cluster');
+  return best;
+}
+
+/** Keeps the better of two candidates for a load's best: SLO kept first, then reward. Failed runs never count. */
+function better(current: BestConfig | null, candidate: BestConfig, outcome: TrialOutcome): BestConfig | null {
+  if (outcome.failure !== null) return current;
+  if (current === null) return candidate;
+  if (candidate.meetsSlo !== current.meetsSlo) return candidate.meetsSlo ? candidate : current;
+  return candidate.reward > current.reward ? candidate : current;
+}
+
+/** A real outcome in the simulator's units: per-frame times divided by the real ÷ simulated ratio. */
+function grounded(outcome: TrialOutcome | null, ratio: number): TrialOutcome | null {
+  if (outcome === null || ratio === 1) return outcome;
+  const q = outcome.perFrameMs;
+  return { ...outcome, perFrameMs: { mean: q.mean / ratio, p50: q.p50 / ratio, p95: q.p95 / ratio, p99: q.p99 / ratio, max: q.max / ratio } };
+}
+
+/**
+ * Real ÷ simulated mean per-frame time, as a geometric mean over the
+ * successful real runs so far, each against the simulator's run of the same
+ * configuration at the same load under the current profile (seeded by the
+ * run's index, and kept until the profile changes). 1 before any run and
+ * without groundLatency.
+ */
+async function latencyRatio(ctx: LoopContext): Promise<number> {
+  const { state } = ctx;
+  if (!ctx.settings.groundLatency) return 1;
+  const profile = state.profile ?? ctx.scenario.profile;
+  if (ctx.twins === null || ctx.twins.profile !== profile) ctx.twins = { profile, perFrameMs: new Map() };
+  const twins = ctx.twins.perFrameMs;
+  const missing = state.history.filter((run) => !twins.has(run.index));
+  if (missing.length > 0) {
+    const backend = ctx.simBackendFactory(profile);
+    try {
+      for (const run of missing) {
+        if (run.outcome.failure !== null || !(run.outcome.perFrameMs.mean > 0)) {
+          twins.set(run.index, null);
+          continue;
+        }
+        await backend.reset(`${ctx.seed}/twin/run-${run.index}`);
+        const twin = await backend.runTrial({ config: { ...ctx.scenario.spark, ...run.config } as SparkConfig, fps: run.fps });
+        twins.set(run.index, twin.failure === null && twin.perFrameMs.mean > 0 ? twin.perFrameMs.mean : null);
+      }
+    } finally {
+      await backend.close();
+    }
+  }
+  let logSum = 0;
+  let count = 0;
+  for (const run of state.history) {
+    const simulatedMs = twins.get(run.index);
+    if (simulatedMs === null || simulatedMs === undefined) continue;
+    logSum += Math.log(run.outcome.perFrameMs.mean / simulatedMs);
+    count++;
+  }
+  // Bounded: a profile off by more than 5x wants recalibrating, not patching.
+  return count === 0 ? 1 : Math.min(5, Math.max(0.2, Math.exp(logSum / count)));
+}
+
+/** Every real run that has an action, as a transition in the simulator's units. */
+function realTransitions(ctx: LoopContext, ratio: number): Transition[] {
+  const configuration = new ConfigurationManager(ctx.scenario, ctx.encoding);
+  const lastAt = new Map<number, TrialOutcome>();
+  const transitions: Transition[] = [];
+  for (const run of ctx.state.history) {
+    const previous = lastAt.get(run.fps) ?? null;
+    lastAt.set(run.fps, run.outcome);
+    if (run.action === null) continue;
+    const outcome = grounded(run.outcome, ratio)!;
+    configuration.set(run.config);
+    transitions.push({
+      observation: ctx.states.observe({ fps: run.fps, config: run.from, last: grounded(previous, ratio) }),
+      action: run.action,
+      reward: ctx.rewards.reward(outcome),
+      nextObservation: ctx.states.observe({ fps: run.fps, config: run.config, last: outcome }),
+      nextMask: configuration.mask(),
+      // Configuration tuning never ends: every state bootstraps.
+      done: false,
+    });
+  }
+  return transitions;
+}
+
+/**
+ * The gradient steps before run `index`: a fresh DqnAgent starts from the
+ * policy's weights (its target network frozen at them), learns on mixed
+ * batches, and hands the weights back.
+ */
+async function learn(ctx: LoopContext, index: number, ratio: number): Promise<void> {
+  const { settings, tf } = ctx;
+  const transitions = realTransitions(ctx, ratio);
+  if (transitions.length === 0 || settings.gradientStepsPerRun === 0) return;
+  const simulate = settings.simRatio > 0 && (settings.simStepsPerRun > 0 || settings.simLookahead);
+  const realPerBatch = simulate ? Math.max(1, Math.round(settings.batchSize / (1 + settings.simRatio))) : settings.batchSize;
+  const simPerBatch = settings.batchSize - realPerBatch;
+  const rng = runRng(ctx.seed, index);
+  const simulated = simPerBatch > 0 ? await simulatedTransitions(ctx, index, ratio, rng.split('simulate')) : null;
+  const real = new ReplayBuffer(transitions.length, ctx.obsSize, ctx.actionCount);
+  for (const t of transitions) real.add(t);
+
+  const weights = ctx.network.getWeights();
+  const hiddenUnits = weights[0].shape[1]!;
+  const agent = new DqnAgent({
+    obsSize: ctx.obsSize,
+    actionCount: ctx.actionCount,
+    // The target network stays at the run's starting weights for all its steps.
+    options: { ...ctx.scenario.learning.dqn, hiddenUnits, learningRate: settings.learningRate, batchSize: settings.batchSize, targetUpdateEvery: Number.MAX_SAFE_INTEGER },
+    seed: `${ctx.seed}/finetune`,
+    tf,
+  });
+  try {
+    agent.onlineNetwork.setWeights(weights);
+    agent.targetNetwork.setWeights(weights);
+    const replayRng = rng.split('replay');
+    for (let step = 0; step < settings.gradientStepsPerRun; step++) {
+      const batch = real.sample(realPerBatch, replayRng);
+      agent.learn(simulated === null || simulated.size === 0 ? batch : concatBatches(batch, simulated.sample(simPerBatch, replayRng)));
+    }
+    ctx.network.setWeights(agent.onlineNetwork.getWeights());
+  } finally {
+    agent.dispose();
+  }
+}
+
+/**
+ * Simulated transitions for one run's gradient steps, all starting from each
+ * load's real state (its configuration now and last real outcome, grounded):
+ * every allowed action once (simLookahead), then simStepsPerRun steps of
+ * short episodes acting epsilon-greedily with the current policy.
+ */
+async function simulatedTransitions(ctx: LoopContext, index: number, ratio: number, rng: Rng): Promise<ReplayBuffer> {
+  const { settings, state, scenario } = ctx;
+  const backend = ctx.simBackendFactory(state.profile ?? scenario.profile);
+  const configuration = new ConfigurationManager(scenario, ctx.encoding);
+  const transitions: Transition[] = [];
+  try {
+    await backend.reset(`${ctx.seed}/simulated/run-${index}`);
+    const step = async (fps: number, action: number, last: TrialOutcome | null): Promise<TrialOutcome> => {
+      const observation = ctx.states.observe({ fps, config: configuration.config, last });
+      const config = configuration.apply(action);
+      const outcome = await backend.runTrial({ config, fps });
+      transitions.push({
+        observation,
+        action,
+        reward: ctx.rewards.reward(outcome),
+        nextObservation: ctx.states.observe({ fps, config, last: outcome }),
+        nextMask: configuration.mask(),
+        done: false,
+      });
+      return outcome;
+    };
+    if (settings.simLookahead) {
+      for (const lane of state.lanes) {
+        configuration.set(lane.config);
+        const mask = configuration.mask();
+        for (let action = 0; action < ctx.actionCount; action++) {
+          if (mask[action] !== 1) continue;
+          configuration.set(lane.config);
+          await step(lane.fps, action, grounded(lane.last, ratio));
+        }
+      }
+    }
+    let steps = 0;
+    for (let episode = 0; steps < settings.simStepsPerRun; episode++) {
+      const lane = state.lanes[episode % state.lanes.length];
+      configuration.set(lane.config);
+      let last = grounded(lane.last, ratio);
+      for (let t = 0; t < settings.simEpisodeSteps && steps < settings.simStepsPerRun; t++, steps++) {
+        const observation = ctx.states.observe({ fps: lane.fps, config: configuration.config, last });
+        const mask = configuration.mask();
+        const action = rng.uniform() < settings.simEpsilon ? randomAllowed(mask, rng) : argmax(qValues(ctx, observation), mask);
+        last = await step(lane.fps, action, last);
+      }
+    }
+  } finally {
+    await backend.close();
+  }
+  const buffer = new ReplayBuffer(Math.max(1, transitions.length), ctx.obsSize, ctx.actionCount);
+  for (const t of transitions) buffer.add(t);
+  return buffer;
+}
+
+function randomAllowed(mask: Uint8Array, rng: Rng): number {
+  const allowed: number[] = [];
+  mask.forEach((m, a) => m === 1 && allowed.push(a));
+  return rng.pick(allowed);
+}
+
+function concatBatches(a: ReplayBatch, b: ReplayBatch): ReplayBatch {
+  const join = <T extends Float32Array | Int32Array | Uint8Array>(x: T, y: T, make: (n: number) => T): T => {
+    const out = make(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return {
+    size: a.size + b.size,
+    observations: join(a.observations, b.observations, (n) => new Float32Array(n)),
+    actions: join(a.actions, b.actions, (n) => new Int32Array(n)),
+    rewards: join(a.rewards, b.rewards, (n) => new Float32Array(n)),
+    nextObservations: join(a.nextObservations, b.nextObservations, (n) => new Float32Array(n)),
+    nextMasks: join(a.nextMasks, b.nextMasks, (n) => new Uint8Array(n)),
+    dones: join(a.dones, b.dones, (n) => new Uint8Array(n)),
+  };
+}
+
+// ---------------------------------------------------------------- the network
+
+/**
+ * A trainable copy of the policy's network. Fine-tuning steps it with
+ * DqnAgent, so the network must be the one sspe trains: observation →
+ * hidden → hidden → Q-values, ReLU, the same width twice.
+ */
+function qNetworkFrom(tf: Tf, policy: LoadedPolicy): tfTypes.Sequential {
+  const weights = policy.model.getWeights();
+  const obs = policy.metadata.observation.features.length;
+  const actions = policy.metadata.actionSpace.actionCount;
+  const hidden = weights[0]?.shape[1] ?? 0;
+  const wanted = [[obs, hidden], [hidden], [hidden, hidden], [hidden], [hidden, actions], [actions]];
+  const shapes = weights.map((w) => w.shape);
+  const activations = policy.model.layers.map((layer) => (layer.getConfig() as { activation?: string }).activation);
+  if (JSON.stringify(shapes) !== JSON.stringify(wanted) || JSON.stringify(activations) !== JSON.stringify(['relu', 'relu', 'linear'])) {
+    throw new UserInputError(
+      `${policy.dir}: fine-tuning needs the DQN network sspe trains (${obs} → h → h → ${actions}, ReLU); this one has weights ${JSON.stringify(shapes)} and activations ${JSON.stringify(activations)}`,
+    );
+  }
+  const network = buildQNetwork(tf, { observationSize: obs, actionCount: actions, hiddenUnits: hidden, seed: 0 });
+  network.setWeights(weights);
+  return network;
+}
+
+function setWeights(tf: Tf, network: tfTypes.LayersModel, tensors: { shape: number[]; values: Float32Array }[]): void {
+  const current = network.getWeights();
+  if (tensors.length !== current.length || tensors.some((t, i) => JSON.stringify(t.shape) !== JSON.stringify(current[i].shape))) {
+    throw new UserInputError(`the checkpoint's weights have shapes ${JSON.stringify(tensors.map((t) => t.shape))}, the policy's ${JSON.stringify(current.map((w) => w.shape))}`);
+  }
+  const values = tensors.map((t) => tf.tensor(t.values, t.shape));
+  network.setWeights(values);
+  tf.dispose(values);
+}

@@ -1,0 +1,170 @@
+/**
+ * `sspe deploy`: runs the application on a real Spark cluster with a policy
+ * choosing its configuration window after window as the load changes. Every
+ * decision and what it led to is printed and goes to the run log; a failed
+ * window is followed by a rollback to the last good configuration; Ctrl-C
+ * finishes the window in flight and stops.
+ */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { configKey } from '../../../bridge/finetune/finetune.js';
+import { deploy, type DeployDecision, type DeployResult } from '../../../bridge/deploy/deploy.js';
+import { formatSlo, parseSlo } from '../../../bridge/safety/slo.js';
+import { fpsAt } from '../../../sim/workload/trace.js';
+import { initTf, type Tf, type TfBackendChoice } from '../../agents/tf.js';
+import type { Backend } from '../../backend/backend.js';
+import { UserInputError } from '../../errors.js';
+import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
+import { runLogOption, runLogPath } from '../../runlog/location.js';
+import { RunLog } from '../../runlog/run-log.js';
+import { loadScenario } from '../../scenario/load.js';
+import { MAX_FPS, type Scenario } from '../../scenario/schema.js';
+import type { GlobalOptions } from '../options.js';
+import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
+import { formatNumber } from '../table.js';
+
+export interface DeployCommandOptions extends GlobalOptions, RealClusterFlags {
+  policy: string;
+  scenario: string;
+  slo?: string;
+  windows?: number;
+  load: string;
+  rollbackOn: string;
+  backend: TfBackendChoice;
+  runLog?: string;
+}
+
+/** What tests swap: the backend, the TensorFlow.js instance, the clock the trace is read by, and the stop signal. */
+export interface DeployDeps {
+  makeBackend?: (scenario: Scenario) => Backend;
+  tf?: Tf;
+  nowMs?: () => number;
+  signal?: AbortSignal;
+}
+
+/** `--load trace` (the scenario's trace, by wall-clock time since the start) or a constant number of fps. */
+export function loadSourceFrom(text: string, scenario: Scenario, nowMs: () => number): () => number {
+  if (text.trim() === 'trace') {
+    const startMs = nowMs();
+    const floor = Math.min(...scenario.workload.fpsLevels) / 10;
+    return () => Math.max(floor, fpsAt(scenario.workload.trace, nowMs() - startMs));
+  }
+  const fps = Number(text);
+  if (text.trim() === '' || !Number.isFinite(fps) || fps <= 0 || fps > MAX_FPS) {
+    throw new UserInputError(`--load: expected 'trace' or a number of frames per second in (0, ${MAX_FPS}], got '${text}'`);
+  }
+  return () => fps;
+}
+
+/** Checks every flag, deploys until --windows or Ctrl-C; returns what --json prints. */
+export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {}) {
+  if (args.windows !== undefined && (!Number.isSafeInteger(args.windows) || args.windows < 1)) {
+    throw new UserInputError(`--windows: expected a positive integer, got ${String(args.windows)}`);
+  }
+  if (args.rollbackOn !== 'failure' && args.rollbackOn !== 'breach') throw new UserInputError(`--rollback-on: expected failure or breach, got '${args.rollbackOn}'`);
+  const rollbackOn = args.rollbackOn;
+  const scenario = await loadScenario(args.scenario);
+  const slo = parseSlo(args.slo ?? `per_frame_ms=${scenario.slo.perFrameMs}`, { fallbackPerFrameMs: scenario.slo.perFrameMs });
+  const loadSource = loadSourceFrom(args.load, scenario, deps.nowMs ?? (() => Date.now()));
+  const realBackend = realBackendFrom(args, scenario, 'deploy');
+  const tf = deps.tf ?? (await initTf({ backend: args.backend })).tf;
+  const policy = await loadPolicy(args.policy, { tf });
+  const { warnings } = checkCompatible(policy.metadata, scenario, args.policy);
+  for (const warning of warnings) process.stderr.write(`sspe deploy: warning: ${warning}\n`);
+
+  const backend = deps.makeBackend !== undefined ? deps.makeBackend(scenario) : realBackend();
+  const log = RunLog.open(args.runLog ?? runLogPath());
+  const seed = args.seed ?? scenario.seed;
+  const runId = log.startRun({ command: 'deploy', backend: backend.kind, scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed });
+  if (!args.json) console.log(`deploying ${args.policy} on ${args.master}, SLO ${formatSlo(slo)}; Ctrl-C stops after the window in flight`);
+  let result: DeployResult;
+  try {
+    result = await deploy({
+      policy,
+      backend,
+      scenario,
+      slo,
+      windows: args.windows,
+      loadSource,
+      rollbackOn,
+      seed,
+      signal: deps.signal,
+      onStopRequested: () => process.stderr.write('\nsspe deploy: stopping after the window in flight (Ctrl-C again to abort)\n'),
+      onDecision: (d) => {
+        log.logTrial(runId, {
+          request: { config: { ...scenario.spark, ...d.config }, fps: d.fps },
+          outcome: d.outcome,
+          reward: d.reward,
+          step: d.window,
+          policy: `deploy:${d.kind}`,
+          startedAt: new Date(d.startedAt),
+          endedAt: new Date(d.endedAt),
+        });
+        if (!args.json) console.log(decisionLine(d));
+      },
+    });
+    log.endRun(runId, result.stoppedBy === 'signal' ? 'interrupted' : 'ok');
+  } catch (error) {
+    log.endRun(runId, 'failed');
+    throw error;
+  } finally {
+    await backend.close();
+    log.close();
+  }
+  return {
+    policy: args.policy,
+    slo: formatSlo(slo),
+    run_log: log.path,
+    windows: result.decisions.length,
+    stopped_by: result.stoppedBy,
+    rollbacks: result.rollbacks,
+    breaches: result.decisions.filter((d) => d.breach !== null).length,
+    warnings,
+    decisions: result.decisions.map((d) => ({
+      window: d.window,
+      fps: d.fps,
+      kind: d.kind,
+      from: configKey(d.from),
+      config: { cores: d.config.executorCores, memory_mb: d.config.executorMemoryMb, instances: d.config.executorInstances },
+      decide_ms: d.decideMs,
+      per_frame_ms: Number.isFinite(d.outcome.perFrameMs.mean) ? d.outcome.perFrameMs.mean : null,
+      p95_ms: Number.isFinite(d.outcome.perFrameMs.p95) ? d.outcome.perFrameMs.p95 : null,
+      reward: d.reward,
+      breach: d.breach,
+      rollback_to: d.rollbackTo === null ? null : configKey(d.rollbackTo),
+      failure: d.outcome.failure,
+      started_at: d.startedAt,
+      ended_at: d.endedAt,
+    })),
+  };
+}
+
+function decisionLine(d: DeployDecision): string {
+  const change = configKey(d.from) === configKey(d.config) ? `keep ${configKey(d.config)}` : `${configKey(d.from)} -> ${configKey(d.config)}`;
+  const measured = d.outcome.failure === null
+    ? `per-frame ${formatNumber(d.outcome.perFrameMs.mean)} ms (p95 ${formatNumber(d.outcome.perFrameMs.p95)})`
+    : 'no measurement';
+  const verdict = d.breach === null ? 'ok' : `BREACH: ${d.breach}${d.rollbackTo !== null ? ` -> rolling back to ${configKey(d.rollbackTo)}` : ''}`;
+  return `window ${d.window + 1}  ${formatNumber(d.fps)} fps  ${d.kind === 'rollback' ? 'ROLLBACK ' : ''}${change}  (decided in ${formatNumber(d.decideMs)} ms)  ${measured}  ${verdict}`;
+}
+
+export const deployCommand = {
+  command: 'deploy',
+  describe: 'Run the application on a real Spark cluster with a policy choosing the configuration for the load, window after window (Ctrl-C stops after the window)',
+  builder: (yargs: Argv<GlobalOptions>) =>
+    yargs
+      .option('policy', { type: 'string', demandOption: true, describe: 'policy folder (`sspe train`, `sspe export` or `sspe finetune`)' })
+      .option('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML of the real cluster (action space, starting configuration, load trace)' })
+      .option('slo', { type: 'string', describe: "per_frame_ms=<ms> and/or p95_ms=<ms>; default the scenario's" })
+      .option('windows', { type: 'number', describe: 'windows to run; default until Ctrl-C' })
+      .option('load', { type: 'string', default: 'trace', describe: "the load of each window: 'trace' = the scenario's trace by wall-clock time since the start, or a constant fps" })
+      .option('rollback-on', { type: 'string', choices: ['failure', 'breach'], default: 'failure', describe: 'what sends the next window back to the last good configuration' })
+      .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend' })
+      .option('run-log', runLogOption)
+      .options(REAL_CLUSTER_FLAGS)
+      .example('$0 deploy --policy models/paper-dqn-tuned --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/videos --windows 5', 'five windows on this machine'),
+  handler: async (args: ArgumentsCamelCase<DeployCommandOptions>) => {
+    const summary = await runDeploy(args);
+    if (args.json) console.log(JSON.stringify(summary, null, 2));
+    else console.log(`\n${summary.windows} windows, ${summary.breaches} SLO breaches, ${summary.rollbacks} rollbacks (stopped by ${summary.stopped_by === 'signal' ? 'Ctrl-C' : '--windows'})`);
+  },
+};

@@ -1,0 +1,288 @@
+/**
+ * `sspe finetune`: carries a simulator-trained policy to a real Spark cluster
+ * and fine-tunes it there with a hard budget of real runs, guard rails
+ * (trust-region exploration, rollback after an SLO breach) and a checkpoint
+ * after every run; `--resume` continues a fine-tuning that was stopped.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { finetune, configKey, type FinetuneResult, type FinetuneRun } from '../../../bridge/finetune/finetune.js';
+import { FINETUNE_OPTIONS, type FinetuneSettings } from '../../../bridge/finetune/options.js';
+import { recalibrationHook } from '../../../bridge/finetune/recalibrate.js';
+import { formatSlo, parseSlo } from '../../../bridge/safety/slo.js';
+import { initTf, type Tf, type TfBackendChoice } from '../../agents/tf.js';
+import type { Backend } from '../../backend/backend.js';
+import { checkOption, yargsOf } from '../../config/options.js';
+import { UserInputError } from '../../errors.js';
+import { loadPolicy, savePolicy, scenarioHash } from '../../policy/artifact.js';
+import { runLogOption, runLogPath } from '../../runlog/location.js';
+import { RunLog } from '../../runlog/run-log.js';
+import { loadScenario } from '../../scenario/load.js';
+import { MAX_FPS, type Scenario } from '../../scenario/schema.js';
+import type { GlobalOptions } from '../options.js';
+import { progressBar } from '../progress.js';
+import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
+import { formatNumber } from '../table.js';
+
+export interface FinetuneCommandOptions extends GlobalOptions, RealClusterFlags {
+  policy: string;
+  scenario: string;
+  budget: number;
+  slo?: string;
+  out?: string;
+  checkpoint?: string;
+  resume: boolean;
+  force: boolean;
+  recalibrate: boolean;
+  fps?: string;
+  backend: TfBackendChoice;
+  runLog?: string;
+  [flag: string]: unknown;
+}
+
+/** What tests swap: the backend (a simulator standing in for the cluster) and the TensorFlow.js instance. */
+export interface FinetuneDeps {
+  makeBackend?: (scenario: Scenario) => Backend;
+  tf?: Tf;
+}
+
+const MAX_BUDGET = 100_000;
+
+/** `--fps 10,30,60`: load levels to tune at. */
+export function parseFpsLevels(text: string, flag = '--fps'): number[] {
+  const levels = text.split(',').map((part) => part.trim());
+  const values = levels.map(Number);
+  const bad = levels.findIndex((part, i) => part === '' || !Number.isFinite(values[i]) || values[i] <= 0 || values[i] > MAX_FPS);
+  if (bad >= 0) throw new UserInputError(`${flag}: expected a comma-separated list of frames per second in (0, ${MAX_FPS}], got '${levels[bad]}'`);
+  const twice = values.find((v, i) => values.indexOf(v) !== i);
+  if (twice !== undefined) throw new UserInputError(`${flag}: expected distinct load levels, got ${twice} twice`);
+  return values;
+}
+
+/** The FINETUNE_OPTIONS given as flags, each checked against its range. */
+function settingsFrom(args: Record<string, unknown>): Partial<FinetuneSettings> {
+  const settings: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(FINETUNE_OPTIONS)) {
+    const value = args[key];
+    if (value === undefined) continue;
+    const problem = checkOption(spec, value);
+    if (problem !== null) throw new UserInputError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${problem}`);
+    settings[key] = value;
+  }
+  return settings as Partial<FinetuneSettings>;
+}
+
+export type FinetuneSummary = ReturnType<typeof summaryOf>;
+
+/** Checks every flag, fine-tunes, saves the tuned policy; returns what --json prints. */
+export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDeps = {}) {
+  if (!Number.isSafeInteger(args.budget) || args.budget < 1 || args.budget > MAX_BUDGET) {
+    throw new UserInputError(`--budget: expected an integer number of real runs in [1, ${MAX_BUDGET}], got ${String(args.budget)}`);
+  }
+  const settings = settingsFrom(args);
+  const scenario = await loadScenario(args.scenario);
+  const slo = parseSlo(args.slo ?? `per_frame_ms=${scenario.slo.perFrameMs}`, { fallbackPerFrameMs: scenario.slo.perFrameMs });
+  const fpsLevels = args.fps !== undefined ? parseFpsLevels(args.fps) : scenario.workload.fpsLevels;
+  const out = args.out ?? `${args.policy.replace(/[/\\]+$/, '')}-tuned`;
+  const checkpointPath = args.checkpoint ?? `${out}.finetune-checkpoint.json`;
+  if (existsSync(checkpointPath) && !args.resume) {
+    throw new UserInputError(`--checkpoint: ${checkpointPath} holds a fine-tuning in progress; pass --resume to continue it, or move it away to start over`);
+  }
+  if (!existsSync(checkpointPath) && args.resume) throw new UserInputError(`--resume: no checkpoint at ${checkpointPath} to resume (give --checkpoint, or leave out --resume)`);
+  if (existsSync(out) && readdirSync(out).length > 0 && !args.force) throw new UserInputError(`--out: ${out} already holds files; pass --force to replace it`);
+  // Every real-cluster flag is checked before anything runs; tests stand a simulator in for the cluster.
+  const realBackend = realBackendFrom(args, scenario, 'finetune');
+  const makeBackend = deps.makeBackend !== undefined ? () => deps.makeBackend!(scenario) : realBackend;
+
+  const tf = deps.tf ?? (await initTf({ backend: args.backend })).tf;
+  const policy = await loadPolicy(args.policy, { tf });
+  const seed = args.seed ?? scenario.seed;
+  const backend = makeBackend();
+  const log = RunLog.open(args.runLog ?? runLogPath());
+  const runId = log.startRun({ command: 'finetune', backend: 'real', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed });
+  let interrupted = false;
+  const onSignal = () => {
+    // First Ctrl-C: finish the real run in flight, checkpoint it, stop; a second one kills as usual.
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nsspe finetune: stopping after this real run (it is checkpointed; continue with --resume). Ctrl-C again to abort\n');
+  };
+  process.on('SIGINT', onSignal);
+  // A real run takes minutes: one line per run on screen; with --json, a bar on stderr.
+  const bar = args.json ? progressBar('finetune', args.budget, ' | {run}') : { update() {}, stop() {} };
+  let result: FinetuneResult;
+  try {
+    result = await finetune({
+      ...settings,
+      policy,
+      scenario,
+      realBackend: backend,
+      budget: args.budget,
+      fpsLevels,
+      slo,
+      checkpointPath,
+      seed,
+      name: basename(out),
+      shouldStop: () => interrupted,
+      recalibrate: args.recalibrate
+        ? recalibrationHook({
+            scenario,
+            master: args.master,
+            batches: args.batches,
+            seed,
+            onWarning: (message) => process.stderr.write(`sspe finetune: ${message}\n`),
+            onFit: (fit) =>
+              process.stderr.write(
+                `sspe finetune: recalibrated the simulator on ${fit.runs} real runs: error ${formatNumber(fit.startMapeTrainPct)} % -> ${formatNumber(fit.mapeTrainPct)} %` +
+                  `${fit.mapeHoldoutPct === null ? '' : ` (held-out runs: ${formatNumber(fit.mapeHoldoutPct)} %)`}\n`,
+              ),
+          })
+        : undefined,
+      onRealRun: (run) => {
+        log.logTrial(runId, {
+          request: { config: { ...scenario.spark, ...run.config }, fps: run.fps },
+          outcome: run.outcome,
+          reward: run.reward,
+          step: run.index,
+          policy: `finetune:${run.kind}`,
+          startedAt: new Date(run.startedAt),
+          endedAt: new Date(run.endedAt),
+        });
+        bar.update(run.index + 1, { run: configKey(run.config) });
+        if (!args.json) console.log(runLine(run, args.budget));
+      },
+    });
+    try {
+      // Stopped early, the checkpoint is what to keep: the policy is written once the budget is spent.
+      if (!result.stoppedEarly) {
+        await savePolicy(out, {
+          model: result.policy.model,
+          metadata: result.policy.metadata,
+          overwrite: args.force,
+          extraFiles: { 'finetune.json': `${JSON.stringify(historyJson(result), null, 2)}\n` },
+        });
+      }
+    } finally {
+      result.policy.model.dispose();
+    }
+    log.endRun(runId, result.stoppedEarly ? 'interrupted' : 'ok');
+  } catch (error) {
+    log.endRun(runId, 'failed');
+    throw error;
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSignal);
+    await backend.close();
+    log.close();
+  }
+  for (const warning of result.warnings) process.stderr.write(`sspe finetune: warning: ${warning}\n`);
+  return summaryOf(result, { out, checkpointPath, budget: args.budget, slo: formatSlo(slo), runLog: log.path });
+}
+
+function summaryOf(result: FinetuneResult, context: { out: string; checkpointPath: string; budget: number; slo: string; runLog: string }) {
+  return {
+    policy: result.stoppedEarly ? null : context.out,
+    checkpoint: context.checkpointPath,
+    run_log: context.runLog,
+    slo: context.slo,
+    budget: context.budget,
+    real_runs: result.history.length,
+    resumed_from: result.resumedFrom,
+    rollbacks: result.rollbacks,
+    stopped_early: result.stoppedEarly,
+    warnings: result.warnings,
+    ...historyJson(result),
+  };
+}
+
+function knobsJson(config: { executorCores: number; executorMemoryMb: number; executorInstances: number } | null) {
+  return config === null ? null : { cores: config.executorCores, memory_mb: config.executorMemoryMb, instances: config.executorInstances };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+function historyJson(result: FinetuneResult) {
+  return {
+    best: result.best.map((b) => ({
+      fps: b.fps,
+      config: knobsJson(b.config),
+      per_frame_ms: finiteOrNull(b.perFrameMs),
+      p95_ms: finiteOrNull(b.p95Ms),
+      reward: b.reward,
+      meets_slo: b.meetsSlo,
+      run: b.run,
+    })),
+    history: result.history.map((run) => ({
+      run: run.index,
+      fps: run.fps,
+      kind: run.kind,
+      config: knobsJson(run.config),
+      policy_choice: knobsJson(run.greedyConfig),
+      per_frame_ms: finiteOrNull(run.outcome.perFrameMs.mean),
+      p95_ms: finiteOrNull(run.outcome.perFrameMs.p95),
+      reward: run.reward,
+      breach: run.breach,
+      rollback_to: knobsJson(run.rollbackTo),
+      failure: run.outcome.failure,
+      started_at: run.startedAt,
+      ended_at: run.endedAt,
+    })),
+  };
+}
+
+function runLine(run: FinetuneRun, budget: number): string {
+  const measured = run.outcome.failure === null
+    ? `per-frame ${formatNumber(run.outcome.perFrameMs.mean)} ms (p95 ${formatNumber(run.outcome.perFrameMs.p95)})`
+    : 'no measurement';
+  const verdict = run.breach === null ? 'ok' : `BREACH: ${run.breach}${run.rollbackTo !== null ? ` -> rolling back to ${configKey(run.rollbackTo)}` : ''}`;
+  return `run ${run.index + 1}/${budget}  ${run.fps} fps  ${configKey(run.config).padEnd(10)} ${run.kind.padEnd(8)} ${measured}  reward ${formatNumber(run.reward)}  ${verdict}`;
+}
+
+export function printFinetuneSummary(summary: FinetuneSummary): void {
+  const resumed = summary.resumed_from > 0 ? ` (resumed after ${summary.resumed_from})` : '';
+  console.log(`\n${summary.real_runs} real runs${resumed}, ${summary.rollbacks} rollbacks, SLO ${summary.slo}`);
+  for (const best of summary.best) {
+    const c = best.config!;
+    console.log(
+      `best at ${best.fps} fps: ${c.cores} cores / ${c.memory_mb} MB / ${c.instances} instances, per-frame ${formatNumber(best.per_frame_ms ?? NaN)} ms` +
+        ` (p95 ${formatNumber(best.p95_ms ?? NaN)})${best.meets_slo ? '' : ' - breaks the SLO'}`,
+    );
+  }
+  if (summary.policy !== null) console.log(`tuned policy: ${summary.policy}`);
+  else console.log(`stopped early; continue with the same command and --resume (checkpoint ${summary.checkpoint})`);
+}
+
+export const finetuneCommand = {
+  command: 'finetune',
+  describe: 'Fine-tune a trained policy on a real Spark cluster with a hard budget of real runs, trust-region exploration and rollback after an SLO breach',
+  builder: (yargs: Argv<GlobalOptions>) =>
+    yargs
+      .option('policy', { type: 'string', demandOption: true, describe: 'policy folder written by `sspe train` or `sspe export`' })
+      .option('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML of the real cluster (action space, loads, SLO, starting configuration)' })
+      .option('budget', { type: 'number', demandOption: true, describe: 'real runs in all (a resumed fine-tuning counts the runs already done)' })
+      .option('slo', { type: 'string', describe: "per_frame_ms=<ms> (each frame within it; breached when a run's p95 is above) and/or p95_ms=<ms>; default the scenario's" })
+      .option('out', { type: 'string', describe: 'folder for the tuned policy; default <policy>-tuned' })
+      .option('checkpoint', { type: 'string', describe: 'checkpoint file, written after every real run; default <out>.finetune-checkpoint.json' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the fine-tuning in the checkpoint' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty --out folder' })
+      .option('recalibrate', { type: 'boolean', default: true, describe: "refit the simulator's latency profile to the real runs every --recalibrate-every runs (--no-recalibrate: keep the scenario's)" })
+      .option('fps', { type: 'string', describe: "load levels to tune at, comma-separated (visited in turn); default the scenario's fpsLevels" })
+      .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend' })
+      .option('run-log', runLogOption)
+      .options(yargsOf(FINETUNE_OPTIONS, 'Fine-tuning:'))
+      .options(REAL_CLUSTER_FLAGS)
+      .example(
+        '$0 finetune --policy models/paper-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/videos --budget 10',
+        'ten real runs on executor JVMs on this machine',
+      )
+      .example('$0 finetune --policy models/paper-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/videos --budget 10 --resume', 'continue after a stop'),
+  handler: async (args: ArgumentsCamelCase<FinetuneCommandOptions>) => {
+    const summary = await runFinetune(args);
+    if (args.json) console.log(JSON.stringify(summary, null, 2));
+    else printFinetuneSummary(summary);
+    if (summary.stopped_early) process.exitCode = 130;
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * The flags that point a command at a real Spark cluster (`sspe finetune`,
+ * `sspe deploy`), declared once, and the backend they build. The master and
+ * its Kubernetes flags read the same as `sspe collect`'s.
+ */
+import { join } from 'node:path';
+import { makeRealBackend } from '../../bridge/backend/factory.js';
+import type { Backend } from '../backend/backend.js';
+import { UserInputError } from '../errors.js';
+import type { Scenario } from '../scenario/schema.js';
+import { parseMaster } from './commands/collect.js';
+import { parseDurationMs } from './duration.js';
+
+export interface RealClusterFlags {
+  master: string;
+  inputDir: string;
+  outputDir?: string;
+  batches: number;
+  warmupBatches: number;
+  timeout: string;
+  sparkRuns?: string;
+  namespace: string;
+  image?: string;
+  serviceAccount: string;
+  driverHost?: string;
+  pvc?: string[];
+  conf?: string[];
+}
+
+export const REAL_CLUSTER_FLAGS = {
+  master: {
+    type: 'string',
+    demandOption: true,
+    describe: 'the real cluster: local-cluster[workers,cores,memoryMb] (executor JVMs on this machine), spark://host:port, or k8s://https://host:port',
+    group: 'Real cluster:',
+  },
+  'input-dir': { type: 'string', demandOption: true, describe: 'the video store, as the driver and the executors see it', group: 'Real cluster:' },
+  'output-dir': { type: 'string', describe: "where the job writes its frames (deleted after each run); default <spark-runs>/frames", group: 'Real cluster:' },
+  batches: { type: 'number', default: 2, describe: 'measured batches per real run', group: 'Real cluster:' },
+  'warmup-batches': { type: 'number', default: 1, describe: 'batches run first and left out of the measurement', group: 'Real cluster:' },
+  timeout: { type: 'string', default: '10m', describe: 'kill a real run after this long (a killed run counts as failed), e.g. 90s, 5m', group: 'Real cluster:' },
+  'spark-runs': { type: 'string', describe: 'folder for spark-submit output and event logs; default runs/<command>', group: 'Real cluster:' },
+  namespace: { type: 'string', default: 'default', describe: 'k8s: namespace of the executor pods', group: 'Real cluster:' },
+  image: { type: 'string', describe: 'k8s: executor image (Python with the same pyspark, numpy, OpenCV)', group: 'Real cluster:' },
+  'service-account': { type: 'string', default: 'default', describe: 'k8s: service account of the executor pods', group: 'Real cluster:' },
+  'driver-host': { type: 'string', describe: 'k8s: address at which executor pods reach this machine', group: 'Real cluster:' },
+  pvc: { type: 'string', array: true, describe: 'k8s: name:claim:/mount/path[:ro] mounted into every executor (repeatable)', group: 'Real cluster:' },
+  conf: { type: 'string', array: true, describe: 'more Spark settings, spark.key=value (repeatable)', group: 'Real cluster:' },
+} as const;
+
+function checkInteger(value: number, flag: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new UserInputError(`${flag}: expected an integer >= ${min}, got ${String(value)}`);
+  return value;
+}
+
+/** Checks every real-cluster flag and returns a function that builds the backend (nothing runs before it is called). */
+export function realBackendFrom(flags: RealClusterFlags, scenario: Scenario, command: string): () => Backend {
+  const master = parseMaster(flags.master, flags);
+  const batches = checkInteger(flags.batches, '--batches', 1);
+  const warmupBatches = checkInteger(flags.warmupBatches, '--warmup-batches', 0);
+  const timeoutMs = parseDurationMs(flags.timeout, '--timeout');
+  const extraConf: Record<string, string> = {};
+  for (const entry of flags.conf ?? []) {
+    const at = entry.indexOf('=');
+    if (at < 1 || !entry.startsWith('spark.')) throw new UserInputError(`--conf: expected spark.key=value, got '${entry}'`);
+    extraConf[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  if (flags.inputDir.trim() === '') throw new UserInputError('--input-dir: expected the video store folder, got an empty value');
+  const runsDir = flags.sparkRuns ?? join('runs', command);
+  return () =>
+    makeRealBackend({
+      master,
+      scenario,
+      inputDir: flags.inputDir,
+      outputDir: flags.outputDir ?? join(runsDir, 'frames'),
+      batches,
+      warmupBatches,
+      timeoutMs,
+      runsDir,
+      extraConf,
+      runIdPrefix: command,
+    });
+}
