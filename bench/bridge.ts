@@ -79,6 +79,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
   const work = mkdtempSync(join(tmpdir(), 'sspe-bench-bridge-'));
   const runLog = join(work, 'runs.sqlite');
   const env = ['--run-log', runLog];
+  let failed = true;
   try {
     const scenarioPath = join(repoRoot(), 'scenarios', 'local-cluster.yaml');
     const scenario = loadScenarioSync(scenarioPath);
@@ -102,6 +103,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     const gridMs = new Map(grid.map((g) => [g.config, g.per_frame_ms]));
     const within10 = (config: ExecutorConfig) => (gridMs.get(key(config)) ?? Infinity) <= 1.1 * best.per_frame_ms;
 
+    progress(`  grid best ${best.config}: ${best.per_frame_ms.toFixed(1)} ms per frame`);
     progress('2/5 calibrating the simulator on the real runs (holdout 30 %)');
     const profilePath = join(work, 'local-machine.json');
     const calibration = (await sspe(['calibrate', '--runs', join(gridDir, 'runs.csv'), '--scenario', scenarioPath, '--profile', profilePath, '--holdout', '0.3'])) as {
@@ -110,6 +112,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       n_runs: number;
       n_holdout: number;
     };
+    progress(`  mape_holdout ${calibration.mape_holdout} %, Ernest ${calibration.mape_holdout_ernest} %`);
 
     progress('3/5 training a DQN on the calibrated simulator');
     const calibratedScenario = join(work, 'local-cluster.yaml');
@@ -121,9 +124,12 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     progress(`4/5 fine-tuning on the real cluster, at most ${budget} real runs`);
     const tunedDir = join(work, 'tuned');
     const finetune = (await sspe(['finetune', '--policy', policyDir, '--scenario', calibratedScenario, '--master', MASTER, '--budget', String(budget), '--fps', String(FPS), '--input-dir', join(gridDir, 'videos'), '--out', tunedDir, ...env])) as {
-      history: { config: ExecutorConfig; outcome: { wallMs: number } }[];
+      history: { config: { cores: number; memory_mb: number; instances: number }; started_at: string; ended_at: string }[];
     };
-    const finetuneHit = finetune.history.findIndex((run) => within10(run.config));
+    const finetuneHit = finetune.history.findIndex((run) =>
+      within10({ executorCores: run.config.cores, executorMemoryMb: run.config.memory_mb, executorInstances: run.config.instances }),
+    );
+    progress(`  fine-tune reached 10 % after ${finetuneHit >= 0 ? finetuneHit + 1 : 'more than ' + budget} real runs`);
 
     const boBudget = Math.min(configs.length, quick ? 3 : configs.length);
     progress(`5/5 Bayesian optimisation from scratch, at most ${boBudget} real runs`);
@@ -155,6 +161,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     });
     await backend.close();
     const boHit = bo.findIndex((step) => within10(step.candidate));
+    progress(`  Bayesian optimisation reached 10 % after ${boHit >= 0 ? boHit + 1 : 'more than ' + boBudget} real runs`);
 
     const { tf } = await initTf();
     const tuned = await loadPolicy(tunedDir, { tf });
@@ -165,7 +172,9 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       decide(tuned, { fps: FPS, config: { cores: c.executorCores, memory_mb: c.executorMemoryMb, instances: c.executorInstances } });
       if (i >= 200) times.push(performance.now() - started);
     }
-    const wallS = [...runs.map((r) => r.wallMs), ...finetune.history.map((r) => r.outcome.wallMs), ...boWallMs].map((ms) => ms / 1000);
+    const finetuneWallMs = finetune.history.map((r) => Date.parse(r.ended_at) - Date.parse(r.started_at));
+    const wallS = [...runs.map((r) => r.wallMs), ...finetuneWallMs, ...boWallMs].map((ms) => ms / 1000);
+    failed = false;
     return {
       master: MASTER,
       grid,
@@ -184,8 +193,11 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       work_dir: options.keep ? work : null,
       quick,
     };
+  } catch (error) {
+    // Minutes of real runs are behind this: keep them for a look, and say where.
+    throw new Error(`bench bridge failed; its runs, logs and policies are kept in ${work}`, { cause: error });
   } finally {
-    if (!options.keep) rmSync(work, { recursive: true, force: true });
+    if (!options.keep && !failed) rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -21,7 +21,8 @@ export const benchCommand = {
       .example('$0 bench agent --json', 'the learning benchmark as one JSON object'),
   handler: async (args: ArgumentsCamelCase<BenchOptions>) => {
     const onProgress = (stage: string) => {
-      if (process.stderr.isTTY) process.stderr.write(`bench ${args.suite}: ${stage}\n`);
+      // Progress goes to stderr even without a terminal: these runs take minutes and their log is worth keeping.
+      process.stderr.write(`bench ${args.suite}: ${stage}\n`);
     };
     // Loaded on demand: the benchmark code stays out of every other command's start-up.
     if (args.suite === 'sim') {
