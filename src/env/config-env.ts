@@ -103,11 +103,16 @@ export class ConfigEnv implements Env<Float32Array, number, ConfigEnvInfo> {
   }
 
   async step(action: number): Promise<StepResult<Float32Array, ConfigEnvInfo>> {
+    const before = this.configuration.config;
     const config = this.configuration.apply(action);
+    const changed =
+      config.executorCores !== before.executorCores ||
+      config.executorMemoryMb !== before.executorMemoryMb ||
+      config.executorInstances !== before.executorInstances;
     const fps = this.fps;
     const outcome = await this.options.backend.runTrial({ config, fps });
     this.metrics.record(outcome);
-    const reward = this.rewards.reward(outcome);
+    const reward = this.rewards.reward(outcome, { changed });
     this.stepIndex++;
     this.fps = this.loadAt(this.stepIndex, fps);
     return {

@@ -8,8 +8,9 @@ import type { RewardOptions } from '../config/learning.js';
  * - slo: +1 when p95 ≤ SLO, else −(p95 / SLO − 1), capped at −4;
  * - cost: inverse − costWeight × cluster $/hour.
  *
- * Every kind loses dropPenalty × the fraction of frames dropped; a trial with
- * no measurement scores `floor`. The dip after a redeploy is kept out of the
+ * Every kind loses dropPenalty × the fraction of frames dropped, and
+ * changePenalty when the decision changed the configuration (operators hate
+ * flapping); a trial with no measurement scores `floor`. The dip after a redeploy is kept out of the
  * measurement by the backend (a steady-state trial, or a settling window in
  * continuous mode), not corrected here.
  */
@@ -24,7 +25,8 @@ export class RewardManager {
     this.floor = options.kind === 'slo' ? -5 : -options.dropPenalty;
   }
 
-  reward(outcome: TrialOutcome): number {
+  /** `changed`: the decision changed the configuration (costs changePenalty). */
+  reward(outcome: TrialOutcome, decision: { changed: boolean } = { changed: false }): number {
     if (outcome.failure !== null) return this.floor;
     const dropped = outcome.framesDropped / Math.max(1, outcome.framesProcessed + outcome.framesDropped);
     let reward: number;
@@ -41,6 +43,6 @@ export class RewardManager {
         reward = 1000 / outcome.perFrameMs.mean - this.options.costWeight * outcome.costPerHour;
         break;
     }
-    return reward - this.options.dropPenalty * dropped;
+    return reward - this.options.dropPenalty * dropped - (decision.changed ? this.options.changePenalty : 0);
   }
 }

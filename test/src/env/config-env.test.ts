@@ -50,7 +50,9 @@ describe('ConfigEnv on the simulated paper testbed', () => {
     const b = await env.step(bad);
     const c = await env.step(best);
     expect(a.reward).toBeGreaterThan(b.reward);
-    expect(a.reward).toBeCloseTo(1000 / a.info.outcome!.perFrameMs.mean, 10);
+    // The move away from the starting configuration pays the scenario's change penalty; staying put does not.
+    expect(a.reward).toBeCloseTo(1000 / a.info.outcome!.perFrameMs.mean - paper.learning.reward.changePenalty, 10);
+    expect(c.reward).toBeCloseTo(1000 / c.info.outcome!.perFrameMs.mean - paper.learning.reward.changePenalty, 10);
     expect([a.truncated, b.truncated, c.truncated]).toEqual([false, false, true]);
     expect(a.info.fps).toBe(10);
   });

@@ -21,7 +21,11 @@ export function paperScenario(options: { encoding?: ActionEncoding; edits?: [str
     if (text.split(from).length !== 2) throw new Error(`expected exactly one '${from}' in paper-testbed.yaml`);
     text = text.replace(from, to);
   }
-  if (options.encoding !== undefined) text += `\nlearning:\n  env:\n    encoding: ${options.encoding}\n`;
+  if (options.encoding !== undefined) {
+    // The shipped file has a learning.env section with the encoding in it.
+    if (text.split('    encoding: delta\n').length !== 2) throw new Error("expected exactly one '    encoding: delta' in paper-testbed.yaml");
+    text = text.replace('    encoding: delta\n', `    encoding: ${options.encoding}\n`);
+  }
   // The same folder as the real file, so its relative profile path resolves.
   return parseScenario(text, { file: PAPER_FILE });
 }

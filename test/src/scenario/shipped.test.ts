@@ -9,9 +9,9 @@ const SCENARIOS_DIR = new URL('../../../scenarios/', import.meta.url).pathname;
 const shipped = readdirSync(SCENARIOS_DIR).filter((name) => name.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
-  it('include the five documented ones', () => {
+  it('include the six documented ones', () => {
     expect(shipped.sort()).toEqual(
-      ['diurnal.yaml', 'heterogeneous-failures.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml'].sort(),
+      ['diurnal.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml'].sort(),
     );
   });
 
