@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { TrialOutcome } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
+import { denseForward, denseLayersOf } from './dense-forward.js';
 import { StateManager, type StateInput } from '../managers/state.js';
 import { MAX_FPS, fallbackError, formatPath, formatValue, toProblem, type KnobRange } from '../scenario/schema.js';
 import type { LoadedPolicy, PolicyMetadata } from './artifact.js';
@@ -222,10 +223,14 @@ export function decide(policy: LoadedPolicy, state: DecideState, options: { nowM
   const started = nowMs();
   const { metadata, model, tf } = policy;
   const observation = new StateManager(metadata.observation).observe(stateInput(state));
-  const q = tf.tidy(() => {
-    const output = model.predict(tf.tensor2d(observation, [1, observation.length])) as Tensor;
-    return output.dataSync() as Float32Array;
-  });
+  const layers = denseLayersOf(model);
+  const q =
+    layers !== null
+      ? denseForward(layers, observation)
+      : tf.tidy(() => {
+          const output = model.predict(tf.tensor2d(observation, [1, observation.length])) as Tensor;
+          return output.dataSync() as Float32Array;
+        });
   for (let a = 0; a < q.length; a++) {
     if (!Number.isFinite(q[a])) {
       throw new UserInputError(`${policy.dir}: the network gives a non-finite Q-value (${q[a]}) for action ${a}: its weights are corrupt or diverged in training`);
