@@ -5,12 +5,11 @@
  * and departure), so the events-per-second figures compare like with like.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { simulateMmc } from '../sim/models/mmc.js';
 import { Rng } from '../sim/random.js';
+import { repoRoot } from '../src/paths.js';
 
 export interface BenchEngineOptions {
   /** Customers per timed engine run (two events each). */
@@ -41,16 +40,6 @@ const SETUP_HINT = 'run scripts/setup-python.sh to create .venv with the pinned 
 
 const execFileAsync = promisify(execFile);
 
-/** The directory holding package.json, found from this file so it works from both bench/ and dist/bench/. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`expected a package.json above ${fileURLToPath(import.meta.url)}, found none`);
-    dir = parent;
-  }
-  return dir;
-}
 
 function timeEngineRun(customers: number): { events: number; wallS: number } {
   const startNs = process.hrtime.bigint();

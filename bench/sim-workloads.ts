@@ -2,13 +2,13 @@
  * The runs `sspe bench sim` times, shared by the benchmark and its RSS child
  * process so that both simulate exactly the same thing.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { RunSpec, VideoSource } from '../sim/config.js';
 import { loadScenarioSync } from '../src/scenario/load.js';
 import { actionSpaceConfigs, toRunSpec, type ExecutorConfig } from '../src/scenario/run-spec.js';
 import type { Scenario } from '../src/scenario/schema.js';
+import { repoRoot } from '../src/paths.js';
+export { repoRoot };
 
 /** Frame rate of the benchmark runs, fps (the paper's highest load level). */
 export const BENCH_FPS = 60;
@@ -16,16 +16,6 @@ export const BENCH_FPS = 60;
 /** Simulated length of the peak-memory run: one hour, ms. */
 export const RSS_RUN_MS = 3_600_000;
 
-/** The directory holding package.json, found from this file so it works from both bench/ and dist/bench/. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`expected a package.json above ${fileURLToPath(import.meta.url)}, found none`);
-    dir = parent;
-  }
-  return dir;
-}
 
 export function loadPaperTestbed(): Scenario {
   return loadScenarioSync(join(repoRoot(), 'scenarios', 'paper-testbed.yaml'));

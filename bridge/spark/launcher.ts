@@ -16,11 +16,12 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, fstatSync, stat
 import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Serializer } from '../../sim/config.js';
 import { UserInputError } from '../../src/errors.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
+import { repoRoot } from '../../src/paths.js';
 
 // ------------------------------------------------------------------ request
 
@@ -288,16 +289,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** How much of the end of stdout and stderr is read for the failure reason and the tails. */
 const OUTPUT_READ_BYTES = 1 << 20;
 
-/** The directory holding package.json, found from this file so it works from both bridge/ and dist/bridge/. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`expected a package.json above ${fileURLToPath(import.meta.url)}, found none`);
-    dir = parent;
-  }
-  return dir;
-}
 
 // --------------------------------------------------------------- arguments
 

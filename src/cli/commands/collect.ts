@@ -12,8 +12,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { SparkConfig, Serializer } from '../../../sim/config.js';
@@ -29,7 +28,8 @@ import type { Scenario } from '../../scenario/schema.js';
 import { parseDurationMs } from '../duration.js';
 import { checkFps, type GlobalOptions } from '../options.js';
 import { progressBar } from '../progress.js';
-import { formatNumber, formatTable } from '../table.js';
+import { formatTable } from '../table.js';
+import { repoRoot } from '../../paths.js';
 
 /** C1-only JIT and the serial GC start a JVM about twice as fast on a small machine (a run: 34 s → 15 s on 2 cores); a run is too short for C2 to pay off. */
 const FAST_START_JVM = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
@@ -241,15 +241,6 @@ function sparkConfigFor(shape: ExecutorShape, partitions: number, framesPerParti
 
 // ------------------------------------------------------------------ test videos
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`expected a package.json above ${fileURLToPath(import.meta.url)}, found none`);
-    dir = parent;
-  }
-  return dir;
-}
 
 function framesInStore(dir: string): number {
   try {
