@@ -92,13 +92,18 @@ export async function perFrameVsFps(
 /** Executor cores, memory and instances each policy chose against input rate, three small multiples. */
 export async function resourcesVsFps(levels: readonly EvaluationLevel[]): Promise<string> {
   const policies = policyOrder(levels);
+  // Small whole-number axes get one tick per value: vega's own ticks repeat labels like '1, 1, 2'.
+  const upTo = (pick: (p: EvaluationLevel['policies'][string]) => number) => {
+    const max = Math.max(...levels.flatMap((level) => Object.values(level.policies).map(pick)));
+    return Array.from({ length: Math.ceil(max) + 1 }, (_, i) => i);
+  };
   return renderSvg({
     title: 'Resources chosen against input rate',
     data: { values: policyPoints(levels, policies) },
     hconcat: [
-      metricPanel({ levels, policies, field: 'cores', title: 'cores per executor', format: 'd' }),
+      metricPanel({ levels, policies, field: 'cores', title: 'cores per executor', format: 'd', tickValues: upTo((p) => p.cores) }),
       metricPanel({ levels, policies, field: 'memoryMb', title: 'memory per executor (MB)', format: ',d' }),
-      metricPanel({ levels, policies, field: 'instances', title: 'executor instances', format: 'd' }),
+      metricPanel({ levels, policies, field: 'instances', title: 'executor instances', format: 'd', tickValues: upTo((p) => p.instances) }),
     ],
   });
 }
@@ -367,6 +372,7 @@ function metricPanel(options: {
   format: string;
   domain?: [number, number];
   widthPx?: number;
+  tickValues?: number[];
 }) {
   return {
     width: options.widthPx ?? 250,
@@ -380,7 +386,10 @@ function metricPanel(options: {
         type: 'quantitative',
         title: null,
         scale: options.domain ? { domain: options.domain } : { zero: true },
-        axis: { format: options.format, tickMinStep: options.format.endsWith('d') ? 1 : undefined },
+        axis: {
+          format: options.format,
+          ...(options.tickValues !== undefined ? { values: options.tickValues } : { tickMinStep: options.format.endsWith('d') ? 1 : undefined }),
+        },
       },
       color: policyColor(options.policies),
       strokeDash: policyDash(options.policies),
