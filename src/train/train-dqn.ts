@@ -9,6 +9,14 @@
  * episode of a round explores with the epsilon of the round's first episode:
  * epsilon = max(epsilonMin, epsilonStart · epsilonDecay^(episodes done before the round)).
  *
+ * Keeping the best policy (option `evaluation`): DQN's greedy policy can flip
+ * between near-equal actions from one round of gradient steps to the next, and
+ * on paper-testbed the Q-gaps that matter are a few tenths on values of 20-50.
+ * So, like Stable-Baselines3's EvalCallback, training can run a greedy episode
+ * at every load level every few episodes (same evaluation seed each time, so
+ * checkpoints are compared on the same noise) and return the weights that
+ * scored best, not merely the last ones.
+ *
  * Deterministic: the environments, the network's initial weights, the replay
  * sampling and the exploration draws all derive from `seed`.
  */
@@ -22,6 +30,7 @@ import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
 import type { DqnOptions } from '../config/learning.js';
 import { ConfigEnv } from '../env/config-env.js';
 import type { Scenario } from '../scenario/schema.js';
+import type * as tfTypes from '@tensorflow/tfjs';
 
 export interface TrainProgress {
   /** Episodes finished. */
@@ -62,6 +71,15 @@ export interface TrainDqnOptions {
   maxWallMs?: number;
   /** Every trial of a vector step, for the run log. */
   onTrials?: (trials: TrainingTrial[]) => void;
+  /** Greedy evaluation at every load level during training; the best-scoring weights are returned. Off when absent. */
+  evaluation?: GreedyEvaluationOptions;
+}
+
+export interface GreedyEvaluationOptions {
+  /** Episodes between evaluations (rounded up to whole rounds of numEnvs); the last round is always evaluated. */
+  everyEpisodes: number;
+  /** No evaluation before this many episodes (early policies are not worth keeping); default 0. */
+  fromEpisode?: number;
 }
 
 /** One environment step of training, as the run log records it. */
@@ -80,6 +98,10 @@ export interface TrainDqnResult {
   wallMs: number;
   /** shouldStop or maxWallMs ended training before the last episode. */
   stoppedEarly: boolean;
+  /** With `evaluation`: the evaluation whose weights the agent holds (null when none ran). */
+  best: { episode: number; score: number } | null;
+  /** With `evaluation`: environment steps spent on evaluation episodes (not in envSteps). */
+  evaluationEnvSteps: number;
 }
 
 /** The exploration rate after `episode` finished episodes. */
@@ -114,6 +136,13 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
   let vectorSteps = 0;
   let envSteps = 0;
   let stoppedEarly = false;
+  const evaluation = options.evaluation;
+  if (evaluation !== undefined && !(Number.isInteger(evaluation.everyEpisodes) && evaluation.everyEpisodes >= 1)) {
+    throw new RangeError(`expected a positive integer evaluation.everyEpisodes, got ${evaluation.everyEpisodes}`);
+  }
+  const evaluator = evaluation !== undefined ? new GreedyEvaluator(scenario, `${seed}/evaluation`) : null;
+  let best: { episode: number; score: number; weights: tfTypes.Tensor[] } | null = null;
+  let lastEvaluatedEpisode = -Infinity;
 
   try {
     while (episodesDone < dqn.episodes && !stoppedEarly) {
@@ -187,12 +216,96 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
         stepsDone: vectorSteps,
         envSteps,
       });
+      if (evaluator !== null && evaluation !== undefined && episodesDone >= (evaluation.fromEpisode ?? 0)) {
+        if (episodesDone - lastEvaluatedEpisode >= evaluation.everyEpisodes || episodesDone >= dqn.episodes) {
+          lastEvaluatedEpisode = episodesDone;
+          const score = await evaluator.score(agent);
+          if (best === null || score > best.score) {
+            options.tf.dispose(best?.weights ?? []);
+            best = { episode: episodesDone, score, weights: agent.onlineNetwork.getWeights().map((w) => w.clone()) };
+          }
+        }
+      }
       await options.onEpisodeEnd?.(agent, curves);
       // The simulator never waits on I/O: let timers and signal handlers run between rounds.
       await yieldToEventLoop();
     }
+    if (best !== null) {
+      agent.onlineNetwork.setWeights(best.weights);
+      agent.targetNetwork.setWeights(best.weights);
+    }
   } finally {
+    options.tf.dispose(best?.weights ?? []);
     await Promise.all(envs.map((env) => env.close()));
+    await evaluator?.close();
   }
-  return { agent, curves, envSteps, wallMs: performance.now() - started, stoppedEarly };
+  return {
+    agent,
+    curves,
+    envSteps,
+    wallMs: performance.now() - started,
+    stoppedEarly,
+    best: best !== null ? { episode: best.episode, score: best.score } : null,
+    evaluationEnvSteps: evaluator?.envSteps ?? 0,
+  };
+}
+
+/**
+ * Scores the greedy policy: one episode at each load level of the scenario,
+ * all in lock-step; the score is the mean reward over the second half of the
+ * episodes (the policy has settled by then), as `sspe evaluate` measures it.
+ */
+export class GreedyEvaluator {
+  private readonly envs: ConfigEnv[];
+  private readonly levels: number[];
+  envSteps = 0;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly seed: string,
+  ) {
+    const envOptions = scenario.learning.env;
+    this.levels = scenario.workload.fpsLevels;
+    this.envs = this.levels.map(
+      () =>
+        new ConfigEnv({
+          scenario,
+          backend: new SimulatedBackend(scenario, { mode: envOptions.backendMode, windowBatches: envOptions.windowBatches, settleMs: envOptions.settleMs }),
+          env: envOptions,
+          reward: scenario.learning.reward,
+        }),
+    );
+  }
+
+  async score(agent: DqnAgent): Promise<number> {
+    const { obsSize, actionCount } = agent;
+    const n = this.envs.length;
+    const observations = new Float32Array(n * obsSize);
+    const masks = new Uint8Array(n * actionCount);
+    for (const [i, env] of this.envs.entries()) {
+      // The same seed every time: every checkpoint meets the same trial noise.
+      const { observation, info } = await env.reset({ seed: this.seed, fps: this.levels[i] });
+      observations.set(observation, i * obsSize);
+      masks.set(info.actionMask, i * actionCount);
+    }
+    const steps = this.scenario.learning.env.stepsPerEpisode;
+    const measuredFrom = Math.floor(steps / 2);
+    const greedy = new Rng(this.seed, 'greedy'); // epsilon 0: drawn from, never used
+    let sum = 0;
+    for (let t = 0; t < steps; t++) {
+      const actions = agent.actBatch(observations, masks, 0, greedy);
+      const results = await Promise.all(this.envs.map((env, i) => env.step(actions[i])));
+      for (const [i, result] of results.entries()) {
+        observations.set(result.observation, i * obsSize);
+        masks.set(result.info.actionMask, i * actionCount);
+        if (t >= measuredFrom) sum += result.reward;
+      }
+      this.envSteps += n;
+    }
+    return sum / (n * (steps - measuredFrom));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.envs.map((env) => env.close()));
+  }
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tf } from '../../../src/agents/tf.js';
 import { loadScenarioSync } from '../../../src/scenario/load.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
-import { epsilonAt, trainDqn } from '../../../src/train/train-dqn.js';
+import { epsilonAt, GreedyEvaluator, trainDqn } from '../../../src/train/train-dqn.js';
 
 const paper = loadScenarioSync('scenarios/paper-testbed.yaml');
 let tf: Tf;
@@ -52,6 +52,39 @@ describe('trainDqn (smoke run at a tiny budget)', () => {
     const hooked: number[] = [];
     await trainDqn({ ...tiny(), seed: 1, tf, onEpisodeEnd: async (_agent, curves) => void hooked.push(curves.episodeMeanRewards.length) });
     expect(hooked).toEqual([2, 3]);
+  });
+
+  it('with evaluation, returns the best-scoring weights of the greedy evaluations', async () => {
+    const scores: number[] = [];
+    const { scenario, dqn } = tiny();
+    const probe = new GreedyEvaluator(scenario, 'probe');
+    const result = await trainDqn({
+      scenario,
+      dqn: { ...dqn, episodes: 6 },
+      seed: 7,
+      tf,
+      evaluation: { everyEpisodes: 2, fromEpisode: 2 },
+      onEpisodeEnd: async (agent) => void scores.push(await probe.score(agent)),
+    });
+    // Rounds end at episodes 2, 4 and 6: three evaluations of six levels × five steps.
+    expect(result.evaluationEnvSteps).toBe(3 * 6 * 5);
+    expect(result.best).not.toBeNull();
+    expect([2, 4, 6]).toContain(result.best!.episode);
+    // The agent now holds the weights that scored best, so scoring it again gives that score.
+    expect(await new GreedyEvaluator(scenario, '7/evaluation').score(result.agent)).toBeCloseTo(result.best!.score, 10);
+    expect(scores).toHaveLength(3);
+    await probe.close();
+
+    result.agent.dispose();
+    const tensors = tf.memory().numTensors;
+    const again = await trainDqn({ scenario, dqn: { ...dqn, episodes: 6 }, seed: 7, tf, evaluation: { everyEpisodes: 2, fromEpisode: 2 } });
+    expect(again.best).toEqual(result.best);
+    // The weight snapshots are freed: only the agent's own tensors outlive training.
+    again.agent.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+    await expect(trainDqn({ scenario, dqn, seed: 7, tf, evaluation: { everyEpisodes: 0 } })).rejects.toThrow(
+      'expected a positive integer evaluation.everyEpisodes, got 0',
+    );
   });
 
   it('decays epsilon per episode down to its floor', () => {
