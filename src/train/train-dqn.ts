@@ -78,7 +78,7 @@ export interface TrainDqnOptions {
 export interface GreedyEvaluationOptions {
   /** Episodes between evaluations (rounded up to whole rounds of numEnvs); the last round is always evaluated. */
   everyEpisodes: number;
-  /** No evaluation before this many episodes (early policies are not worth keeping); default 0. */
+  /** No evaluation before this many episodes (early policies are not worth keeping; capped at the episodes trained); default 0. */
   fromEpisode?: number;
 }
 
@@ -216,7 +216,7 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
         stepsDone: vectorSteps,
         envSteps,
       });
-      if (evaluator !== null && evaluation !== undefined && episodesDone >= (evaluation.fromEpisode ?? 0)) {
+      if (evaluator !== null && evaluation !== undefined && episodesDone >= Math.min(evaluation.fromEpisode ?? 0, dqn.episodes)) {
         if (episodesDone - lastEvaluatedEpisode >= evaluation.everyEpisodes || episodesDone >= dqn.episodes) {
           lastEvaluatedEpisode = episodesDone;
           const score = await evaluator.score(agent);

@@ -96,6 +96,9 @@ export function printTrainSummary(summary: TrainSummary, scenarioPath: string): 
     `trained ${summary.episodes} episodes (${summary.env_steps} trials) in ${formatNumber(summary.wall_s)} s on ${summary.backend}` +
       `${summary.stopped_early ? ' (stopped early)' : ''}; final mean reward ${formatNumber(summary.final_mean_reward)}`,
   );
+  if (summary.best_episode !== null) {
+    console.log(`saved the weights of episode ${summary.best_episode}: best greedy evaluation reward ${formatNumber(summary.best_eval_reward!)} (${summary.eval_env_steps} evaluation trials)`);
+  }
   console.log(`policy: ${summary.policy}   next: sspe evaluate ${scenarioPath} --policy ${summary.policy}`);
 }
 
@@ -131,6 +134,7 @@ export async function runTrain(args: TrainOptions) {
       tf,
       shouldStop: () => interrupted,
       maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
+      evaluation: dqn.evalEvery > 0 ? { everyEpisodes: dqn.evalEvery, fromEpisode: dqn.evalFrom } : undefined,
       onProgress: (p) => bar.update(p.episode, { reward: formatNumber(p.meanReward), epsilon: p.epsilon.toFixed(3) }),
       onTrials: (trials) => log.logTrials(runId, trials.map((t) => ({ ...t, policy: 'dqn-training' }))),
       onEpisodeEnd: async (agent, curves) => {
@@ -175,6 +179,10 @@ export async function runTrain(args: TrainOptions) {
       env_steps_per_s: result.envSteps / (result.wallMs / 1000),
       final_mean_reward: result.curves.episodeMeanRewards.slice(-dqn.numEnvs).reduce((a, b) => a + b, 0) / Math.min(dqn.numEnvs, Math.max(1, result.curves.episodeMeanRewards.length)),
       stopped_early: result.stoppedEarly,
+      // The checkpoint saved: the best greedy evaluation's (null when none ran: the last weights).
+      best_episode: result.best?.episode ?? null,
+      best_eval_reward: result.best?.score ?? null,
+      eval_env_steps: result.evaluationEnvSteps,
     };
     return summary;
   } catch (error) {

@@ -32,6 +32,9 @@ describe('sspe (top level)', () => {
       expect(run.status).toBe(0);
       const out = JSON.parse(run.stdout);
       expect(out.training.episodes).toBe(16);
+      // The saved policy is the one the greedy evaluation checked (the last round at least).
+      expect(out.training.best_episode).toBe(16);
+      expect(out.training.eval_env_steps).toBeGreaterThan(0);
       expect(out.levels.map((l: { fps: number }) => l.fps)).toEqual([10, 20, 30, 40, 50, 60]);
       for (const level of out.levels) {
         expect(Object.keys(level.policies)).toEqual(expect.arrayContaining(['dqn', 'random', 'static', 'oracle', 'hpa']));

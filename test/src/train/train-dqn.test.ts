@@ -82,6 +82,11 @@ describe('trainDqn (smoke run at a tiny budget)', () => {
     // The weight snapshots are freed: only the agent's own tensors outlive training.
     again.agent.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
+    // A start past the last episode still evaluates the last round (a short run keeps a checked policy).
+    const late = await trainDqn({ scenario, dqn: { ...dqn, episodes: 4 }, seed: 7, tf, evaluation: { everyEpisodes: 2, fromEpisode: 250 } });
+    expect(late.best?.episode).toBe(4);
+    expect(late.evaluationEnvSteps).toBe(6 * 5);
+    late.agent.dispose();
     await expect(trainDqn({ scenario, dqn, seed: 7, tf, evaluation: { everyEpisodes: 0 } })).rejects.toThrow(
       'expected a positive integer evaluation.everyEpisodes, got 0',
     );
