@@ -9,6 +9,8 @@ export interface ParameterSpec {
   min: number;
   max: number;
   description: string;
+  /** For a parameter added after profiles were written: the value a profile without it gets (one that changes nothing). */
+  default?: number;
 }
 
 export const PROFILE_PARAMETERS = {
@@ -27,7 +29,14 @@ export const PROFILE_PARAMETERS = {
   oomPressure: { unit: '1', min: 1, max: 100, description: 'pressure at and above which the task fails with OutOfMemoryError' },
   nfsBandwidthMbPerS: { unit: 'MB/s', min: 0.001, max: 1e6, description: 'bandwidth of the shared video store, split among concurrent transfers' },
   networkMbPerS: { unit: 'MB/s', min: 0.001, max: 1e6, description: 'bandwidth of one transfer between nodes (executor not on the storage node)' },
-  cpuContentionExponent: { unit: '1', min: 0, max: 4, description: 'slowdown = (busy slots on the node / vCPU) ^ exponent, when above 1' },
+  cpuContentionExponent: { unit: '1', min: 0, max: 4, description: 'slowdown = (node load / vCPU) ^ exponent when above 1; load = busy slots + executors × executorBackgroundCpu' },
+  executorBackgroundCpu: {
+    unit: 'vCPU',
+    min: 0,
+    max: 4,
+    default: 0,
+    description: "CPU each running executor takes on its node beyond its tasks' (JVM GC/JIT and heartbeat threads, the Python worker daemon); counts toward the node's load",
+  },
   javaSerializerFactor: { unit: '1', min: 0.1, max: 10, description: 'per-frame cost multiplier with spark.serializer=java (Kryo = 1)' },
   podSchedulingMs: { unit: 'ms', min: 0, max: 1e6, description: 'Kubernetes scheduler delay to bind a pod to a node' },
   imagePullMedianMs: { unit: 'ms', min: 0, max: 1e7, description: 'median image pull time of an executor pod (first pod on a node; later pods hit the cache)' },
@@ -50,8 +59,12 @@ export interface LatencyProfile {
 
 export const PROFILE_PARAMETER_NAMES = Object.keys(PROFILE_PARAMETERS) as ProfileParameterName[];
 
-/** Throws a RangeError naming the first parameter that is missing or out of range. */
-export function checkProfileParameters(parameters: Record<string, unknown>, where = 'profile'): ProfileParameters {
+/**
+ * Throws a RangeError naming the first parameter that is missing or out of
+ * range; returns a copy with every parameter, defaults filled in.
+ */
+export function checkProfileParameters(input: Record<string, unknown>, where = 'profile'): ProfileParameters {
+  const parameters: Record<string, unknown> = { ...input };
   for (const key of Object.keys(parameters)) {
     if (!(key in PROFILE_PARAMETERS)) {
       throw new RangeError(`${where}: parameters.${key}: unknown parameter; allowed: ${PROFILE_PARAMETER_NAMES.join(', ')}`);
@@ -59,6 +72,7 @@ export function checkProfileParameters(parameters: Record<string, unknown>, wher
   }
   for (const name of PROFILE_PARAMETER_NAMES) {
     const spec: ParameterSpec = PROFILE_PARAMETERS[name];
+    if (parameters[name] === undefined && spec.default !== undefined) parameters[name] = spec.default;
     const value = parameters[name];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) {
       throw new RangeError(

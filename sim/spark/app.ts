@@ -83,6 +83,8 @@ export class SparkApp {
   private nextTaskId = 0;
   private queuedTasks = 0;
   private clusterBusySlots = 0;
+  /** Running executors per node index (their background CPU loads the node). */
+  private readonly executorsOnNode: number[] = [];
   private config: SparkConfig;
   private deployedUntilMs = 0;
   taskFailures = 0;
@@ -292,6 +294,7 @@ export class SparkApp {
     const p = this.spec.profile.parameters;
     executor.phase = 'running';
     executor.node = this.cluster.pods[podId].node;
+    this.executorsOnNode[executor.node] = (this.executorsOnNode[executor.node] ?? 0) + 1;
     executor.freeSlots = executor.cores;
     executor.usableMemoryMb = usableMemoryPerTaskMb(p, executor.memoryMb, this.config.memoryFraction, executor.cores) * executor.cores;
     executor.lastChangeMs = this.sim.nowMs;
@@ -318,6 +321,7 @@ export class SparkApp {
     if (executor.phase !== 'gone') this.liveExecutors.splice(this.liveExecutors.indexOf(executor), 1);
     executor.phase = 'gone';
     if (!wasRunning) return;
+    this.executorsOnNode[executor.node]--;
     for (const taskId of executor.runningTasks) {
       const task = this.liveTasks.get(taskId)!;
       this.releaseSlot(task, executor);
@@ -438,6 +442,7 @@ export class SparkApp {
       memoryFraction: this.config.memoryFraction,
       serializer: this.config.serializer,
       nodeBusySlots: node.busySlots,
+      nodeExecutors: this.executorsOnNode[executor.node],
       nodeVcpu: node.vcpu,
       clusterBusySlots: this.clusterBusySlots,
       remoteStorage: node.name !== this.spec.cluster.storageNode,

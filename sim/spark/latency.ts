@@ -11,6 +11,8 @@ export interface TaskContext {
   serializer: Serializer;
   /** Tasks running on the executor's node, this one included. */
   nodeBusySlots: number;
+  /** Executors running on the executor's node, this one included (each adds its background CPU). */
+  nodeExecutors: number;
   nodeVcpu: number;
   /** Tasks running in the whole cluster, this one included (they share the NFS store). */
   clusterBusySlots: number;
@@ -51,7 +53,8 @@ export function taskCost(p: ProfileParameters, c: TaskContext): TaskCost {
   const oom = pressure >= p.oomPressure;
   const gcSlowdown = 1 + p.gcSlowdownPerPressure * Math.max(0, Math.min(pressure, p.oomPressure) - p.gcOnsetPressure);
   const spillMs = p.spillMsPerMb * Math.max(0, need - usable);
-  const contentionSlowdown = c.nodeBusySlots > c.nodeVcpu ? Math.pow(c.nodeBusySlots / c.nodeVcpu, p.cpuContentionExponent) : 1;
+  const nodeLoad = c.nodeBusySlots + c.nodeExecutors * p.executorBackgroundCpu;
+  const contentionSlowdown = nodeLoad > c.nodeVcpu ? Math.pow(nodeLoad / c.nodeVcpu, p.cpuContentionExponent) : 1;
 
   const serializerFactor = c.serializer === 'java' ? p.javaSerializerFactor : 1;
   const cpuMs = c.partitionMegapixels * p.frameCpuMsPerMegapixel * serializerFactor;

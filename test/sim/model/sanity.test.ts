@@ -53,6 +53,7 @@ function context(overrides: Partial<TaskContext> = {}): TaskContext {
     memoryFraction: MEMORY_FRACTION,
     serializer: 'kryo',
     nodeBusySlots: 1,
+    nodeExecutors: 1,
     nodeVcpu: 4,
     clusterBusySlots: 1,
     remoteStorage: false,
@@ -107,6 +108,18 @@ describe('latency model (taskCost)', () => {
     expect(at(6).contentionSlowdown).toBeCloseTo(Math.pow(6 / 4, p.cpuContentionExponent), 12);
     expect(at(6).durationMs).toBeGreaterThan(at(4).durationMs);
     expect(at(8).durationMs).toBeGreaterThan(at(6).durationMs);
+  });
+
+  it("counts each executor's background CPU toward the node's load: more executors on a full node, slower tasks", () => {
+    const q = { ...p, executorBackgroundCpu: 0.25, cpuContentionExponent: 1 };
+    const at = (busy: number, executors: number) => taskCost(q, context({ nodeBusySlots: busy, nodeExecutors: executors, nodeVcpu: 2 }));
+    // One task and its executor fit two vCPUs; two tasks in one executor or in two do not, and two JVMs cost more.
+    expect(at(1, 1).contentionSlowdown).toBe(1);
+    expect(at(2, 1).contentionSlowdown).toBeCloseTo(2.25 / 2, 12);
+    expect(at(2, 2).contentionSlowdown).toBeCloseTo(2.5 / 2, 12);
+    expect(at(2, 2).durationMs).toBeGreaterThan(at(2, 1).durationMs);
+    // Profiles written before the parameter existed have none: executors cost nothing beyond their tasks.
+    expect(taskCost({ ...p, executorBackgroundCpu: 0 }, context({ nodeBusySlots: 4, nodeExecutors: 4, nodeVcpu: 4 })).contentionSlowdown).toBe(1);
   });
 
   it('charges remote storage and the Java serializer', () => {
@@ -197,6 +210,18 @@ describe('whole model, one batch', () => {
     }
     expect(crowded.result.perFrameMs.mean).toBeGreaterThan(roomy.result.perFrameMs.mean);
     expect(crowded.result.perFrameMs.max).toBeGreaterThan(roomy.result.perFrameMs.max);
+  });
+
+  it("with executorBackgroundCpu, two 1-core executors on a full node are slower than one 2-core executor; without it, alike", () => {
+    const memory = { executorMemoryMb: memoryForPressure(p.gcOnsetPressure / 2, 2, 10) };
+    const run = (cores: number, instances: number, executorBackgroundCpu: number) =>
+      singleBatch(
+        { partitions: 2, framesPerPartition: 10, executorCores: cores, executorInstances: instances, cpuRequestRatio: 0.5, ...memory },
+        { nodes: [node('node-1', 2, 16_384)], parameters: { executorBackgroundCpu } },
+      ).result.perFrameMs.mean;
+    expect(run(1, 2, 0)).toBeCloseTo(run(2, 1, 0), 9);
+    expect(run(1, 2, 0.25)).toBeGreaterThan(run(2, 1, 0.25));
+    expect(run(2, 1, 0.25)).toBeGreaterThan(run(2, 1, 0));
   });
 
   it('an over-committed node does no more CPU work than its vCPUs allow', () => {

@@ -236,6 +236,12 @@ describe('loadProfile', () => {
     expect(profile.name).toBe('paper-testbed');
   });
 
+  it('a profile written before executorBackgroundCpu existed loads with 0 (no effect)', () => {
+    const { executorBackgroundCpu: _added, ...older } = PAPER_PROFILE.parameters;
+    const dir = tempFiles({ 'p.json': JSON.stringify({ ...PAPER_PROFILE, parameters: older }) });
+    expect(loadProfile(join(dir, 'p.json')).parameters.executorBackgroundCpu).toBe(0);
+  });
+
   it.each([
     ['not JSON', '{ name: ', /^<dir>\/p\.json: invalid JSON: /],
     ['unknown field', JSON.stringify({ ...PAPER_PROFILE, extra: 1 }), /^<dir>\/p\.json: extra: unknown field 'extra'; allowed: name, description, parameters$/],

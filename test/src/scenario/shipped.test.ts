@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROFILE_PARAMETER_NAMES } from '../../../sim/profile.js';
+import { initTf } from '../../../src/agents/tf.js';
+import { checkCompatible, loadPolicy } from '../../../src/policy/artifact.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { actionSpaceConfigs } from '../../../src/scenario/run-spec.js';
 
@@ -21,6 +23,14 @@ describe('shipped scenarios', () => {
     expect(scenario.file).toBe(join(SCENARIOS_DIR, name));
     expect(Object.keys(scenario.profile.parameters).sort()).toEqual([...PROFILE_PARAMETER_NAMES].sort());
     expect(scenario.description.length).toBeGreaterThan(0);
+  });
+
+  it('the shipped policy was trained on paper-testbed as it is now (no compatibility warning)', async () => {
+    // A change to the scenario or its profile changes its hash: retrain the policy (README, "Policy quality").
+    const { tf } = await initTf({ backend: 'wasm' });
+    const policy = await loadPolicy('models/policies/paper-testbed-dqn', { tf });
+    const scenario = await loadScenario(join(SCENARIOS_DIR, 'paper-testbed.yaml'));
+    expect(checkCompatible(policy.metadata, scenario).warnings).toEqual([]);
   });
 
   it('paper-testbed is the case study', async () => {
