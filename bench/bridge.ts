@@ -2,13 +2,15 @@
  * `sspe bench bridge`: the bridge against REAL Spark on this machine
  * (local-cluster: real executor JVMs), several minutes.
  *   1. `sspe collect` measures every configuration of scenarios/local-cluster.yaml
- *      (the real grid), `repeat` times each;
+ *      (the real grid), `repeat` times each, under two workloads (2 and 4
+ *      partitions of 10 frames: one task per slot, and more tasks than slots);
  *   2. `sspe calibrate --runs` fits this machine's profile on 70 % of those runs:
  *      mape_holdout (the simulator) beside mape_holdout_ernest (Ernest, NNLS);
  *   3. `sspe train` trains a DQN on the simulator with that profile;
  *   4. `sspe finetune` tunes it on the real cluster with a budget of real runs:
  *      finetune_runs_to_10pct = the first real run whose configuration is within
- *      10 % of the grid's best (both judged by the grid's own measurements);
+ *      10 % of the grid's best (both judged by the grid's own measurements
+ *      under the scenario's workload, 2 partitions of 10 frames);
  *   5. the same figure for CherryPick-style Bayesian optimisation (GP + EI)
  *      from scratch over the same grid, each evaluation a real run;
  *   6. real_run_s_median over every real run, decide_ms_p99 of the tuned policy.
@@ -48,6 +50,9 @@ export interface BenchBridgeResult {
   mape_holdout_ernest: number | null;
   n_runs: number;
   n_holdout: number;
+  /** The calibration runs' workloads (partitions × frames per partition) and measured batches per run. */
+  workloads: string[];
+  batches_per_run: number;
   finetune_runs_to_10pct: number | null;
   finetune_budget: number;
   bo_runs_to_10pct: number | null;
@@ -61,6 +66,13 @@ export interface BenchBridgeResult {
 
 const MASTER = 'local-cluster[2,2,2048]';
 const FPS = 10;
+/** Measured batches per collected run: ~0.1 s each beside ~10 s of JVM start-up, and they cut the run-to-run noise. */
+const BATCHES = 6;
+/** The calibration's workloads; the first is the scenario's, the one fine-tuning and BO run. */
+const WORKLOADS = [
+  { partitions: 2, framesPerPartition: 10 },
+  { partitions: 4, framesPerPartition: 10 },
+];
 const key = (c: ExecutorConfig) => `${c.executorCores}/${c.executorMemoryMb}/${c.executorInstances}`;
 
 async function sspe(args: string[]): Promise<unknown> {
@@ -86,13 +98,25 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     const configs = actionSpaceConfigs(scenario);
     const repeat = quick ? 1 : 2;
 
-    progress(`1/5 measuring the real grid: ${configs.length} configurations × ${repeat} on ${MASTER}`);
+    const workloads = quick ? WORKLOADS.slice(0, 1) : WORKLOADS;
+    const batches = quick ? 2 : BATCHES;
     const gridDir = join(work, 'grid');
-    await sspe(['collect', '--master', MASTER, '--configs', configs.map(key).join(','), '--repeat', String(repeat), '--fps', String(FPS), '--out', gridDir, ...env]);
+    for (const [i, w] of workloads.entries()) {
+      progress(
+        `1/5 measuring the real grid (workload ${i + 1}/${workloads.length}: ${w.partitions} partitions × ${w.framesPerPartition} frames): ` +
+          `${configs.length} configurations × ${repeat} on ${MASTER}`,
+      );
+      // One folder for both workloads: collect adds the new runs to its runs.csv.
+      await sspe([
+        'collect', '--master', MASTER, '--configs', configs.map(key).join(','), '--repeat', String(repeat), '--fps', String(FPS),
+        '--batches', String(batches), '--partitions', String(w.partitions), '--frames-per-partition', String(w.framesPerPartition), '--out', gridDir, ...env,
+      ]);
+    }
     const runs = await readRunsCsv(join(gridDir, 'runs.csv'));
     const byConfig = new Map<string, number[]>();
     for (const run of runs) {
       if (run.perFrameMs === null) continue;
+      if (run.partitions !== WORKLOADS[0].partitions || run.framesPerPartition !== WORKLOADS[0].framesPerPartition) continue;
       const k = `${run.cores}/${run.memoryMb}/${run.instances}`;
       byConfig.set(k, [...(byConfig.get(k) ?? []), run.perFrameMs.mean]);
     }
@@ -112,7 +136,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       n_runs: number;
       n_holdout: number;
     };
-    progress(`  mape_holdout ${calibration.mape_holdout} %, Ernest ${calibration.mape_holdout_ernest} %`);
+    progress(`  mape_holdout ${calibration.mape_holdout?.toFixed(2) ?? '-'} %, Ernest ${calibration.mape_holdout_ernest?.toFixed(2) ?? '-'} %`);
 
     progress('3/5 training a DQN on the calibrated simulator');
     const calibratedScenario = join(work, 'local-cluster.yaml');
@@ -129,7 +153,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     const finetuneHit = finetune.history.findIndex((run) =>
       within10({ executorCores: run.config.cores, executorMemoryMb: run.config.memory_mb, executorInstances: run.config.instances }),
     );
-    progress(`  fine-tune reached 10 % after ${finetuneHit >= 0 ? finetuneHit + 1 : 'more than ' + budget} real runs`);
+    progress(`  fine-tune: within 10 % ${finetuneHit >= 0 ? `at real run ${finetuneHit + 1}` : `not within ${budget} real runs`}`);
 
     const boBudget = Math.min(configs.length, quick ? 3 : configs.length);
     progress(`5/5 Bayesian optimisation from scratch, at most ${boBudget} real runs`);
@@ -161,7 +185,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     });
     await backend.close();
     const boHit = bo.findIndex((step) => within10(step.candidate));
-    progress(`  Bayesian optimisation reached 10 % after ${boHit >= 0 ? boHit + 1 : 'more than ' + boBudget} real runs`);
+    progress(`  Bayesian optimisation: within 10 % ${boHit >= 0 ? `at real run ${boHit + 1}` : `not within ${boBudget} real runs`}`);
 
     const { tf } = await initTf();
     const tuned = await loadPolicy(tunedDir, { tf });
@@ -183,6 +207,8 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       mape_holdout_ernest: calibration.mape_holdout_ernest,
       n_runs: calibration.n_runs,
       n_holdout: calibration.n_holdout,
+      workloads: workloads.map((w) => `${w.partitions}x${w.framesPerPartition}`),
+      batches_per_run: batches,
       finetune_runs_to_10pct: finetuneHit >= 0 ? finetuneHit + 1 : null,
       finetune_budget: budget,
       bo_runs_to_10pct: boHit >= 0 ? boHit + 1 : null,
@@ -205,7 +231,7 @@ export function formatBenchBridgeTable(r: BenchBridgeResult): string {
   const pct = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} %`);
   const runs = (x: number | null, budget: number) => (x === null ? `not within ${budget}` : String(x));
   const rows: [string, string, string][] = [
-    ['simulator MAPE on held-out real runs', pct(r.mape_holdout), '≤ 10 %, below Ernest'],
+    [`simulator MAPE on held-out real runs (${r.n_holdout} of ${r.n_runs})`, pct(r.mape_holdout), '≤ 10 %, below Ernest'],
     ['Ernest MAPE on the same runs', pct(r.mape_holdout_ernest), ''],
     ['fine-tune: real runs to within 10 % of the grid best', runs(r.finetune_runs_to_10pct, r.finetune_budget), '≤ 10, fewer than BO'],
     ['Bayesian optimisation: real runs to within 10 %', runs(r.bo_runs_to_10pct, r.bo_budget), ''],
@@ -213,5 +239,5 @@ export function formatBenchBridgeTable(r: BenchBridgeResult): string {
     ['decide ms p99', r.decide_ms_p99.toFixed(3), ''],
   ];
   const grid = formatTable(['configuration (cores/MB/instances)', 'per-frame ms', 'runs'], r.grid.map((g) => [g.config, g.per_frame_ms.toFixed(1), String(g.runs)]));
-  return `${formatTable(['figure', 'value', 'target'], rows)}\n\nreal grid on ${r.master} (best first):\n${grid}\n(${r.real_runs} real runs${r.quick ? '; quick: figures not comparable' : ''})`;
+  return `${formatTable(['figure', 'value', 'target'], rows)}\n\nreal grid on ${r.master} (best first):\n${grid}\n(${r.real_runs} real runs; calibration workloads ${r.workloads.join(', ')} partitions × frames, ${r.batches_per_run} measured batches per run${r.quick ? '; quick: figures not comparable' : ''})${r.work_dir !== null ? `\nkept: ${r.work_dir}` : ''}`;
 }

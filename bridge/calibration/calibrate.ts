@@ -22,11 +22,12 @@ import type { Scenario } from '../../src/scenario/schema.js';
 import { ERNEST_FEATURES, fitErnest, predictErnest } from './ernest.js';
 import type { RealRun } from './real-run.js';
 import { simulateRealRun } from './simulate-run.js';
-import { splitRuns, type Split } from './split.js';
+import { settingKey, splitRuns, type Split } from './split.js';
 
 /**
  * The parameters a calibration moves by default: the ones mean per-frame time
- * on one machine depends on. Memory, GC, start-up and network parameters keep
+ * on one machine depends on (executorBackgroundCpu: on a full node, two
+ * one-core executors measure slower than one two-core executor). Memory, GC, start-up and network parameters keep
  * the starting profile's values (runs that never press on memory cannot
  * identify them).
  */
@@ -35,6 +36,7 @@ export const DEFAULT_CALIBRATION_PARAMETERS: readonly ProfileParameterName[] = [
   'taskOverheadMs',
   'jobOverheadMs',
   'cpuContentionExponent',
+  'executorBackgroundCpu',
 ];
 
 export interface CalibrateOptions {
@@ -50,8 +52,14 @@ export interface CalibrateOptions {
   parameters?: readonly ProfileParameterName[];
   /** Nelder–Mead iterations per round (two rounds); default 150. */
   maxIterations?: number;
-  /** Batches simulated per run at most; default 20. */
+  /** Batches simulated per replication of a run at most; default 20. */
   maxSimulatedBatches?: number;
+  /**
+   * Batches simulated per run at least, over replications (simulate-run.ts):
+   * the simulator's prediction is its expected mean, as Ernest's is, not one
+   * noisy draw; default 60.
+   */
+  minSimulatedBatches?: number;
   /** Name and description of the fitted profile; default the start's. */
   name?: string;
   description?: string;
@@ -152,7 +160,9 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
   const splits = splitRuns(runs, { holdoutFraction, seed });
   const train = runs.filter((_, i) => splits[i] === 'train');
   const maxBatches = options.maxSimulatedBatches ?? 20;
-  const simulate = (run: RealRun, profile: LatencyProfile) => simulateRealRun(scenario, run, profile, { maxBatches, seed: `${seed}/${run.runId}` });
+  const minBatches = options.minSimulatedBatches ?? 60;
+  // One seed per setting, not per run: repeats of a setting get the same prediction, as from Ernest.
+  const simulate = (run: RealRun, profile: LatencyProfile) => simulateRealRun(scenario, run, profile, { maxBatches, minBatches, seed: `${seed}/${settingKey(run)}` });
   const measured = (run: RealRun) => run.perFrameMs!.mean;
 
   const withX = (x: number[]): LatencyProfile => {

@@ -18,8 +18,15 @@ const DRAIN_LIMIT_WINDOWS = 20;
 export type RunSetting = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'fps' | 'batches' | 'megapixelsPerFrame'>;
 
 export interface SimulateRealRunOptions {
-  /** Batches simulated at most, whatever the run measured: the cost of one objective evaluation stays bounded. */
+  /** Batches simulated at most per replication, whatever the run measured: the cost of one objective evaluation stays bounded. */
   maxBatches: number;
+  /**
+   * Batches simulated at least, in all: the run's setting is replayed in
+   * independent replications (each as long as the run) until there are this
+   * many, and their means averaged. The prediction is then the model's
+   * expected mean, not one noisy draw of it; default 1 (one replication).
+   */
+  minBatches?: number;
   seed: string | number;
 }
 
@@ -56,15 +63,27 @@ export function realRunSpec(scenario: Scenario, run: RunSetting, profile: Latenc
   return spec;
 }
 
-/** Mean simulated per-frame time of a real run's setting, ms; NaN when the simulated run processed no frame. */
+/**
+ * Mean simulated per-frame time of a real run's setting, ms (the mean of the
+ * replications' means); NaN when a replication processed no frame.
+ */
 export function simulateRealRun(scenario: Scenario, run: RunSetting, profile: LatencyProfile, options: SimulateRealRunOptions): number {
-  const spec = realRunSpec(scenario, run, profile, options);
-  const model = new SparkOnK8sModel(spec);
-  try {
-    model.runUntil(spec.durationMs);
-    model.drain(DRAIN_LIMIT_WINDOWS * spec.durationMs);
-    return model.result().perFrameMs.mean;
-  } finally {
-    model.destroy();
+  const batchesPerReplication = Math.max(1, Math.min(run.batches, options.maxBatches));
+  const replications = Math.max(1, Math.ceil((options.minBatches ?? 1) / batchesPerReplication));
+  let sum = 0;
+  for (let r = 0; r < replications; r++) {
+    // Replication 0 keeps the plain seed, so a single replication is the run it always was.
+    const spec = realRunSpec(scenario, run, profile, { ...options, seed: r === 0 ? options.seed : `${options.seed}/replication-${r}` });
+    const model = new SparkOnK8sModel(spec);
+    try {
+      model.runUntil(spec.durationMs);
+      model.drain(DRAIN_LIMIT_WINDOWS * spec.durationMs);
+      const mean = model.result().perFrameMs.mean;
+      if (!Number.isFinite(mean)) return NaN;
+      sum += mean;
+    } finally {
+      model.destroy();
+    }
   }
+  return sum / replications;
 }

@@ -4,6 +4,7 @@ import type { GlobalOptions } from '../options.js';
 interface BenchOptions extends GlobalOptions {
   suite: 'sim' | 'agent' | 'bridge';
   quick: boolean;
+  keep: boolean;
 }
 
 export const benchCommand = {
@@ -17,8 +18,10 @@ export const benchCommand = {
         describe: 'sim: event engine (vs SimPy), full model, trials/s, peak memory; agent: training time to the oracle, decide latency; bridge: real Spark on this machine — calibration error, real runs to tune (several minutes)',
       })
       .option('quick', { type: 'boolean', default: false, describe: 'tiny budget (a smoke run; figures are noisy)' })
+      .option('keep', { type: 'boolean', default: false, describe: "bridge: keep the working folder (real runs' CSV, event logs, profile, policies); its path is in the output" })
       .example('$0 bench sim', 'the simulator benchmark as a table')
-      .example('$0 bench agent --json', 'the learning benchmark as one JSON object'),
+      .example('$0 bench agent --json', 'the learning benchmark as one JSON object')
+      .example('$0 bench bridge --keep', 'real Spark here (about 15 minutes), keeping the runs for a look'),
   handler: async (args: ArgumentsCamelCase<BenchOptions>) => {
     const onProgress = (stage: string) => {
       // Progress goes to stderr even without a terminal: these runs take minutes and their log is worth keeping.
@@ -35,7 +38,7 @@ export const benchCommand = {
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAgentTable(result));
     } else {
       const { benchBridge, formatBenchBridgeTable } = await import('../../../bench/bridge.js');
-      const result = await benchBridge({ quick: args.quick, onProgress });
+      const result = await benchBridge({ quick: args.quick, keep: args.keep, onProgress });
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchBridgeTable(result));
     }
   },

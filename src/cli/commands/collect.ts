@@ -498,7 +498,7 @@ export const collectCommand = {
       .option('repeat', { type: 'number', default: 1, describe: 'runs of each configuration (interleaved: all configurations once, then again…)' })
       .option('out', { type: 'string', demandOption: true, describe: 'folder for runs.csv, eventlogs/, spark-runs/; run again with the same folder to resume' })
       .option('fps', { type: 'number', default: 10, describe: 'load: arrival rate of the stream, frames per second' })
-      .option('batches', { type: 'number', default: 2, describe: 'measured batches per run' })
+      .option('batches', { type: 'number', default: 6, describe: 'measured batches per run (a batch adds a fraction of a second to a run that spends ~10 s starting JVMs, and more of them cut the run-to-run noise a calibration sees)' })
       .option('warmup-batches', { type: 'number', default: 1, describe: 'batches run first and left out of the measurement (Python worker start-up)' })
       .option('partitions', { type: 'number', default: 2, describe: 'partitions (tasks) per batch' })
       .option('frames-per-partition', { type: 'number', default: 10, describe: 'frames each partition collects' })

@@ -12,7 +12,7 @@ const scenarioFile = loadScenarioSync('scenarios/local-cluster.yaml');
 // Little task jitter: the runs' own noise is the 3% added to each measured mean.
 const start: LatencyProfile = { ...scenarioFile.profile, parameters: { ...scenarioFile.profile.parameters, taskJitterSigma: 0.05 } };
 const scenario: Scenario = { ...scenarioFile, profile: start };
-const TRUTH = { frameCpuMsPerMegapixel: 60, taskOverheadMs: 120, jobOverheadMs: 25, cpuContentionExponent: 1.3 };
+const TRUTH = { frameCpuMsPerMegapixel: 60, taskOverheadMs: 120, jobOverheadMs: 25, cpuContentionExponent: 1.3, executorBackgroundCpu: 0.3 };
 const truth: LatencyProfile = { ...start, name: 'truth', parameters: { ...start.parameters, ...TRUTH } };
 
 /** The action space (memory fixed) × five workloads that tell per-frame CPU, task and job overhead and contention apart, twice each. */
@@ -51,9 +51,11 @@ describe('calibrate on runs the simulator made (known profile, 3% noise)', () =>
     expect(Math.abs(fitted.cpuContentionExponent / TRUTH.cpuContentionExponent - 1)).toBeLessThan(0.1);
     // 25 ms against task times of hundreds: the least identified of the four.
     expect(Math.abs(fitted.jobOverheadMs / TRUTH.jobOverheadMs - 1)).toBeLessThan(0.4);
+    // One executor of two cores against two of one, on a full node.
+    expect(Math.abs(fitted.executorBackgroundCpu - TRUTH.executorBackgroundCpu)).toBeLessThan(0.1);
     // The others keep the start's values.
-    const { frameCpuMsPerMegapixel: _a, taskOverheadMs: _b, jobOverheadMs: _c, cpuContentionExponent: _d, ...rest } = fitted;
-    const { frameCpuMsPerMegapixel: _e, taskOverheadMs: _f, jobOverheadMs: _g, cpuContentionExponent: _h, ...startRest } = start.parameters;
+    const { frameCpuMsPerMegapixel: _a, taskOverheadMs: _b, jobOverheadMs: _c, cpuContentionExponent: _d, executorBackgroundCpu: _i, ...rest } = fitted;
+    const { frameCpuMsPerMegapixel: _e, taskOverheadMs: _f, jobOverheadMs: _g, cpuContentionExponent: _h, executorBackgroundCpu: _j, ...startRest } = start.parameters;
     expect(rest).toEqual(startRest);
   });
 
