@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { makeRealBackend } from '../../bridge/backend/factory.js';
+import { FAST_START_CONF, FAST_START_DESCRIPTION } from '../../bridge/spark/fast-start.js';
 import type { Backend } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -25,6 +26,8 @@ export interface RealClusterFlags {
   driverHost?: string;
   pvc?: string[];
   conf?: string[];
+  /** JVM settings for short runs (bridge/spark/fast-start.ts); default true, as `sspe collect`. */
+  fastStart?: boolean;
 }
 
 export const REAL_CLUSTER_FLAGS = {
@@ -36,7 +39,7 @@ export const REAL_CLUSTER_FLAGS = {
   },
   'input-dir': { type: 'string', demandOption: true, describe: 'the video store, as the driver and the executors see it', group: 'Real cluster:' },
   'output-dir': { type: 'string', describe: "where the job writes its frames (deleted after each run); default <spark-runs>/frames", group: 'Real cluster:' },
-  batches: { type: 'number', default: 2, describe: 'measured batches per real run', group: 'Real cluster:' },
+  batches: { type: 'number', default: 6, describe: 'measured batches per real run (as `sspe collect`: a batch adds a fraction of a second to a run and cuts its noise)', group: 'Real cluster:' },
   'warmup-batches': { type: 'number', default: 1, describe: 'batches run first and left out of the measurement', group: 'Real cluster:' },
   timeout: { type: 'string', default: '10m', describe: 'kill a real run after this long (a killed run counts as failed), e.g. 90s, 5m', group: 'Real cluster:' },
   'spark-runs': { type: 'string', describe: 'folder for spark-submit output and event logs; default runs/<command>', group: 'Real cluster:' },
@@ -46,11 +49,23 @@ export const REAL_CLUSTER_FLAGS = {
   'driver-host': { type: 'string', describe: 'k8s: address at which executor pods reach this machine', group: 'Real cluster:' },
   pvc: { type: 'string', array: true, describe: 'k8s: name:claim:/mount/path[:ro] mounted into every executor (repeatable)', group: 'Real cluster:' },
   conf: { type: 'string', array: true, describe: 'more Spark settings, spark.key=value (repeatable)', group: 'Real cluster:' },
+  'fast-start': { type: 'boolean', default: true, describe: `${FAST_START_DESCRIPTION}; keep it as the runs the profile was calibrated on had it`, group: 'Real cluster:' },
 } as const;
 
 function checkInteger(value: number, flag: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw new UserInputError(`${flag}: expected an integer >= ${min}, got ${String(value)}`);
   return value;
+}
+
+/** The Spark settings a run gets beyond the launcher's: fast-start's (unless --no-fast-start), then --conf's, which win. */
+export function sparkConfFrom(flags: Pick<RealClusterFlags, 'conf' | 'fastStart'>): Record<string, string> {
+  const conf: Record<string, string> = { ...((flags.fastStart ?? true) ? FAST_START_CONF : {}) };
+  for (const entry of flags.conf ?? []) {
+    const at = entry.indexOf('=');
+    if (at < 1 || !entry.startsWith('spark.')) throw new UserInputError(`--conf: expected spark.key=value, got '${entry}'`);
+    conf[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return conf;
 }
 
 /** Checks every real-cluster flag and returns a function that builds the backend (nothing runs before it is called). */
@@ -59,12 +74,7 @@ export function realBackendFrom(flags: RealClusterFlags, scenario: Scenario, com
   const batches = checkInteger(flags.batches, '--batches', 1);
   const warmupBatches = checkInteger(flags.warmupBatches, '--warmup-batches', 0);
   const timeoutMs = parseDurationMs(flags.timeout, '--timeout');
-  const extraConf: Record<string, string> = {};
-  for (const entry of flags.conf ?? []) {
-    const at = entry.indexOf('=');
-    if (at < 1 || !entry.startsWith('spark.')) throw new UserInputError(`--conf: expected spark.key=value, got '${entry}'`);
-    extraConf[entry.slice(0, at)] = entry.slice(at + 1);
-  }
+  const extraConf = sparkConfFrom(flags);
   if (flags.inputDir.trim() === '') throw new UserInputError('--input-dir: expected the video store folder, got an empty value');
   const runsDir = flags.sparkRuns ?? join('runs', command);
   return () =>

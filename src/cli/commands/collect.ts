@@ -19,6 +19,8 @@ import type { SparkConfig, Serializer } from '../../../sim/config.js';
 import { RealBackend, masterSpec, submitRequestFor } from '../../../bridge/backend/real.js';
 import type { RealRun } from '../../../bridge/calibration/real-run.js';
 import { readRunsCsv, writeRunsCsv } from '../../../bridge/calibration/runs-csv.js';
+import { parseSlo } from '../../../bridge/safety/slo.js';
+import { FAST_START_CONF, FAST_START_DESCRIPTION } from '../../../bridge/spark/fast-start.js';
 import { SparkLauncher, buildSubmitArgs, type PvcVolume, type SparkMaster, type SparkSubmitter, type SpawnFn } from '../../../bridge/spark/launcher.js';
 import type { TrialOutcome } from '../../backend/backend.js';
 import { UserInputError } from '../../errors.js';
@@ -31,18 +33,13 @@ import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { repoRoot } from '../../paths.js';
 
-/** C1-only JIT and the serial GC start a JVM about twice as fast on a small machine (a run: 34 s → 15 s on 2 cores); a run is too short for C2 to pay off. */
-const FAST_START_JVM = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
-const FAST_START_CONF: Record<string, string> = {
-  'spark.driver.extraJavaOptions': FAST_START_JVM,
-  'spark.executor.extraJavaOptions': FAST_START_JVM,
-  'spark.ui.enabled': 'false',
-};
 
 /** The default grid, before dropping what does not fit a local cluster. */
 export const GRID = { cores: [1, 2], memoryMb: [512, 1024], instances: [1, 2] } as const;
 /** Frame rate of the generated test-video chunks; the load (--fps) is independent of it. */
 const TEST_VIDEO_FPS = 10;
+/** The scenario schema's default SLO (slo.perFrameMs). */
+const DEFAULT_SLO_PER_FRAME_MS = 500;
 /** Sources make_test_videos.py writes (camera, cctv, drone). */
 const TEST_VIDEO_SOURCES = 3;
 
@@ -72,6 +69,8 @@ export interface CollectOptions extends GlobalOptions {
   driverHost?: string;
   pvc?: string[];
   conf?: string[];
+  /** per_frame_ms=<ms>: what the run log's SLO-violation fractions count against; default per_frame_ms=500. */
+  slo?: string;
   fastStart: boolean;
   keepOutput: boolean;
   runLog?: string;
@@ -302,6 +301,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const partitions = positiveInteger(args.partitions, '--partitions');
   const framesPerPartition = positiveInteger(args.framesPerPartition, '--frames-per-partition');
   const serializer = checkSerializer(args.serializer);
+  const slo = parseSlo(args.slo ?? `per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}`);
   const timeoutMs = parseDurationMs(args.timeout, '--timeout');
   const userConf = parseConf(args.conf);
   if (master.kind === 'k8s') {
@@ -321,7 +321,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const backendOptions = {
     master,
     job: { inputDir, outputDir, batches, warmupBatches, keepOutput: args.keepOutput },
-    scenario: collectScenario(fps),
+    scenario: collectScenario(fps, slo.perFrameMs),
     timeoutMs,
     extraConf,
   };
@@ -418,8 +418,8 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   return { out, runsCsv, master: masterSpec(master), runs: collected, skipped: plan.length - todo.length, interrupted };
 }
 
-/** What the backend needs of a scenario: framesPerPartition is always a number here, and the SLO is the schema's default. */
-function collectScenario(fps: number): Pick<Scenario, 'workload' | 'slo'> {
+/** What the backend needs of a scenario: framesPerPartition is always a number here. */
+function collectScenario(fps: number, sloPerFrameMs: number): Pick<Scenario, 'workload' | 'slo'> {
   return {
     workload: {
       sources: [],
@@ -428,7 +428,7 @@ function collectScenario(fps: number): Pick<Scenario, 'workload' | 'slo'> {
       minFramesPerPartition: 1,
       maxFramesPerPartition: 100_000,
     },
-    slo: { perFrameMs: 500 },
+    slo: { perFrameMs: sloPerFrameMs },
   };
 }
 
@@ -511,11 +511,12 @@ export const collectCommand = {
       .option('service-account', { type: 'string', default: 'default', describe: 'k8s: service account of the executor pods' })
       .option('driver-host', { type: 'string', describe: 'k8s: address at which executor pods reach this machine' })
       .option('pvc', { type: 'string', array: true, describe: 'k8s: name:claim:/mount/path[:ro] mounted into every executor (repeatable)' })
+      .option('slo', { type: 'string', describe: `per_frame_ms=<ms>: the per-frame objective each run's SLO-violation fraction (run log) counts against; default per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}, the scenarios' default` })
       .option('conf', { type: 'string', array: true, describe: 'more Spark settings, spark.key=value (repeatable)' })
       .option('fast-start', {
         type: 'boolean',
         default: true,
-        describe: `JVMs with ${FAST_START_JVM} and no Spark UI: about half the start-up time on a small machine (--no-fast-start for Spark's defaults)`,
+        describe: FAST_START_DESCRIPTION,
       })
       .option('keep-output', { type: 'boolean', default: false, describe: "keep each run's grayscale frames" })
       .option('run-log', runLogOption)

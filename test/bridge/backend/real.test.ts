@@ -461,6 +461,7 @@ describe('sspe collect', () => {
     expect(await rejects({ timeout: 'soon' })).toBe("--timeout: expected a duration in (0, 720 h] such as 500ms, 90s, 2m or 1h, got 'soon'");
     expect(await rejects({ conf: ['spark.executor.cores=4'] })).toBe('--configs 1/512/1: expected spark.executor.cores to be left to the launcher (it sets it from the request), got it in conf');
     expect(await rejects({ serializer: 'avro' })).toBe("--serializer: expected java or kryo, got 'avro'");
+    expect(await rejects({ slo: 'per_frame_ms=0' })).toBe("--slo: per_frame_ms: expected a number of ms in (0, 86400000], got '0'");
     const k8s = { master: 'k8s://https://k:6443', image: 'i', driverHost: 'd', pvc: ['video:c:/data'], configs: '1/512/1' };
     expect(await rejects(k8s)).toBe('--output-dir: expected a path on the shared volume as the executors mount it (a k8s:// master needs one), got none');
     expect(await runCollect(collectArgs(out, { ...k8s, outputDir: '/data/out' }), { submitter }).catch((e: Error) => e.message)).toBe(
@@ -469,6 +470,27 @@ describe('sspe collect', () => {
     expect(submitter.requests).toHaveLength(0);
     expect(existsSync(join(out, 'runs.csv'))).toBe(false);
     rmSync(out, { recursive: true, force: true });
+  });
+
+  it("counts each run's late frames against --slo (default per_frame_ms=500)", async () => {
+    const fractions = async (slo: string | undefined) => {
+      const out = tempDir();
+      try {
+        await runCollect(collectArgs(out, { inputDir: '/store', configs: '1/512/1', slo }), { submitter: new FakeSubmitter((request) => result(request)) });
+        const log = RunLog.open(join(out, 'sspe.sqlite'));
+        try {
+          return log.query().map((t) => t.sloViolationFraction);
+        } finally {
+          log.close();
+        }
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    };
+    // The measured batches' frames take 100 to 700 ms.
+    expect((await fractions(undefined))[0]).toBeGreaterThan(0);
+    expect(await fractions('per_frame_ms=1000')).toEqual([0]);
+    expect(await fractions('per_frame_ms=50')).toEqual([1]);
   });
 
   it('writes runs.csv after every run, logs each as a real trial, and on resume runs only what is missing', async () => {
