@@ -2,8 +2,9 @@
  * `sspe bench bridge`: the bridge against REAL Spark on this machine
  * (local-cluster: real executor JVMs), several minutes.
  *   1. `sspe collect` measures every configuration of scenarios/local-cluster.yaml
- *      (the real grid), `repeat` times each, under two workloads (2 and 4
- *      partitions of 10 frames: one task per slot, and more tasks than slots);
+ *      (the real grid), `repeat` times each, under three workloads: 2 × 10
+ *      (partitions × frames: one task per slot), 4 × 10 (more tasks than
+ *      slots) and 2 × 20 (the same work as 4 × 10 in half the tasks);
  *   2. `sspe calibrate --runs` fits this machine's profile on 70 % of those runs:
  *      mape_holdout (the simulator) beside mape_holdout_ernest (Ernest, NNLS);
  *   3. `sspe train` trains a DQN on the simulator with that profile;
@@ -25,6 +26,7 @@ import * as ss from 'simple-statistics';
 import { makeRealBackend } from '../bridge/backend/factory.js';
 import { readRunsCsv } from '../bridge/calibration/runs-csv.js';
 import { bayesOpt } from '../bridge/finetune/bayes-opt.js';
+import { FAST_START_CONF } from '../bridge/spark/fast-start.js';
 import { initTf } from '../src/agents/tf.js';
 import { formatTable } from '../src/cli/table.js';
 import { loadPolicy } from '../src/policy/artifact.js';
@@ -68,10 +70,16 @@ const MASTER = 'local-cluster[2,2,2048]';
 const FPS = 10;
 /** Measured batches per collected run: ~0.1 s each beside ~10 s of JVM start-up, and they cut the run-to-run noise. */
 const BATCHES = 6;
-/** The calibration's workloads; the first is the scenario's, the one fine-tuning and BO run. */
+/**
+ * The calibration's workloads; the first is the scenario's, the one fine-tuning
+ * and BO run. The agent's actions change partitions and frames too, so the
+ * profile must predict across them: 4 × 10 and 2 × 20 carry the same work in
+ * different task counts (per-task cost against per-frame cost).
+ */
 const WORKLOADS = [
   { partitions: 2, framesPerPartition: 10 },
   { partitions: 4, framesPerPartition: 10 },
+  { partitions: 2, framesPerPartition: 20 },
 ];
 const key = (c: ExecutorConfig) => `${c.executorCores}/${c.executorMemoryMb}/${c.executorInstances}`;
 
@@ -147,7 +155,10 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     const budget = quick ? 3 : 10;
     progress(`4/5 fine-tuning on the real cluster, at most ${budget} real runs`);
     const tunedDir = join(work, 'tuned');
-    const finetune = (await sspe(['finetune', '--policy', policyDir, '--scenario', calibratedScenario, '--master', MASTER, '--budget', String(budget), '--fps', String(FPS), '--input-dir', join(gridDir, 'videos'), '--out', tunedDir, ...env])) as {
+    const finetune = (await sspe([
+      'finetune', '--policy', policyDir, '--scenario', calibratedScenario, '--master', MASTER, '--budget', String(budget), '--fps', String(FPS),
+      '--batches', String(batches), '--input-dir', join(gridDir, 'videos'), '--out', tunedDir, ...env,
+    ])) as {
       history: { config: { cores: number; memory_mb: number; instances: number }; started_at: string; ended_at: string }[];
     };
     const finetuneHit = finetune.history.findIndex((run) =>
@@ -162,14 +173,12 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       scenario,
       inputDir: join(gridDir, 'videos'),
       outputDir: join(work, 'bo-frames'),
-      batches: 2,
+      // Measured as the grid and the fine-tuning runs are.
+      batches,
       warmupBatches: 1,
       timeoutMs: 600_000,
       runsDir: join(work, 'bo'),
-      extraConf: {
-        'spark.driver.extraJavaOptions': '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
-        'spark.executor.extraJavaOptions': '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
-      },
+      extraConf: { ...FAST_START_CONF },
       runIdPrefix: 'bo',
     });
     const boWallMs: number[] = [];

@@ -27,9 +27,10 @@ import { settingKey, splitRuns, type Split } from './split.js';
 /**
  * The parameters a calibration moves by default: the ones mean per-frame time
  * on one machine depends on (executorBackgroundCpu: on a full node, two
- * one-core executors measure slower than one two-core executor). Memory, GC, start-up and network parameters keep
- * the starting profile's values (runs that never press on memory cannot
- * identify them).
+ * one-core executors measure slower than one two-core executor), and the
+ * task's base heap, which decides whether small executors press on memory at
+ * all (the PySpark job's frames live in Python, outside the JVM heap). GC
+ * curve, start-up and network parameters keep the starting profile's values.
  */
 export const DEFAULT_CALIBRATION_PARAMETERS: readonly ProfileParameterName[] = [
   'frameCpuMsPerMegapixel',
@@ -37,6 +38,7 @@ export const DEFAULT_CALIBRATION_PARAMETERS: readonly ProfileParameterName[] = [
   'jobOverheadMs',
   'cpuContentionExponent',
   'executorBackgroundCpu',
+  'taskMemoryBaseMb',
 ];
 
 export interface CalibrateOptions {

@@ -21,7 +21,7 @@ export const benchCommand = {
       .option('keep', { type: 'boolean', default: false, describe: "bridge: keep the working folder (real runs' CSV, event logs, profile, policies); its path is in the output" })
       .example('$0 bench sim', 'the simulator benchmark as a table')
       .example('$0 bench agent --json', 'the learning benchmark as one JSON object')
-      .example('$0 bench bridge --keep', 'real Spark here (about 15 minutes), keeping the runs for a look'),
+      .example('$0 bench bridge --keep', 'real Spark here (about 12 minutes), keeping the runs for a look'),
   handler: async (args: ArgumentsCamelCase<BenchOptions>) => {
     const onProgress = (stage: string) => {
       // Progress goes to stderr even without a terminal: these runs take minutes and their log is worth keeping.
