@@ -8,7 +8,9 @@
  * inside a trust region of `trustRegion` grid steps per knob around that
  * choice. One real trial runs. A breach (p95 above the SLO, or a failed run)
  * sends the next run straight back to the last configuration that kept the
- * SLO at that load (a rollback, recorded as such). Before the next run the
+ * SLO at that load (a rollback, recorded as such). An exploration that keeps
+ * the SLO but scores below the run it set out from is a probe only: the next
+ * run at that load decides from where the probe started. Before the next run the
  * Q-network takes a few gradient steps on batches that mix real transitions
  * with `simRatio` times as many simulated ones, generated afresh from the
  * simulator — with the scenario's profile, or the one the recalibration hook
@@ -286,8 +288,15 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       } else {
         lane.lastGood = decision.config;
       }
-      lane.config = decision.config;
-      lane.last = outcome;
+      // An exploration is a probe: one that kept the SLO but scored below the run it
+      // set out from leaves the lane where it was (its transition is still learned
+      // from). With delta actions the policy would otherwise decide from the probe.
+      const probeWorse =
+        decision.kind === 'explore' && breach === null && lane.last !== null && lane.last.failure === null && reward < rewards.reward(lane.last);
+      if (!probeWorse) {
+        lane.config = decision.config;
+        lane.last = outcome;
+      }
       lane.pendingRollback = rollbackTo;
       lane.best = better(lane.best, { fps: lane.fps, config: decision.config, reward, perFrameMs: outcome.perFrameMs.mean, p95Ms: outcome.perFrameMs.p95, run: index, meetsSlo: breach === null }, outcome);
       // A rollback is served at once, at the load that breached; otherwise the loads take turns.

@@ -54,6 +54,25 @@ describe('finetune budget and trust region', () => {
     expect(configs(again.history)).toEqual(configs(result.history));
   });
 
+  test.each([
+    ['worse', 'starts from where the exploration set out', 1.5],
+    ['better', 'starts from the explored configuration', 0.5],
+  ])('after an exploration that measured %s than the run before, the next decision %s', async (_how, _what, factor) => {
+    // The policy stays put; every configuration but its first choice measures `factor` × as long.
+    let home: string | null = null;
+    const cluster = new StandInCluster(real, (_call, request, o) => {
+      const here = key(request.config);
+      home ??= here;
+      return here === home ? o : slower(o, factor);
+    });
+    const policy = fixedPolicy(tf, scenario, { [deltaAction(0, 0, 0)]: 5 });
+    const result = await finetune(options({ policy, realBackend: cluster, budget: 3, epsilonStart: 1, epsilonDecay: 1, gradientStepsPerRun: 0 }));
+    expect(result.history.map((r) => r.kind)).toEqual(['greedy', 'explore', 'explore']);
+    const [first, probe, next] = result.history;
+    expect(key(probe.from)).toBe(key(first.config));
+    expect(key(next.from)).toBe(key(factor > 1 ? first.config : probe.config));
+  });
+
   test('a trust region of 0 never explores', async () => {
     const cluster = new StandInCluster(real);
     const policy = fixedPolicy(tf, scenario, { [deltaAction(-1, 0, 1)]: 3, [deltaAction(0, 0, 1)]: 2.5, [deltaAction(0, 0, 0)]: 2 });
