@@ -114,7 +114,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
         `1/5 measuring the real grid (workload ${i + 1}/${workloads.length}: ${w.partitions} partitions × ${w.framesPerPartition} frames): ` +
           `${configs.length} configurations × ${repeat} on ${MASTER}`,
       );
-      // One folder for both workloads: collect adds the new runs to its runs.csv.
+      // One folder for every workload: collect adds the new runs to its runs.csv.
       await sspe([
         'collect', '--master', MASTER, '--configs', configs.map(key).join(','), '--repeat', String(repeat), '--fps', String(FPS),
         '--batches', String(batches), '--partitions', String(w.partitions), '--frames-per-partition', String(w.framesPerPartition), '--out', gridDir, ...env,

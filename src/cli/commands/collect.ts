@@ -33,7 +33,6 @@ import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { repoRoot } from '../../paths.js';
 
-
 /** The default grid, before dropping what does not fit a local cluster. */
 export const GRID = { cores: [1, 2], memoryMb: [512, 1024], instances: [1, 2] } as const;
 /** Frame rate of the generated test-video chunks; the load (--fps) is independent of it. */
