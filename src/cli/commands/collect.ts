@@ -29,6 +29,7 @@ import { RunLog } from '../../runlog/run-log.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { parseDurationMs } from '../duration.js';
 import { checkFps, type GlobalOptions } from '../options.js';
+import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { repoRoot } from '../../paths.js';
@@ -362,22 +363,19 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
       deps.submitter ??
       new SparkLauncher({ runsDir: join(out, 'spark-runs'), eventLogDir: join(out, 'eventlogs'), defaultTimeoutMs: timeoutMs, spawnFn: tracking });
     const backend = new RealBackend({ ...backendOptions, submitter, ...(deps.now !== undefined ? { now: deps.now } : {}) });
-    const onSignal = () => {
-      // First signal: stop the run in flight (its process group) and keep every finished one; a second one exits at once.
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      process.stderr.write('\nsspe collect: stopping; the run in flight is dropped, finished runs are kept (Ctrl-C again to exit now)\n');
-      const pid = child?.pid;
-      if (pid !== undefined) {
+    // First signal: stop the run in flight (its process group) and keep every finished one.
+    const interrupt = catchInterrupt('sspe collect: stopping; the run in flight is dropped, finished runs are kept (Ctrl-C again to exit now)', {
+      signals: ['SIGINT', 'SIGTERM'],
+      onFirst: () => {
+        const pid = child?.pid;
+        if (pid === undefined) return;
         try {
           process.kill(-pid, 'SIGTERM');
         } catch {
           // The group is already gone.
         }
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+      },
+    });
     const log = RunLog.open(args.runLog ?? runLogPath());
     const logRunId = log.startRun({ command: 'collect', backend: 'real', seed: args.seed ?? null });
     const bar = progressBar('collect', todo.length, ' | {run}');
@@ -387,7 +385,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
         bar.update(i, { run: planned.runId });
         const request = { config: configFor(planned.shape), fps };
         const outcome: TrialOutcome = await backend.runTrialAs(request, planned.runId);
-        if (interrupted) break;
+        if (interrupt.requested) break;
         const run = backend.lastRun!;
         runs.push(run);
         ranNow.add(run.runId);
@@ -396,14 +394,14 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
         log.logTrial(logRunId, { request, outcome, step: i, policy: `collect ${shapeLabel(planned.shape)} r${planned.repeat}` });
         bar.update(i + 1, { run: planned.runId });
       }
+      interrupted = interrupt.requested;
       log.endRun(logRunId, interrupted ? 'interrupted' : failures === todo.length ? 'failed' : 'ok');
     } catch (error) {
       log.endRun(logRunId, 'failed');
       throw error;
     } finally {
       bar.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
       log.close();
       await backend.close();
     }

@@ -21,6 +21,7 @@ import { RunLog } from '../../runlog/run-log.js';
 import { loadScenario } from '../../scenario/load.js';
 import { MAX_FPS, type Scenario } from '../../scenario/schema.js';
 import type { GlobalOptions } from '../options.js';
+import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
 import { formatNumber } from '../table.js';
@@ -101,14 +102,8 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
   const backend = makeBackend();
   const log = RunLog.open(args.runLog ?? runLogPath());
   const runId = log.startRun({ command: 'finetune', backend: 'real', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed });
-  let interrupted = false;
-  const onSignal = () => {
-    // First Ctrl-C: finish the real run in flight, checkpoint it, stop; a second one kills as usual.
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\nsspe finetune: stopping after this real run (it is checkpointed; continue with --resume). Ctrl-C again to abort\n');
-  };
-  process.on('SIGINT', onSignal);
+  // First Ctrl-C: finish the real run in flight, checkpoint it, stop.
+  const interrupt = catchInterrupt('sspe finetune: stopping after this real run (it is checkpointed; continue with --resume). Ctrl-C again to abort');
   // A real run takes minutes: one line per run on screen; with --json, a bar on stderr.
   const bar = args.json ? progressBar('finetune', args.budget, ' | {run}') : { update() {}, stop() {} };
   let result: FinetuneResult;
@@ -124,7 +119,7 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
       checkpointPath,
       seed,
       name: basename(out),
-      shouldStop: () => interrupted,
+      shouldStop: () => interrupt.requested,
       recalibrate: args.recalibrate
         ? recalibrationHook({
             scenario,
@@ -172,7 +167,7 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
     throw error;
   } finally {
     bar.stop();
-    process.off('SIGINT', onSignal);
+    interrupt.dispose();
     await backend.close();
     log.close();
   }

@@ -14,6 +14,7 @@ import { loadScenario } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { trainDqn, type TrainingCurves } from '../../train/train-dqn.js';
 import type { GlobalOptions } from '../options.js';
+import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { formatNumber } from '../table.js';
 
@@ -114,14 +115,7 @@ export async function runTrain(args: TrainOptions) {
   const { tf, backend } = await initTf({ backend: args.backend });
   const log = RunLog.open(args.runLog ?? runLogPath());
   const runId = log.startRun({ command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' });
-  let interrupted = false;
-  const onSignal = () => {
-    // First Ctrl-C: finish the current step and save; a second one kills as usual.
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\nsspe train: stopping after this step and saving the policy (Ctrl-C again to abort)\n');
-  };
-  process.on('SIGINT', onSignal);
+  const interrupt = catchInterrupt('sspe train: stopping after this step and saving the policy (Ctrl-C again to abort)');
   const bar = progressBar('train', dqn.episodes, ' | reward {reward} | epsilon {epsilon}');
   const startedMs = performance.now();
   let lastCheckpointMs = startedMs;
@@ -132,7 +126,7 @@ export async function runTrain(args: TrainOptions) {
       dqn,
       seed,
       tf,
-      shouldStop: () => interrupted,
+      shouldStop: () => interrupt.requested,
       maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
       evaluation: dqn.evalEvery > 0 ? { everyEpisodes: dqn.evalEvery, fromEpisode: dqn.evalFrom } : undefined,
       onProgress: (p) => bar.update(p.episode, { reward: formatNumber(p.meanReward), epsilon: p.epsilon.toFixed(3) }),
@@ -190,7 +184,7 @@ export async function runTrain(args: TrainOptions) {
     throw error;
   } finally {
     bar.stop();
-    process.off('SIGINT', onSignal);
+    interrupt.dispose();
     log.close();
   }
 }
