@@ -21,6 +21,9 @@ import { resolvedFramesPerPartition } from '../../src/managers/configuration.js'
 import type { Scenario } from '../../src/scenario/schema.js';
 import type { RealRun } from '../calibration/real-run.js';
 import { parseEventLog } from '../eventlog/parse.js';
+import { masterSpec } from '../spark/launcher.js';
+// Re-exported: callers of the backend name the master as it does.
+export { masterSpec };
 import type { SparkMaster, SparkSubmitter, SubmitRequest, SubmitResult, VideoJobMetrics } from '../spark/launcher.js';
 
 /** What every trial's job does, whatever the configuration. */
@@ -58,18 +61,6 @@ export interface RealBackendOptions {
 }
 
 // ------------------------------------------------------------------ request
-
-/** The master as a user writes it: 'local-cluster[2,1,1024]', 'spark://host:7077', 'k8s://https://…'. */
-export function masterSpec(master: SparkMaster): string {
-  switch (master.kind) {
-    case 'k8s':
-      return master.apiServerUrl.startsWith('k8s://') ? master.apiServerUrl : `k8s://${master.apiServerUrl}`;
-    case 'standalone':
-      return master.url;
-    case 'local-cluster':
-      return `local-cluster[${master.workers},${master.coresPerWorker},${master.memoryPerWorkerMb}]`;
-  }
-}
 
 /** Spark settings a configuration carries beyond the executor knobs the launcher sets itself. */
 function confFromConfig(config: SparkConfig, master: SparkMaster): Record<string, string> {

@@ -69,15 +69,7 @@ export interface CalibrateOptions {
 }
 
 /** A run's setting, as the fidelity report shows it. */
-export interface RunConfig {
-  cores: number;
-  memoryMb: number;
-  instances: number;
-  partitions: number;
-  framesPerPartition: number;
-  fps: number;
-  megapixelsPerFrame: number;
-}
+export type RunConfig = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'fps' | 'megapixelsPerFrame'>;
 
 export interface RunFidelity {
   runId: string;

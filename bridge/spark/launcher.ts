@@ -314,7 +314,8 @@ function requireNonEmpty(what: string, value: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new UserInputError(`expected a non-empty ${what}, got ${JSON.stringify(value)}`);
 }
 
-function masterUrl(master: SparkMaster): string {
+/** The master as a user writes it: 'local-cluster[2,1,1024]', 'spark://host:7077', 'k8s://https://…'. */
+export function masterSpec(master: SparkMaster): string {
   switch (master.kind) {
     case 'k8s':
       return master.apiServerUrl.startsWith('k8s://') ? master.apiServerUrl : `k8s://${master.apiServerUrl}`;
@@ -364,14 +365,14 @@ function validateMaster(request: SubmitRequest): void {
       // A worker launches an executor only if it fits whole; one that never fits hangs the job until the timeout.
       if (request.executorCores > master.coresPerWorker || request.executorMemoryMb > master.memoryPerWorkerMb) {
         throw new UserInputError(
-          `expected executors of at most ${master.coresPerWorker} cores and ${master.memoryPerWorkerMb} MB to fit ${masterUrl(master)}, got ${request.executorCores} cores and ${request.executorMemoryMb} MB`,
+          `expected executors of at most ${master.coresPerWorker} cores and ${master.memoryPerWorkerMb} MB to fit ${masterSpec(master)}, got ${request.executorCores} cores and ${request.executorMemoryMb} MB`,
         );
       }
       const perWorker = Math.min(Math.floor(master.coresPerWorker / request.executorCores), Math.floor(master.memoryPerWorkerMb / request.executorMemoryMb));
       const capacity = master.workers * perWorker;
       if (request.executorInstances > capacity) {
         throw new UserInputError(
-          `expected at most ${capacity} executors of ${request.executorCores} cores and ${request.executorMemoryMb} MB on ${masterUrl(master)}, got ${request.executorInstances}`,
+          `expected at most ${capacity} executors of ${request.executorCores} cores and ${request.executorMemoryMb} MB on ${masterSpec(master)}, got ${request.executorInstances}`,
         );
       }
       return;
@@ -480,7 +481,7 @@ export function buildSubmitArgs(request: SubmitRequest, paths: SubmitPaths): str
   if (job.killExecutorAtBatch !== undefined) jobArgs.push('--kill-executor-at-batch', String(job.killExecutorAtBatch));
 
   return [
-    '--master', masterUrl(master),
+    '--master', masterSpec(master),
     '--deploy-mode', 'client',
     ...conf.flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
     paths.jobScriptPath,

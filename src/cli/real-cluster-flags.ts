@@ -5,12 +5,13 @@
  */
 import { join } from 'node:path';
 import { makeRealBackend } from '../../bridge/backend/factory.js';
-import { FAST_START_CONF, FAST_START_DESCRIPTION } from '../../bridge/spark/fast-start.js';
+import { FAST_START_DESCRIPTION } from '../../bridge/spark/fast-start.js';
 import type { Backend } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parseMaster } from './commands/collect.js';
 import { parseDurationMs } from './duration.js';
+import { sparkConfFrom } from './spark-conf.js';
 
 export interface RealClusterFlags {
   master: string;
@@ -55,17 +56,6 @@ export const REAL_CLUSTER_FLAGS = {
 function checkInteger(value: number, flag: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw new UserInputError(`${flag}: expected an integer >= ${min}, got ${String(value)}`);
   return value;
-}
-
-/** The Spark settings a run gets beyond the launcher's: fast-start's (unless --no-fast-start), then --conf's, which win. */
-export function sparkConfFrom(flags: Pick<RealClusterFlags, 'conf' | 'fastStart'>): Record<string, string> {
-  const conf: Record<string, string> = { ...((flags.fastStart ?? true) ? FAST_START_CONF : {}) };
-  for (const entry of flags.conf ?? []) {
-    const at = entry.indexOf('=');
-    if (at < 1 || !entry.startsWith('spark.')) throw new UserInputError(`--conf: expected spark.key=value, got '${entry}'`);
-    conf[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return conf;
 }
 
 /** Checks every real-cluster flag and returns a function that builds the backend (nothing runs before it is called). */

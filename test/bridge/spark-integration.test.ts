@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_START_CONF } from '../../bridge/spark/fast-start.js';
 import { SparkLauncher, type SubmitRequest, type SubmitResult } from '../../bridge/spark/launcher.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const sparkSubmit = join(repo, '.venv', 'bin', 'spark-submit');
 const python = join(repo, '.venv', 'bin', 'python');
 const inCi = process.env.CI === 'true';
-const FAST_START_JVM = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 const skipReason = !inCi && !existsSync(sparkSubmit) ? `no ${sparkSubmit}; run scripts/setup-python.sh` : null;
 
 /** Width and height of each P5 image in a PGM sequence file. */
@@ -50,7 +50,7 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
     // 3 chunks of 20 frames: three batches of 2 partitions x 10 frames, the first a warm-up.
     job: { inputDir, outputDir: join(work, 'out'), partitions: 2, framesPerPartition: 10, fps: 10, warmupBatches: 1, ...extra },
     // C1-only JIT and the serial GC start a JVM about twice as fast on a 2-core machine; a run is too short for C2 to pay off.
-    conf: { 'spark.driver.extraJavaOptions': FAST_START_JVM, 'spark.executor.extraJavaOptions': FAST_START_JVM, 'spark.ui.enabled': 'false' },
+    conf: { ...FAST_START_CONF },
     timeoutMs: 180_000,
   });
 

@@ -20,7 +20,7 @@ import { RealBackend, masterSpec, submitRequestFor } from '../../../bridge/backe
 import type { RealRun } from '../../../bridge/calibration/real-run.js';
 import { readRunsCsv, writeRunsCsv } from '../../../bridge/calibration/runs-csv.js';
 import { parseSlo } from '../../../bridge/safety/slo.js';
-import { FAST_START_CONF, FAST_START_DESCRIPTION } from '../../../bridge/spark/fast-start.js';
+import { FAST_START_DESCRIPTION } from '../../../bridge/spark/fast-start.js';
 import { SparkLauncher, buildSubmitArgs, type PvcVolume, type SparkMaster, type SparkSubmitter, type SpawnFn } from '../../../bridge/spark/launcher.js';
 import type { TrialOutcome } from '../../backend/backend.js';
 import { UserInputError } from '../../errors.js';
@@ -31,6 +31,7 @@ import { parseDurationMs } from '../duration.js';
 import { checkFps, type GlobalOptions } from '../options.js';
 import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
+import { sparkConfFrom } from '../spark-conf.js';
 import { formatTable } from '../table.js';
 import { repoRoot } from '../../paths.js';
 
@@ -185,16 +186,6 @@ export function parseConfigs(text: string, master: SparkMaster): ExecutorShape[]
   return shapes;
 }
 
-function parseConf(entries: string[] | undefined): Record<string, string> {
-  const conf: Record<string, string> = {};
-  for (const entry of entries ?? []) {
-    const at = entry.indexOf('=');
-    if (at < 1 || !entry.startsWith('spark.')) throw new UserInputError(`--conf: expected spark.key=value, got '${entry}'`);
-    conf[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return conf;
-}
-
 function checkSerializer(value: string): Serializer {
   if (value === 'java' || value === 'kryo') return value;
   throw new UserInputError(`--serializer: expected java or kryo, got '${value}'`);
@@ -303,7 +294,6 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const serializer = checkSerializer(args.serializer);
   const slo = parseSlo(args.slo ?? `per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}`);
   const timeoutMs = parseDurationMs(args.timeout, '--timeout');
-  const userConf = parseConf(args.conf);
   if (master.kind === 'k8s') {
     const missing = args.inputDir === undefined ? '--input-dir' : args.outputDir === undefined ? '--output-dir' : null;
     if (missing !== null) throw new UserInputError(`${missing}: expected a path on the shared volume as the executors mount it (a k8s:// master needs one), got none`);
@@ -313,7 +303,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const inputDir = resolve(args.inputDir ?? join(out, 'videos'));
   const outputDir = resolve(args.outputDir ?? join(out, 'frames'));
   const workload = { partitions, framesPerPartition, fps, batches };
-  const extraConf = { ...(args.fastStart ? FAST_START_CONF : {}), ...userConf };
+  const extraConf = sparkConfFrom(args);
 
   const plan: PlannedRun[] = [];
   for (let r = 1; r <= repeat; r++) for (const shape of shapes) plan.push({ runId: runIdFor(shape, workload, r), shape, repeat: r });
