@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserInputError } from '../../src/errors.js';
+import { escapeText } from '../../src/input/excerpt.js';
 import { EventLogBuilder, EventShapeError, type EventLogBuilderOptions } from './builder.js';
 import type { EventLog } from './types.js';
 
@@ -197,8 +198,9 @@ function corruptLine(name: string, bad: BadLine): UserInputError {
 }
 
 function snippet(text: string): string {
+  // Escaped: a binary or foreign file must not put raw bytes on the terminal.
   const trimmed = text.trim();
-  return trimmed.length > SNIPPET_CHARS ? `${trimmed.slice(0, SNIPPET_CHARS)}…` : trimmed;
+  return escapeText(trimmed.length > SNIPPET_CHARS ? `${trimmed.slice(0, SNIPPET_CHARS)}…` : trimmed);
 }
 
 function messageOf(error: unknown): string {

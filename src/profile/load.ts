@@ -2,9 +2,14 @@
  * Reads a latency profile (models/profiles/*.json):
  * `{ "name": ..., "description": ..., "parameters": { <every PROFILE_PARAMETERS entry>: number } }`.
  */
-import { readFileSync } from 'node:fs';
-import { checkProfileParameters, type LatencyProfile } from '../../sim/profile.js';
+import { readFileSync, statSync } from 'node:fs';
+import { checkProfileParameters, PROFILE_PARAMETERS, PROFILE_PARAMETER_NAMES, type LatencyProfile, type ParameterSpec } from '../../sim/profile.js';
 import { UserInputError } from '../errors.js';
+import { jsonSyntaxMessage } from '../input/excerpt.js';
+import { formatValue } from '../scenario/schema.js';
+
+/** The largest profile file read; a real one is about 2 KB. */
+export const MAX_PROFILE_BYTES = 256 * 1024;
 
 const PROFILE_KEYS = ['name', 'description', 'parameters'];
 
@@ -39,6 +44,18 @@ export function parseProfile(value: unknown, where: string): LatencyProfile {
   if (!isRecord(parameters)) {
     throw new UserInputError(`${where}: parameters: expected an object of named numbers, got ${describeJson(parameters)}`);
   }
+  // Missing and non-numeric parameters are named here with what is allowed; the range check stays in sim/profile.ts.
+  for (const name of PROFILE_PARAMETER_NAMES) {
+    const spec: ParameterSpec = PROFILE_PARAMETERS[name];
+    const value = parameters[name];
+    const allowed = `a number in [${spec.min}, ${spec.max}] ${spec.unit}`.trimEnd();
+    if (value === undefined && spec.default === undefined) {
+      throw new UserInputError(`${where}: parameters.${name}: missing; expected ${allowed} (${spec.description})`);
+    }
+    if (value !== undefined && typeof value !== 'number') {
+      throw new UserInputError(`${where}: parameters.${name}: expected ${allowed}, got ${formatValue(value)}`);
+    }
+  }
   try {
     return { name, description: description ?? '', parameters: { ...checkProfileParameters(parameters, where) } };
   } catch (error) {
@@ -51,8 +68,12 @@ export function parseProfile(value: unknown, where: string): LatencyProfile {
 export function loadProfile(path: string): LatencyProfile {
   let text: string;
   try {
+    if (statSync(path).size > MAX_PROFILE_BYTES) {
+      throw new UserInputError(`${path}: expected a profile JSON of at most ${MAX_PROFILE_BYTES / 1024} KiB, got ${(statSync(path).size / 1024).toFixed(0)} KiB: is this the right file?`);
+    }
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof UserInputError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UserInputError(`profile file not found: ${path}`, { cause: error });
     }
@@ -62,7 +83,7 @@ export function loadProfile(path: string): LatencyProfile {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UserInputError(`${path}: invalid JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new UserInputError(`${path}: ${jsonSyntaxMessage(text, error)}; expected a latency profile {name, description, parameters}`, { cause: error });
   }
   return parseProfile(value, path);
 }

@@ -3,10 +3,10 @@
  * files it names (the latency profile, a replay CSV). Every problem is one
  * UserInputError line: `<file>:<line>: <field.path>: <what is allowed>, got <value>`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import type { LoadTrace } from '../../sim/config.js';
 import { loadProfile } from '../profile/load.js';
 import { UserInputError } from '../errors.js';
@@ -27,11 +27,19 @@ export async function loadScenario(path: string): Promise<Scenario> {
   return loadScenarioSync(path);
 }
 
+/** The largest scenario file read (the shipped ones are a few KB); bigger input is refused before it is parsed. */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** YAML alias uses allowed in one scenario: enough for any real reuse, too few for an alias bomb ("billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
 export function loadScenarioSync(path: string): Scenario {
   let text: string;
   try {
+    const bytes = statSync(path).size;
+    if (bytes > MAX_SCENARIO_BYTES) throw tooLarge(path, bytes);
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof UserInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserInputError(`scenario file not found: ${path}`, { cause: error });
     throw new UserInputError(`${path}: cannot read the scenario: ${(error as Error).message}`, { cause: error });
@@ -46,22 +54,42 @@ export function loadScenarioSync(path: string): Scenario {
 export function parseScenario(text: string, options: { file: string }): Scenario {
   const shownFile = options.file;
   const absoluteFile = resolve(options.file);
+  if (text.length > MAX_SCENARIO_BYTES) throw tooLarge(shownFile, Buffer.byteLength(text));
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The library's own duplicate-key check compares every key with every other
+  // (minutes on a map of 100 k keys); duplicateKey below does it in one pass.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const syntaxError = doc.errors[0];
   if (syntaxError !== undefined) {
     const { line } = lineCounter.linePos(syntaxError.pos[0]);
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
-    throw new UserInputError(`${shownFile}:${line}: YAML syntax error: ${syntaxError.message.split('\n')[0]}${more}`, {
+    throw new UserInputError(`${shownFile}:${line}: YAML syntax error: ${yamlErrorText(syntaxError)}${more}`, {
       cause: syntaxError,
     });
+  }
+  const duplicate = duplicateKey(doc);
+  if (duplicate !== undefined) {
+    const { line } = lineCounter.linePos(duplicate.offset);
+    throw new UserInputError(`${shownFile}:${line}: YAML syntax error: the key ${formatValue(duplicate.key)} appears twice in one mapping; keys must be unique`);
   }
   const where = (path: (string | number)[]): string => {
     const line = lineOf(doc, lineCounter, path);
     return `${shownFile}${line === undefined ? '' : `:${line}`}: ${path.length > 0 ? `${formatPath(path)}: ` : ''}`;
   };
 
-  const data = doc.toJS() ?? undefined;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? undefined;
+  } catch (error) {
+    // The yaml library throws a ReferenceError when aliases expand past maxAliasCount.
+    if (error instanceof ReferenceError || error instanceof RangeError) {
+      throw new UserInputError(
+        `${shownFile}: YAML aliases (*name) expand too far: expected at most ${MAX_ALIAS_COUNT} alias uses that stay small, got more; write the values out instead`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   if (data === undefined) {
     throw new UserInputError(`${shownFile}: expected a scenario mapping (name, cluster, spark, actionSpace, workload, ...), got an empty file`);
   }
@@ -94,6 +122,41 @@ export function parseScenario(text: string, options: { file: string }): Scenario
     profile,
     workload: { ...document.workload, trace: resolvedTrace },
   };
+}
+
+function tooLarge(file: string, bytes: number): UserInputError {
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return new UserInputError(`${file}: expected a scenario file of at most ${mb(MAX_SCENARIO_BYTES)}, got ${mb(bytes)}: is this the right file?`);
+}
+
+/** The library's message, minus advice about its own API and anything past the first line. */
+function yamlErrorText(error: YAMLError): string {
+  if (error.code === 'MULTIPLE_DOCS') return "expected one YAML document, got several (a '---' line starts another; keep one scenario per file)";
+  if (error.code === 'RESOURCE_EXHAUSTION') return 'nesting too deep to read: expected a scenario of ordinary depth';
+  return error.message.split('\n')[0];
+}
+
+/**
+ * The first key that appears twice in one mapping, in one pass over the
+ * document (an explicit stack: deep input must not overflow the call stack).
+ */
+function duplicateKey(doc: Document): { key: unknown; offset: number } | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const item of node.items) {
+        const key = isScalar(item.key) ? item.key.value : item.key;
+        if (isScalar(item.key) && seen.has(key)) return { key, offset: item.key.range?.[0] ?? 0 };
+        seen.add(key);
+        stack.push(item.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return undefined;
 }
 
 function resolveFrom(folder: string, path: string): string {

@@ -20,6 +20,7 @@ import type { LatencyProfile } from '../../sim/profile.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
 import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '../config/learning.js';
 import { zodOf } from '../config/options.js';
+import { escapeText } from '../input/excerpt.js';
 
 // ---------------------------------------------------------------- the typed result
 
@@ -78,19 +79,57 @@ const DEFAULT_FPS_LEVELS = [10, 20, 30, 40, 50, 60];
 
 // ---------------------------------------------------------------- messages
 
-/** Quotes a value the way error messages show it: 'text', 12, an empty value, [1,2]. */
+/**
+ * Quotes a value the way error messages show it: 'text', 12, an empty value, [1,2].
+ * At most about 60 characters, control characters escaped, and never a walk
+ * of the whole value: a deeply nested or huge input is shown by its first bytes.
+ */
 export function formatValue(value: unknown): string {
   if (value === undefined) return 'nothing (the field is required)';
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
+  if (typeof value === 'string') return `'${escapeText(value.length > 60 ? `${value.slice(0, 57)}...` : value)}'`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  let json: string;
-  try {
-    json = JSON.stringify(value) ?? String(value);
-  } catch {
-    json = String(value);
-  }
+  const json = shortJson(value, 60);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/** JSON of a value, stopping once `limit` characters are out (iterative: no recursion on deep input). */
+function shortJson(value: unknown, limit: number): string {
+  let out = '';
+  // A stack of pending output: values still to print, or literal text (closing brackets, commas).
+  const stack: ({ text: string } | { value: unknown })[] = [{ value }];
+  while (stack.length > 0 && out.length <= limit) {
+    const next = stack.pop() as { text: string } | { value: unknown };
+    if ('text' in next) {
+      out += next.text;
+      continue;
+    }
+    const v = next.value;
+    if (Array.isArray(v)) {
+      out += '[';
+      stack.push({ text: ']' });
+      for (let i = Math.min(v.length, limit) - 1; i >= 0; i--) {
+        stack.push({ value: v[i] });
+        if (i > 0) stack.push({ text: ',' });
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      out += '{';
+      stack.push({ text: '}' });
+      const keys = Object.keys(v).slice(0, limit);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push({ value: (v as Record<string, unknown>)[keys[i]] });
+        stack.push({ text: `${escapeText(JSON.stringify(keys[i].slice(0, limit)))}:` });
+        if (i > 0) stack.push({ text: ',' });
+      }
+    } else if (typeof v === 'string') {
+      out += escapeText(JSON.stringify(v.slice(0, limit)));
+    } else if (typeof v === 'number' || typeof v === 'boolean') {
+      out += String(v);
+    } else {
+      out += v === null ? 'null' : typeof v === 'bigint' ? `${String(v)}n` : typeof v;
+    }
+  }
+  return out;
 }
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -153,12 +192,18 @@ function section<S extends z.ZodRawShape>(shape: S, what: string) {
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code === 'unrecognized_keys') {
-        const keys = issue.keys.map((key) => `'${key}'`).join(', ');
-        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; allowed: ${allowed}`;
+        return `${unknownKeys(issue.keys)}; allowed: ${allowed}`;
       }
       return `expected ${what}, got ${formatValue(issue.input)}`;
     },
   });
+}
+
+/** "unknown field 'x'" or "unknown fields 'x', 'y', 'z' and 4,997 more": the list stays short however many there are. */
+export function unknownKeys(keys: readonly string[]): string {
+  const shownKeys = keys.slice(0, 3).map((key) => formatValue(key)).join(', ');
+  const more = keys.length > 3 ? ` and ${(keys.length - 3).toLocaleString('en-US')} more` : '';
+  return `unknown field${keys.length > 1 ? 's' : ''} ${shownKeys}${more}`;
 }
 
 function listOf<T extends z.ZodType>(item: T, what: string, minItems = 0) {

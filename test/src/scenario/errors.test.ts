@@ -148,7 +148,7 @@ describe('scenario errors: one line naming file, field path and what is allowed'
 
   it('duplicate YAML key', async () => {
     expect(await errorOf(edit(MINIMAL_YAML, 'name: minimal\n', 'name: minimal\nname: again\n'))).toBe(
-      '<dir>/scenario.yaml:2: YAML syntax error: Map keys must be unique',
+      "<dir>/scenario.yaml:2: YAML syntax error: the key 'name' appears twice in one mapping; keys must be unique",
     );
   });
 
@@ -243,9 +243,9 @@ describe('loadProfile', () => {
   });
 
   it.each([
-    ['not JSON', '{ name: ', /^<dir>\/p\.json: invalid JSON: /],
+    ['not JSON', '{ name: ', /^<dir>\/p\.json: not valid JSON at line 1, column 3 \(near 'name: '\); expected a latency profile/],
     ['unknown field', JSON.stringify({ ...PAPER_PROFILE, extra: 1 }), /^<dir>\/p\.json: extra: unknown field 'extra'; allowed: name, description, parameters$/],
-    ['missing parameter', JSON.stringify({ ...PAPER_PROFILE, parameters: {} }), /^<dir>\/p\.json: parameters\.\w+: expected a number in \[/],
+    ['missing parameter', JSON.stringify({ ...PAPER_PROFILE, parameters: {} }), /^<dir>\/p\.json: parameters\.\w+: missing; expected a number in \[/],
     [
       'unknown parameter',
       JSON.stringify({ ...PAPER_PROFILE, parameters: { ...PAPER_PROFILE.parameters, warpFactor: 9 } }),
