@@ -16,17 +16,22 @@ import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
 import type { GlobalOptions } from './options.js';
+import { checkNumberFlags } from './number-flags.js';
+import { yargsMessage } from './yargs-message.js';
 
 /**
  * The sspe command line. Bad input (flags, files) prints one line and exits
  * with code 2; anything else unexpected exits with 1 and a stack trace.
  */
 export async function main(argv: string[]): Promise<void> {
-  const cli = yargs(argv)
+  const cli = yargs(argv);
+  cli
     .scriptName('sspe')
     .usage('$0 <command> [options]\n\nA simulated Spark-on-Kubernetes cluster where agents learn to configure a streaming Spark application.')
     .option('json', { type: 'boolean', default: false, global: true, describe: 'print one JSON object on stdout instead of tables' })
-    .option('seed', { type: 'number', global: true, describe: 'seed for every random choice (default: the scenario seed)' })
+    .option('seed', { type: 'number', global: true, describe: 'seed for every random choice, an integer >= 0 (default: the scenario seed)' })
+    // getOptions() is in yargs 18 but not in its @types (17): the flags parsed as numbers, the running command's included.
+    .middleware((args) => checkNumberFlags(args, (cli as unknown as { getOptions(): { number: string[] } }).getOptions().number, argv))
     .check((args) => {
       const seed = args.seed;
       if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) {
@@ -53,11 +58,12 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version()
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    // The terminal's own width; piped (no width), nothing is wrapped, so every example stays one pasteable line.
+    .wrap(process.stdout.isTTY ? cli.terminalWidth() : null)
     .epilogue('Every command takes --json and --seed. Docs: README.md.')
     .fail((message, error) => {
       if (error) throw error;
-      throw new UserInputError(message);
+      throw new UserInputError(yargsMessage(message));
     });
   await cli.parseAsync();
 }

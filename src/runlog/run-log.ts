@@ -7,7 +7,7 @@
  * call is its own transaction, so a killed training run (or a lost machine)
  * keeps every trial it had logged. Readers (`sspe runs`) don't block the writer.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SparkConfig } from '../../sim/config.js';
@@ -304,6 +304,36 @@ export class RunLog {
     return new RunLog(absolute, db, options);
   }
 
+  /**
+   * Opens an existing log for reading only (`sspe runs`): nothing is written,
+   * not even the journal mode or a schema, so a file that is not an sspe run
+   * log (empty, another program's database, a newer sspe's) is left exactly as
+   * it was and named in a UserInputError.
+   */
+  static openReadOnly(path: string, options: RunLogOptions = {}): RunLog {
+    const absolute = resolve(path);
+    let db: Database.Database | undefined;
+    try {
+      db = openSnapshot(absolute);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
+      if (version > SCHEMA_VERSION) {
+        throw new UserInputError(`run log ${absolute}: expected schema version ${SCHEMA_VERSION} or older, got ${version} (written by a newer sspe)`);
+      }
+      if (version === 0 || !tables.includes('runs') || !tables.includes('trials')) {
+        const what = tables.length === 0 ? 'an empty database' : `a database with other tables (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''})`;
+        throw new UserInputError(`run log ${absolute}: expected an sspe run log, got ${what}; it was left untouched (pass --run-log with another path)`);
+      }
+      if (version < SCHEMA_VERSION) {
+        throw new UserInputError(`run log ${absolute}: expected schema version ${SCHEMA_VERSION}, got ${version} (an older sspe's); a command that logs trials (train, evaluate) upgrades it`);
+      }
+      return new RunLog(absolute, db, options);
+    } catch (error) {
+      db?.close();
+      throw readError(absolute, error);
+    }
+  }
+
   private constructor(path: string, db: Database.Database, options: RunLogOptions) {
     this.path = path;
     this.db = db;
@@ -373,7 +403,11 @@ export class RunLog {
       params.last = checkLast(filter.last);
       sql = `SELECT * FROM (SELECT * FROM trials ${whereSql} ORDER BY id DESC LIMIT @last) ORDER BY id`;
     }
-    return this.db.prepare<[typeof params], TrialRecord>(sql).all(params).map(trialRow);
+    try {
+      return this.db.prepare<[typeof params], TrialRecord>(sql).all(params).map(trialRow);
+    } catch (error) {
+      throw readError(this.path, error);
+    }
   }
 
   /** Runs, oldest first; with `last`, only the latest N. */
@@ -398,6 +432,39 @@ export class RunLog {
     if (run === undefined) throw new Error(`expected run ${runId} in ${this.path} (call startRun first), found none`);
     return run;
   }
+}
+
+/** Logs up to this size are read into memory by openReadOnly; a bigger one is read in place. */
+const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A read-only connection that creates no file. SQLite opens a WAL-mode file,
+ * even read-only, by creating its -wal and -shm companions; when they are
+ * absent (no writer is running and the last one checkpointed), the file is
+ * complete, and a copy in memory marked as a rollback-journal file (header
+ * bytes 18 and 19) reads the same data without touching the folder.
+ */
+function openSnapshot(path: string): Database.Database {
+  if (existsSync(`${path}-wal`) || statSync(path).size > MAX_SNAPSHOT_BYTES) {
+    return new Database(path, { readonly: true, fileMustExist: true });
+  }
+  const bytes = readFileSync(path);
+  if (bytes.length >= 100 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return new Database(bytes, { readonly: true });
+}
+
+/** An SQLite failure while reading, as one line naming the file (a corrupt page, a file that is not a database). */
+function readError(path: string, error: unknown): unknown {
+  if (!(error instanceof Database.SqliteError)) return error;
+  const damaged = error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT');
+  const what = error.code === 'SQLITE_NOTADB' ? 'a file that is not an SQLite database' : damaged ? 'a damaged file' : error.code;
+  return new UserInputError(
+    `run log ${path}: expected a readable sspe run log, got ${what} (${error.message})${damaged ? '; it was left untouched: move it away or pass --run-log with another path' : ''}`,
+    { cause: error },
+  );
 }
 
 /** Brings the file to SCHEMA_VERSION, all pending migrations in one transaction. */

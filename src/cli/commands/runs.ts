@@ -6,6 +6,7 @@ import { runLogOption, runLogPath } from '../../runlog/location.js';
 import { RunLog, type BackendKind, type TrialRow } from '../../runlog/run-log.js';
 import { formatTable } from '../table.js';
 import type { GlobalOptions } from '../options.js';
+import { checkPositiveInteger } from '../number-flags.js';
 
 interface RunsOptions extends GlobalOptions {
   last: number;
@@ -57,15 +58,9 @@ function checkBackend(value: string | undefined): BackendKind | undefined {
   throw new UserInputError(`--backend: expected simulated or real, got '${value}'`);
 }
 
-function checkPositiveInteger(value: number | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 1) throw new UserInputError(`${flag}: expected a positive integer, got ${String(value)}`);
-  return value;
-}
-
 export const runsCommand = {
   command: 'runs',
-  describe: 'Show the latest trials in the run log (every simulated or real trial is logged there)',
+  describe: 'Show the latest trials in the run log (read only): the trials of train, evaluate, collect, finetune and deploy; simulate and sweep are not logged',
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
       .option('last', { type: 'number', default: 20, describe: 'show the latest N trials' })
@@ -84,7 +79,7 @@ export const runsCommand = {
     // Reading must not create the log: a missing file is simply an empty one.
     let trials: TrialRow[] = [];
     if (existsSync(path)) {
-      const log = RunLog.open(path);
+      const log = RunLog.openReadOnly(path);
       try {
         trials = log.query(filter);
       } finally {

@@ -7,6 +7,7 @@ import { parseDurationMs } from '../duration.js';
 import { progressBar } from '../progress.js';
 import { formatNumber, formatTable } from '../table.js';
 import { checkFps, type GlobalOptions } from '../options.js';
+import { checkPositiveInteger } from '../number-flags.js';
 
 interface SweepOptions extends GlobalOptions {
   scenario: string;
@@ -57,13 +58,14 @@ export const sweepCommand = {
   handler: async (args: ArgumentsCamelCase<SweepOptions>) => {
     const scenario = await loadScenario(args.scenario);
     const fps = checkFps(args.fps);
+    const top = checkPositiveInteger(args.top, '--top');
     const durationMs = args.duration === undefined ? undefined : parseDurationMs(args.duration, '--duration');
     const result = sweepScenario(scenario, { fps, durationMs, seed: args.seed });
     if (args.json) {
       console.log(JSON.stringify({ scenario: scenario.name, fps: fps ?? null, ...result }, null, 2));
       return;
     }
-    const rows = result.results.slice(0, args.top ?? result.results.length);
+    const rows = result.results.slice(0, top ?? result.results.length);
     console.log(
       `${scenario.name}: ${result.results.length} configurations at ${fps !== undefined ? `${fps} fps` : `the scenario's ${scenario.workload.trace.kind} trace`}, best first`,
     );

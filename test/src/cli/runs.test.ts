@@ -125,7 +125,7 @@ describe('sspe runs', () => {
   it('a corrupt log is a user error naming the file', async () => {
     const path = join(dir, 'corrupt.sqlite');
     writeFileSync(path, 'not a database\n'.repeat(100));
-    await expect(runs(['--run-log', path])).rejects.toThrow(new UserInputError(`run log ${path}: expected an SQLite database, got SQLITE_NOTADB: file is not a database; move it away or pass --run-log with another path`));
+    await expect(runs(['--run-log', path])).rejects.toThrow(new UserInputError(`run log ${path}: expected a readable sspe run log, got a file that is not an SQLite database (file is not a database); it was left untouched: move it away or pass --run-log with another path`));
   });
 
   // Needs the compiled CLI (`npm test` builds dist/ first).
@@ -139,6 +139,6 @@ describe('sspe runs', () => {
     writeFileSync(corrupt, 'not a database\n'.repeat(100));
     const bad = runCli(['runs', '--run-log', corrupt]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toBe(`sspe: run log ${corrupt}: expected an SQLite database, got SQLITE_NOTADB: file is not a database; move it away or pass --run-log with another path\n`);
+    expect(bad.stderr).toBe(`sspe: run log ${corrupt}: expected a readable sspe run log, got a file that is not an SQLite database (file is not a database); it was left untouched: move it away or pass --run-log with another path\n`);
   });
 });
