@@ -22,11 +22,14 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { io, version as tfjsVersions } from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UserInputError } from '../errors.js';
+import { jsonSyntaxMessage } from '../input/excerpt.js';
 import type { ActionEncoding } from '../managers/configuration.js';
 import { OBSERVATION_FEATURES, type ObservationFeature, type ObservationNormalisation } from '../managers/state.js';
+import { onKnobGrid } from '../scenario/knob-grid.js';
 import { actionSpaceConfigs } from '../scenario/run-spec.js';
 import { fallbackError, formatPath, formatValue, toProblem, type ActionSpace, type KnobRange, type Scenario } from '../scenario/schema.js';
 import type { Tf } from '../agents/tf.js';
+import { DECIDE_STATE_FIELDS, DECIDE_STATE_VERSION } from './decide.js';
 
 const TFJS_VERSION: string = tfjsVersions.tfjs;
 
@@ -127,14 +130,10 @@ const metadataSchema = z
     } else if (space.grid === null || space.grid.length !== space.actionCount) {
       issue(['actionSpace', 'grid'], `expected ${space.actionCount} configurations (actionCount) for the absolute encoding, got ${space.grid?.length ?? 'none'}`);
     } else {
-      const i = space.grid.findIndex((entry) => entry.some((value, k) => !onGrid(space[KNOB_NAMES[k]], value)));
+      const i = space.grid.findIndex((entry) => entry.some((value, k) => !onKnobGrid(space[KNOB_NAMES[k]], value)));
       if (i >= 0) issue(['actionSpace', 'grid', i], `expected a configuration inside the knob ranges above, got ${JSON.stringify(space.grid[i])}`);
     }
   });
-
-function onGrid(range: KnobRange, value: number): boolean {
-  return value >= range.min && value <= range.max && (value - range.min) % range.step === 0;
-}
 
 /** The action space of a scenario under an encoding, as a policy records it. */
 export function policyActionSpace(scenario: Pick<Scenario, 'actionSpace'>, encoding: ActionEncoding): PolicyActionSpace {
@@ -415,11 +414,52 @@ export async function loadPolicy(dir: string, options: { tf: Tf }): Promise<Load
     throw new UserInputError(`${modelPath}: cannot build the network: ${firstLine(error)}`, { cause: error });
   }
   checkModelShape(model, metadata, modelPath);
+  checkPolicy({ dir, model, metadata, tf }, weightsPath);
   // One forward pass now: proves the network runs, and the first real decision is not the one paying for compilation.
   tf.tidy(() => {
     (model.predict(tf.zeros([1, metadata.observation.features.length])) as tfTypes.Tensor).dataSync();
   });
   return { dir, model, metadata, tf };
+}
+
+/**
+ * The one check every command that loads a policy runs (export, evaluate,
+ * decide, finetune and deploy all load through loadPolicy): every weight is
+ * finite, and the metadata agrees with itself. A policy whose weights went
+ * NaN in training is refused here, not copied or evaluated as if it worked.
+ */
+export function checkPolicy(policy: LoadedPolicy, weightsFile: string): void {
+  const m = policy.metadata;
+  const metadataFile = join(policy.dir, METADATA_FILE);
+  for (const knob of KNOB_NAMES) {
+    const acted = m.actionSpace[knob];
+    const observed = m.observation.actionSpace[knob];
+    if (acted.min !== observed.min || acted.max !== observed.max) {
+      throw new UserInputError(
+        `${metadataFile}: observation.actionSpace.${knob}: expected the action space's range [${acted.min}, ${acted.max}], got [${observed.min}, ${observed.max}]`,
+      );
+    }
+  }
+  const features = m.observation.features;
+  const repeated = features.find((f, i) => features.indexOf(f) !== i);
+  if (repeated !== undefined) throw new UserInputError(`${metadataFile}: observation.features: expected each feature once, got '${repeated}' twice`);
+  for (const field of ['maxFps', 'sloPerFrameMs', 'latencyScale'] as const) {
+    if (!Number.isFinite(m.observation[field])) {
+      throw new UserInputError(`${metadataFile}: observation.${field}: expected a finite positive number, got ${m.observation[field]}`);
+    }
+  }
+  const weights = policy.model.weights;
+  for (const weight of weights) {
+    const values = weight.read().dataSync();
+    let bad = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad++;
+    if (bad > 0) {
+      throw new UserInputError(
+        `${weightsFile}: weight '${weight.originalName}' holds ${bad} of ${values.length} values that are NaN or infinite: ` +
+          'expected finite weights (the file is corrupt, or training diverged)',
+      );
+    }
+  }
 }
 
 function readJson(path: string, dir: string): unknown {
@@ -437,7 +477,7 @@ function readJson(path: string, dir: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UserInputError(`${path}: not valid JSON (${firstLine(error)}): the file is corrupt`, { cause: error });
+    throw new UserInputError(`${path}: ${jsonSyntaxMessage(text, error)}: the file is corrupt`, { cause: error });
   }
 }
 
@@ -608,7 +648,7 @@ function policyReadme(m: PolicyMetadata, weightsBytes: number): string {
 
 A ${m.algorithm.toUpperCase()} policy written by sspe ${m.versions.sspe} (TensorFlow.js ${m.versions.tfjs}),
 trained on scenario \`${m.scenario.name}\` (sha256 ${m.scenario.hash}) with seed ${String(m.training.seed)}:
-${m.training.episodes} episodes, ${m.training.envSteps} environment steps, ${m.training.wallSeconds} s, ${m.training.createdAt}.
+${m.training.episodes} episodes, ${m.training.envSteps} environment steps, ${formatSeconds(m.training.wallSeconds)}, ${m.training.createdAt}.
 
 | file | what |
 |------|------|
@@ -618,7 +658,12 @@ ${m.training.episodes} episodes, ${m.training.envSteps} environment steps, ${m.t
 
 ## Load it
 
-With sspe: \`sspe decide --policy <this folder> --state state.json\`.
+With sspe: \`sspe decide --policy <this folder> --state state.json\`; \`sspe decide --policy <this folder> --print-state-template\`
+prints a valid state.json. Its format (version ${DECIDE_STATE_VERSION}), from which sspe computes the input features below:
+
+| field | meaning |
+|-------|---------|
+${DECIDE_STATE_FIELDS.map(([field, meaning]) => `| \`${field}\` | ${meaning} |`).join('\n')}
 
 In plain TensorFlow.js, in a browser or behind any web server: \`await tf.loadLayersModel('https://…/model.json')\`.
 In Node with @tensorflow/tfjs-node: \`await tf.loadLayersModel('file://<this folder>/model.json')\`.
@@ -658,6 +703,13 @@ ${knobLine('executorInstances', m.actionSpace.executorInstances, '')}
 
 ${actions}
 `;
+}
+
+/** "46.0 s", "2 min 13 s": a duration for people, without float noise. */
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'unknown time';
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
 const FEATURE_DOC: Record<ObservationFeature, string> = {

@@ -8,9 +8,11 @@ import { z } from 'zod';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { TrialOutcome } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
+import { jsonSyntaxMessage } from '../input/excerpt.js';
 import { denseForward, denseLayersOf } from './dense-forward.js';
 import { StateManager, type StateInput } from '../managers/state.js';
 import { MAX_FPS, fallbackError, formatPath, formatValue, toProblem, type KnobRange } from '../scenario/schema.js';
+import { knobAllowed, onKnobGrid } from '../scenario/knob-grid.js';
 import type { LoadedPolicy, PolicyMetadata } from './artifact.js';
 
 /** The state file's configuration, in the names a user writes. */
@@ -37,8 +39,15 @@ export interface DecideLast {
   failure?: string | null;
 }
 
-/** The state.json `sspe decide` and the bridge hand over. */
+/** The version of the state format below; a state may say `"version": 1` and a later format will bump it. */
+export const DECIDE_STATE_VERSION = 1;
+/** The largest state file read; a real one is under 1 KB. */
+export const MAX_STATE_BYTES = 64 * 1024;
+
+/** The state.json `sspe decide` and the bridge hand over (format version DECIDE_STATE_VERSION). */
 export interface DecideState {
+  /** Optional; when given it must be DECIDE_STATE_VERSION. */
+  version?: number;
   /** Load the next window will face, frames per second. */
   fps: number;
   config: DecideConfig;
@@ -73,22 +82,17 @@ function strict<S extends z.ZodRawShape>(shape: S, what: string) {
   });
 }
 
-/** A knob value: an integer in the policy's range, on its grid. */
+/** A knob value: an integer in the policy's range, on its grid (the rule `simulate --config` applies too). */
 function knob(range: KnobRange) {
-  const grid = range.step === 1 ? '' : ` in steps of ${range.step} from ${range.min}`;
-  const what = `an integer in [${range.min}, ${range.max}]${grid}`;
-  return z
-    .number({ error: expected(what) })
-    .int()
-    .min(range.min)
-    .max(range.max)
-    .refine((v) => (v - range.min) % range.step === 0, { error: expected(what) });
+  const what = knobAllowed(range);
+  return z.number({ error: expected(what) }).refine((v) => onKnobGrid(range, v), { error: expected(what) });
 }
 
 function stateSchema(metadata: PolicyMetadata) {
   const space = metadata.actionSpace;
   return strict(
     {
+      version: z.literal(DECIDE_STATE_VERSION, { error: expected(`${DECIDE_STATE_VERSION} (the state format this sspe reads)`) }).optional(),
       fps: z.number({ error: expected(`a number of frames per second in [0, ${MAX_FPS}]`) }).min(0).max(MAX_FPS),
       config: strict(
         { cores: knob(space.executorCores), memory_mb: knob(space.executorMemoryMb), instances: knob(space.executorInstances) },
@@ -112,7 +116,7 @@ function stateSchema(metadata: PolicyMetadata) {
         .nullable()
         .optional(),
     },
-    'a state {fps, config, last?}',
+    'a state {version?, fps, config, last?}',
   );
 }
 
@@ -135,7 +139,11 @@ export function readDecideState(path: string, metadata: PolicyMetadata): DecideS
   let text: string;
   try {
     text = readFileSync(path === '-' ? 0 : path, 'utf8');
+    if (Buffer.byteLength(text) > MAX_STATE_BYTES) {
+      throw new UserInputError(`${file}: expected a state of at most ${MAX_STATE_BYTES / 1024} KiB (one is under 1 KiB), got ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB`);
+    }
   } catch (error) {
+    if (error instanceof UserInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserInputError(code === 'ENOENT' ? `state file not found: ${path}` : `${file}: cannot read: ${(error as Error).message}`, { cause: error });
   }
@@ -143,10 +151,52 @@ export function readDecideState(path: string, metadata: PolicyMetadata): DecideS
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UserInputError(`${file}: not valid JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new UserInputError(`${file}: ${jsonSyntaxMessage(text, error)}; expected a state like \`sspe decide --print-state-template\` prints`, { cause: error });
   }
   return parseDecideState(value, metadata, { file });
 }
+
+/**
+ * A valid state for this action space (or the paper testbed's when no policy
+ * is given): what `sspe decide --print-state-template` prints. Every field of
+ * the format is present, each with a value inside its range.
+ */
+export function stateTemplate(space?: PolicyMetadata['actionSpace']): Required<Omit<DecideState, 'last'>> & { last: DecideLast } {
+  const middle = (r: KnobRange) => r.min + Math.floor((r.max - r.min) / r.step / 2) * r.step;
+  const config: DecideConfig = space === undefined
+    ? { cores: 2, memory_mb: 800, instances: 6 }
+    : { cores: middle(space.executorCores), memory_mb: middle(space.executorMemoryMb), instances: middle(space.executorInstances) };
+  return {
+    version: DECIDE_STATE_VERSION,
+    fps: 40,
+    config,
+    last: {
+      per_frame_ms: { mean: 650, p95: 900 },
+      cpu_util: 0.7,
+      mem_util: 0.4,
+      backlog_frames: 120,
+      frames_arrived: 4800,
+      pending_pods: 0,
+      frames_processed: 4680,
+      frames_dropped: 0,
+      executors_running: config.instances,
+      failure: null,
+    },
+  };
+}
+
+/** The state format, field by field, for --help and the exported policy README. */
+export const DECIDE_STATE_FIELDS: readonly (readonly [field: string, meaning: string])[] = [
+  ['version', `optional; ${DECIDE_STATE_VERSION}, the version of this format`],
+  ['fps', `load the next window faces, frames per second, in [0, ${MAX_FPS}]`],
+  ['config.cores, config.memory_mb, config.instances', "the configuration now: integers on the policy's action-space grid"],
+  ['last', 'optional (null or absent before the first window): what the last window measured'],
+  ['last.per_frame_ms.mean, last.per_frame_ms.p95', 'per-frame processing time, ms >= 0'],
+  ['last.cpu_util, last.mem_util', 'busy task slots and executor memory used, fractions in [0, 1]'],
+  ['last.backlog_frames, last.frames_arrived, last.frames_processed, last.frames_dropped', 'frame counts of the window, integers >= 0'],
+  ['last.pending_pods, last.executors_running', 'executor pods Pending and executors running at its end, integers >= 0'],
+  ['last.failure', 'optional: why the window gave no measurement, or null'],
+];
 
 // ---------------------------------------------------------------- deciding
 
@@ -205,11 +255,7 @@ export function targetConfig(metadata: PolicyMetadata, config: DecideConfig, act
 /** Whether a configuration is in the action space (ConfigurationManager.inSpace's rule: in range and on the grid). */
 export function inActionSpace(metadata: PolicyMetadata, config: DecideConfig): boolean {
   const space = metadata.actionSpace;
-  return onGrid(space.executorCores, config.cores) && onGrid(space.executorMemoryMb, config.memory_mb) && onGrid(space.executorInstances, config.instances);
-}
-
-function onGrid(range: KnobRange, value: number): boolean {
-  return value >= range.min && value <= range.max && (value - range.min) % range.step === 0;
+  return onKnobGrid(space.executorCores, config.cores) && onKnobGrid(space.executorMemoryMb, config.memory_mb) && onKnobGrid(space.executorInstances, config.instances);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   toProblem,
   type Scenario,
 } from './schema.js';
+import { knobAllowed, onKnobGrid } from './knob-grid.js';
 
 /** The three knobs of the action space. */
 export interface ExecutorConfig {
@@ -56,9 +57,9 @@ function checkConfig(scenario: Scenario, config: Partial<SparkConfig>): Partial<
     }
     const name = key as keyof SparkConfig;
     if ((ACTION_KNOBS as readonly string[]).includes(name)) {
-      const { min, max } = scenario.actionSpace[name as (typeof ACTION_KNOBS)[number]];
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-        throw new UserInputError(`config.${key}: expected an integer in [${min}, ${max}] (actionSpace), got ${formatValue(value)}`);
+      const range = scenario.actionSpace[name as (typeof ACTION_KNOBS)[number]];
+      if (typeof value !== 'number' || !onKnobGrid(range, value)) {
+        throw new UserInputError(`config.${key}: expected ${knobAllowed(range)} (actionSpace), got ${formatValue(value)}`);
       }
       out[key] = value;
     } else if (name === 'dynamicAllocation') {

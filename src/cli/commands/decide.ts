@@ -1,14 +1,25 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { initTf } from '../../agents/tf.js';
-import { describeActionSpace, loadPolicy } from '../../policy/artifact.js';
-import { decide, readDecideState, type DecideConfig } from '../../policy/decide.js';
+import { UserInputError } from '../../errors.js';
+import { describeActionSpace, loadPolicy, type PolicyMetadata } from '../../policy/artifact.js';
+import { DECIDE_STATE_FIELDS, DECIDE_STATE_VERSION, decide, readDecideState, stateTemplate, type DecideConfig } from '../../policy/decide.js';
+import { formatValue } from '../../scenario/schema.js';
 import { formatNumber, formatTable } from '../table.js';
 import type { GlobalOptions } from '../options.js';
 
 interface DecideOptions extends GlobalOptions {
-  policy: string;
-  state: string;
-  backend: 'wasm' | 'cpu';
+  policy?: string;
+  state?: string;
+  backend: string;
+  printStateTemplate?: boolean;
+}
+
+const SHIPPED_POLICY = 'models/policies/paper-testbed-dqn';
+
+// Checked here rather than with yargs `choices`, so the message has the CLI's one format.
+function checkBackend(value: string): 'wasm' | 'cpu' {
+  if (value === 'wasm' || value === 'cpu') return value;
+  throw new UserInputError(`--backend: expected wasm or cpu, got ${formatValue(value)}`);
 }
 
 export const decideCommand = {
@@ -16,19 +27,48 @@ export const decideCommand = {
   describe: 'Ask a saved policy for the next configuration, given the load, the configuration now and the last measurements',
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
-      .option('policy', { type: 'string', demandOption: true, describe: 'policy folder (model.json, weights.bin, policy.json), e.g. models/paper-dqn' })
+      .option('policy', { type: 'string', describe: `policy folder (model.json, weights.bin, policy.json), e.g. ${SHIPPED_POLICY}` })
       .option('state', {
         type: 'string',
-        demandOption: true,
-        describe: "state JSON: {fps, config: {cores, memory_mb, instances}, last?: {per_frame_ms: {mean, p95}, cpu_util, …}}; --state=- reads standard input",
+        describe: `state JSON, format version ${DECIDE_STATE_VERSION} (below); --state=- reads standard input`,
       })
-      .option('backend', { type: 'string', choices: ['wasm', 'cpu'] as const, default: 'wasm' as const, describe: 'TensorFlow.js backend for the forward pass' })
-      .example('$0 decide --policy models/paper-dqn --state state.json', 'the next configuration, as a table')
-      .example('echo \'{"fps":40,"config":{"cores":2,"memory_mb":1024,"instances":3}}\' | $0 decide --policy models/paper-dqn --state=- --json', 'as JSON, state from a pipe'),
+      .option('print-state-template', {
+        type: 'boolean',
+        default: false,
+        describe: "print a valid state JSON (for --policy's action space, else the paper testbed's) and exit",
+      })
+      .option('backend', { type: 'string', default: 'wasm', describe: 'TensorFlow.js backend for the forward pass: wasm or cpu' })
+      .check((args) => {
+        if (!args.printStateTemplate && (args.policy === undefined || args.state === undefined)) {
+          const missing = [args.policy === undefined ? '--policy' : '', args.state === undefined ? '--state' : ''].filter((f) => f !== '');
+          throw new UserInputError(`${missing.join(', ')}: required, got nothing (or --print-state-template for a state to start from)`);
+        }
+        return true;
+      })
+      .example(`$0 decide --print-state-template > state.json`, 'a valid state to edit')
+      .example(`$0 decide --policy ${SHIPPED_POLICY} --state state.json`, 'the next configuration, as a table')
+      .example(
+        `echo '{"fps":40,"config":{"cores":2,"memory_mb":800,"instances":6}}' | $0 decide --policy ${SHIPPED_POLICY} --state=- --json`,
+        'as JSON, state from a pipe (no measurement yet)',
+      )
+      .epilogue(
+        `State format, version ${DECIDE_STATE_VERSION} (unknown fields are refused):\n` +
+          DECIDE_STATE_FIELDS.map(([field, meaning]) => `  ${field}: ${meaning}`).join('\n'),
+      ),
   handler: async (args: ArgumentsCamelCase<DecideOptions>) => {
-    const { tf, backend } = await initTf({ backend: args.backend });
-    const policy = await loadPolicy(args.policy, { tf });
-    const state = readDecideState(args.state, policy.metadata);
+    const backendName = checkBackend(args.backend);
+    if (args.printStateTemplate) {
+      let space: PolicyMetadata['actionSpace'] | undefined;
+      if (args.policy !== undefined) {
+        const { tf } = await initTf({ backend: backendName });
+        space = (await loadPolicy(args.policy, { tf })).metadata.actionSpace;
+      }
+      console.log(JSON.stringify(stateTemplate(space), null, 2));
+      return;
+    }
+    const { tf, backend } = await initTf({ backend: backendName });
+    const policy = await loadPolicy(args.policy as string, { tf });
+    const state = readDecideState(args.state as string, policy.metadata);
     const decision = decide(policy, state);
     if (args.json) {
       console.log(JSON.stringify({ policy: args.policy, backend, state, ...decision }, null, 2));

@@ -185,7 +185,7 @@ describe('loadPolicy errors: one line naming the file', () => {
     const dir = await savedPolicy();
     const path = join(dir, name);
     writeFileSync(path, readFileSync(path, 'utf8').slice(0, 50));
-    expect(await userError(() => loadPolicy(dir, { tf }))).toMatch(new RegExp(`^${path}: not valid JSON \\(.*\\): the file is corrupt$`));
+    expect(await userError(() => loadPolicy(dir, { tf }))).toMatch(new RegExp(`^${path}: not valid JSON at line \\d+, column \\d+ \\(.*\\): the file is corrupt$`));
   });
 
   it('a model.json without a topology', async () => {

@@ -179,8 +179,8 @@ describe('state validation: one line naming the file and the field', () => {
     [{ ...STATE, last: { ...LAST, cpu_util: 85 } }, 'state.json: last.cpu_util: expected a fraction in [0, 1] (not a percentage), got 85'],
     [{ ...STATE, last: { ...LAST, per_frame_ms: { mean: 1, p95: -2 } } }, 'state.json: last.per_frame_ms.p95: expected a non-negative number of ms, got -2'],
     [{ ...STATE, last: { ...LAST, frames_dropped: 1.5 } }, 'state.json: last.frames_dropped: expected a non-negative integer, got 1.5'],
-    [{ ...STATE, cfg: 1 }, "state.json: cfg: unknown field 'cfg'; allowed: fps, config, last"],
-    [[1, 2], 'state.json: expected a state {fps, config, last?}, got [1,2]'],
+    [{ ...STATE, cfg: 1 }, "state.json: cfg: unknown field 'cfg'; allowed: version, fps, config, last"],
+    [[1, 2], 'state.json: expected a state {version?, fps, config, last?}, got [1,2]'],
   ])('%j', (value, expected) => {
     expect(message(value)).toBe(expected);
   });
@@ -189,7 +189,7 @@ describe('state validation: one line naming the file and the field', () => {
     const dir = tempDir();
     const file = join(dir, 'state.json');
     writeFileSync(file, '{"fps": 10,');
-    expect(() => readDecideState(file, metadata)).toThrow(new RegExp(`^${file}: not valid JSON: `));
+    expect(() => readDecideState(file, metadata)).toThrow(new RegExp(`^${file}: not valid JSON at line 1, column \\d+ `));
     expect(() => readDecideState(join(dir, 'nope.json'), metadata)).toThrow(`state file not found: ${dir}/nope.json`);
   });
 });

@@ -62,7 +62,7 @@ describe('toRunSpec', () => {
 
   it.each<[string, (s: Scenario) => unknown, string]>([
     ['cores outside the action space', (s) => toRunSpec(s, { config: { executorCores: 4 } }), 'config.executorCores: expected an integer in [1, 3] (actionSpace), got 4'],
-    ['memory outside the action space', (s) => toRunSpec(s, { config: { executorMemoryMb: 400 } }), 'config.executorMemoryMb: expected an integer in [500, 1000] (actionSpace), got 400'],
+    ['memory outside the action space', (s) => toRunSpec(s, { config: { executorMemoryMb: 400 } }), 'config.executorMemoryMb: expected an integer in [500, 1000] in steps of 100 from 500 (actionSpace), got 400'],
     ['a general range', (s) => toRunSpec(s, { config: { memoryFraction: 1.5 } }), 'config.memoryFraction: expected a number in (0, 1), got 1.5'],
     ['negative fps', (s) => toRunSpec(s, { fps: -1 }), 'fps: expected a number in [0, 100000], got -1'],
     ['fractional duration', (s) => toRunSpec(s, { durationMs: 1.5 }), 'durationMs: expected an integer in [1, 31536000000], got 1.5'],
