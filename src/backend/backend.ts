@@ -30,6 +30,12 @@ export interface TrialOutcome {
   executorLosses: number;
   /** $ per hour of the nodes leased during the window. */
   costPerHour: number;
+  /**
+   * $ per hour of the CPU and memory the executor pods requested while bound to
+   * a node, time-weighted over the window (serverless-style pricing, see
+   * src/scenario/pricing.ts); absent when the backend does not measure it.
+   */
+  requestCostPerHour?: number;
   sloViolationFraction: number;
   /** True when the configuration change needed a redeploy. */
   redeployed: boolean;

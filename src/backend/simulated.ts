@@ -5,7 +5,9 @@ import type { Scenario } from '../scenario/schema.js';
 import { toRunSpec } from '../scenario/run-spec.js';
 import { MAX_MS } from '../scenario/schema.js';
 import { resolvedFramesPerPartition } from '../managers/configuration.js';
+import { requestPricing, type RequestPricing } from '../scenario/pricing.js';
 import type { Backend, TrialOutcome, TrialRequest } from './backend.js';
+import { RequestMeter } from './request-meter.js';
 
 export interface SimulatedBackendOptions {
   /** 'trial': a fresh steady-state run per trial (the paper's spark-submit per trial); 'continuous': one application reconfigured in place. */
@@ -31,19 +33,24 @@ export class SimulatedBackend implements Backend {
   private seed: string | number = 0;
   private trials = 0;
   private model: SparkOnK8sModel | null = null;
+  private meter: RequestMeter | null = null;
   private currentConfig: SparkConfig | null = null;
   private currentFps = 0;
+  private readonly pricing: RequestPricing;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly options: SimulatedBackendOptions,
-  ) {}
+  ) {
+    this.pricing = requestPricing(scenario);
+  }
 
   async reset(seed: string | number): Promise<void> {
     this.seed = seed;
     this.trials = 0;
     this.model?.destroy();
     this.model = null;
+    this.meter = null;
     this.currentConfig = null;
   }
 
@@ -63,11 +70,16 @@ export class SimulatedBackend implements Backend {
       spec.warmStart = true;
       spec.warmupMs = 0;
       const model = new SparkOnK8sModel(spec);
+      const meter = new RequestMeter(model);
       try {
         model.runUntil(windowMs);
         // Like a spark-submit over a fixed input: the trial ends when its batches are done.
         model.drain(TRIAL_DRAIN_LIMIT_WINDOWS * windowMs);
-        return toOutcome(model.result(), redeployNeeded(previous, request.config), performance.now() - started);
+        return toOutcome(model.result(), {
+          redeployed: redeployNeeded(previous, request.config),
+          requestCostPerHour: meter.costPerHour(this.pricing),
+          wallMs: performance.now() - started,
+        });
       } finally {
         model.destroy();
       }
@@ -84,6 +96,7 @@ export class SimulatedBackend implements Backend {
       spec.warmStart = true;
       spec.warmupMs = 0;
       this.model = new SparkOnK8sModel(spec);
+      this.meter = new RequestMeter(this.model);
       this.model.start();
       this.currentFps = request.fps;
     } else {
@@ -98,23 +111,29 @@ export class SimulatedBackend implements Backend {
     }
     this.currentConfig = request.config;
     const model = this.model;
+    const meter = this.meter!;
     model.resetWindow();
+    meter.reset();
     model.runUntil(model.sim.nowMs + windowMs);
-    return toOutcome(model.result(), redeployed, performance.now() - started);
+    return toOutcome(model.result(), { redeployed, requestCostPerHour: meter.costPerHour(this.pricing), wallMs: performance.now() - started });
   }
 
   async close(): Promise<void> {
     this.model?.destroy();
     this.model = null;
+    this.meter = null;
   }
 }
 
-function redeployNeeded(previous: SparkConfig | null, next: SparkConfig): boolean {
+/** Whether going from `previous` to `next` restarts the executors (a changed instance count alone scales in place). */
+export function redeployNeeded(previous: SparkConfig | null, next: SparkConfig): boolean {
   if (previous === null) return true;
   return previous.executorCores !== next.executorCores || previous.executorMemoryMb !== next.executorMemoryMb || previous.serializer !== next.serializer;
 }
 
-function toOutcome(result: RunResult, redeployed: boolean, wallMs: number): TrialOutcome {
+/** A window's RunResult as the Backend seam reports it. */
+export function toOutcome(result: RunResult, extra: { redeployed: boolean; requestCostPerHour: number; wallMs: number }): TrialOutcome {
+  const { redeployed, wallMs } = extra;
   const hours = result.simulatedMs / 3_600_000;
   return {
     perFrameMs: result.perFrameMs,
@@ -130,6 +149,7 @@ function toOutcome(result: RunResult, redeployed: boolean, wallMs: number): Tria
     taskFailures: result.failures.taskFailures,
     executorLosses: result.failures.executorLosses,
     costPerHour: hours > 0 ? result.cost / hours : 0,
+    requestCostPerHour: extra.requestCostPerHour,
     sloViolationFraction: result.sloViolations.fraction,
     redeployed,
     windowMs: result.simulatedMs,

@@ -16,7 +16,7 @@ export const ENV_OPTIONS = {
 } as const;
 
 export const REWARD_OPTIONS = {
-  kind: { kind: 'choice', default: 'inverse', choices: ['inverse', 'slo', 'cost'] as const, description: "'inverse' = 1000 / per-frame ms (the paper's); 'slo' = +1 within the SLO, minus the relative overshoot outside; 'cost' = inverse minus costWeight × $/hour" },
+  kind: { kind: 'choice', default: 'inverse', choices: ['inverse', 'slo', 'cost', 'slo-cost'] as const, description: "'inverse' = 1000 / per-frame ms (the paper's); 'slo' = +1 within the SLO, minus the relative overshoot outside; 'cost' = inverse minus costWeight × $/hour; 'slo-cost' = meet the SLO first, then the cheaper the requests ($/hour) the better" },
   costWeight: { kind: 'number', default: 1, min: 0, max: 1e6, description: "with kind 'cost': reward lost per $/hour of cluster cost" },
   dropPenalty: { kind: 'number', default: 1, min: 0, max: 1e6, description: 'reward lost per unit fraction of frames dropped (failed trials score the lowest reward)' },
   changePenalty: { kind: 'number', default: 0, min: 0, max: 1e6, description: 'reward lost per decision that changes the configuration (discourages flapping between equally good ones)' },

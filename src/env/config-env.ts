@@ -6,6 +6,7 @@ import { ConfigurationManager } from '../managers/configuration.js';
 import { MetricsManager } from '../managers/metrics.js';
 import { RewardManager } from '../managers/reward.js';
 import { StateManager, type ObservationNormalisation } from '../managers/state.js';
+import { maxRequestCostPerHour } from '../scenario/pricing.js';
 import type { Scenario } from '../scenario/schema.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Env, StepResult } from './env.js';
@@ -66,7 +67,7 @@ export class ConfigEnv implements Env<Float32Array, number, ConfigEnvInfo> {
     const { scenario } = options;
     this.configuration = new ConfigurationManager(scenario, options.env.encoding);
     this.state = new StateManager(observationNormalisationFor(scenario));
-    this.rewards = new RewardManager(options.reward, scenario.slo.perFrameMs);
+    this.rewards = new RewardManager(options.reward, scenario.slo.perFrameMs, { requestCostScalePerHour: maxRequestCostPerHour(scenario) });
     this.observationSpace = new Box(0, 1, this.state.size);
     this.actionSpace = new Discrete(this.configuration.actionCount);
     this.seed = scenario.seed;

@@ -20,6 +20,7 @@ import type { LatencyProfile } from '../../sim/profile.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
 import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '../config/learning.js';
 import { zodOf } from '../config/options.js';
+import type { RequestPricing } from './pricing.js';
 import { escapeText } from '../input/excerpt.js';
 
 // ---------------------------------------------------------------- the typed result
@@ -44,7 +45,8 @@ export interface Scenario {
   /** Absolute path of the scenario file (filled by the loader). */
   file: string;
   profile: LatencyProfile;
-  cluster: ClusterSpec;
+  /** The cluster; `pricing` only when the file declares it (see requestPricing). */
+  cluster: ClusterSpec & { pricing?: RequestPricing };
   /** The starting configuration. */
   spark: SparkConfig;
   actionSpace: ActionSpace;
@@ -280,6 +282,15 @@ const clusterSchema = section(
     nodeTemplate: nodeTemplateSchema.optional().describe("shape of nodes the cluster autoscaler adds; default: the first node's"),
     maxNodes: intIn(1, 1000).optional().describe('upper bound on the number of nodes; default: the starting node count'),
     failures: failuresSchema.prefault({}).describe('random and scheduled faults; default: none'),
+    pricing: section(
+      {
+        vcpuHour: numberIn(0, 1000).describe('price of one vCPU an executor pod requests, per hour'),
+        gbHour: numberIn(0, 1000).describe('price of one GB (1024 MB) of memory an executor pod requests, per hour'),
+      },
+      'a price mapping {vcpuHour, gbHour}',
+    )
+      .optional()
+      .describe("what the application's requests cost (serverless-style, per pod while bound); default: the node price split between vCPU and memory (src/scenario/pricing.ts)"),
   },
   'a mapping of cluster settings',
 );
@@ -551,6 +562,7 @@ function normalise(raw: RawDocument): ScenarioDocument {
       nodeTemplate: cluster.nodeTemplate ?? { vcpu: first.vcpu, memoryMb: first.memoryMb, costPerHour: first.costPerHour },
       maxNodes: cluster.maxNodes ?? nodes.length,
       failures,
+      ...(cluster.pricing !== undefined ? { pricing: cluster.pricing } : {}),
     },
     spark: {
       ...spark,
