@@ -3,21 +3,43 @@
 The input directory is the shared video store (an NFS volume in the case
 study, mounted at the same path on the driver and on every executor). Its
 video chunks (any file OpenCV reads: .mp4 .avi .mkv .mov) and .npy stacks of
-BGR frames (frames, height, width, 3) are read in name order as one stream of
-frames arriving at --fps. The driver cuts that stream into micro-batches of
+BGR frames (frames, height, width, 3) form one stream per resolution (the
+chunks of one resolution in name order; the streams in the order their first
+chunk appears). The frames arriving at --fps are dealt from those streams
+round-robin, one frame at a time: frame i of the run is frame i // S of
+stream i mod S (S streams), so every batch and every partition sees the same
+mix of resolutions, whatever --partitions and --frames-per-partition are
+(exactly when a partition's frame count is a multiple of S, within one frame
+of it otherwise). The driver cuts that stream into micro-batches of
 --partitions partitions of --frames-per-partition frames each and submits
 them to Spark one after the other. Each task reads its own frames from the
 store (the driver sends only where they lie), converts them to grayscale and
-writes them as one PGM file per partition (a sequence of binary P5 images).
+writes its partition out:
+  video  (default) one video file per resolution in the partition,
+         part-NNNNN-<W>x<H>.mp4, encoded with OpenCV's VideoWriter (--video-codec:
+         mp4v, MPEG-4 part 2 in .mp4, or MJPG in .avi; both are in the FFmpeg that
+         the opencv-python-headless wheel bundles, H.264 is not);
+  pgm    one PGM file per partition (a sequence of binary P5 images), grouped
+         by resolution.
 
 Per-frame processing time is measured as the simulator defines it: from the
 moment the frame's batch is submitted to Spark (driver clock) to the moment
-its partition's output file is in place (executor clock; the nodes' clocks
+its partition's output files are in place (executor clock; the nodes' clocks
 are assumed NTP-synchronised). All frames of a partition share that time.
 
 --metrics-out receives a JSON document (camelCase, times in epoch ms, schema
 below in `run`); it is written even when a batch fails, with "error" set, and
-the process then exits non-zero.
+the process then exits non-zero. summary.megapixelsPerFrame is the mean frame
+size of the measured frames, from the frames each task actually read.
+
+On a local-cluster master the workers keep the executors' work folders
+(stdout, stderr) in $SPARK_HOME/work, and Spark 4 has no setting that moves
+them elsewhere (LocalSparkCluster gives its workers no work dir; SPARK_WORKER_DIR
+is read only by a standalone worker's own command line). When SPARK_HOME is
+a pip-installed pyspark package (a plain spark-submit from the venv), the
+job moves its app's folder to <output-dir>/<run-id>/executor-logs after
+the run and removes an emptied work folder, so nothing is left in the venv.
+bridge/spark/launcher.ts instead gives each run a SPARK_HOME of its own.
 """
 
 from __future__ import annotations
@@ -29,10 +51,11 @@ import os
 import re
 import signal
 import socket
+import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -44,6 +67,12 @@ FRAME_STACK_SUFFIX = ".npy"
 # images, so the numpy fallback writes the same bytes (checked against 5.0).
 GRAY_SHIFT = 15
 GRAY_WEIGHTS_BGR = np.array([3735, 19235, 9798], dtype=np.uint32)
+OUTPUT_FORMATS = ("video", "pgm")
+# fourcc -> the container suffix FFmpeg picks its muxer by. Both encoders are in
+# the FFmpeg of the opencv-python-headless 5.0 wheel; avc1 (H.264) is not (it
+# finds only h264_v4l2m2m, which needs a device).
+VIDEO_CODECS = {"mp4v": ".mp4", "MJPG": ".avi"}
+FRAME_DEALING = "round-robin over resolution streams, one frame at a time"
 
 
 class InputError(Exception):
@@ -69,13 +98,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--expected-executors", type=int, default=0, help="wait for this many executors before the first batch; 0 = no wait")
     parser.add_argument("--executor-wait-s", type=float, default=120.0, help="longest wait for --expected-executors, seconds")
     parser.add_argument("--converter", choices=["auto", "opencv", "numpy"], default="auto", help="grayscale implementation on the executors")
+    parser.add_argument("--output-format", choices=list(OUTPUT_FORMATS), default="video", help="video: encode each partition as video (one file per resolution); pgm: raw P5 images")
+    parser.add_argument("--video-codec", choices=list(VIDEO_CODECS), default="mp4v", help="VideoWriter fourcc for --output-format video: mp4v (.mp4) or MJPG (.avi)")
+    parser.add_argument("--opencv-threads", type=int, default=0, help="threads OpenCV may use in a task (decoder and cv2 functions); 0 = OpenCV's default (one per CPU)")
     parser.add_argument("--kill-executor-at-batch", type=int, default=-1, help="fault injection for tests: the first attempt of partition 0 of this batch kills its executor JVM; -1 = never")
     args = parser.parse_args(argv)
     for name in ("partitions", "frames_per_partition"):
         value = getattr(args, name)
         if value < 1:
             raise InputError(f"expected a positive integer --{name.replace('_', '-')}, got {value}")
-    for name in ("warmup_batches", "max_batches", "expected_executors"):
+    for name in ("warmup_batches", "max_batches", "expected_executors", "opencv_threads"):
         value = getattr(args, name)
         if value < 0:
             raise InputError(f"expected a non-negative integer --{name.replace('_', '-')}, got {value}")
@@ -130,30 +162,78 @@ def probe_video(path: Path) -> dict[str, int]:
         capture.release()
 
 
-def partition_segments(chunks: list[dict[str, Any]], first_frame: int, count: int) -> list[dict[str, Any]]:
-    """Where stream frames [first_frame, first_frame + count) lie: (file, start, frames) pieces."""
-    segments = []
+def source_streams(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The store as one stream per resolution: streams in the order their first
+    chunk appears, each stream's chunks in name order."""
+    streams: list[dict[str, Any]] = []
+    by_size: dict[tuple[int, int], dict[str, Any]] = {}
+    for chunk in chunks:
+        key = (chunk["widthPx"], chunk["heightPx"])
+        if key not in by_size:
+            by_size[key] = {"widthPx": key[0], "heightPx": key[1], "frames": 0, "files": [], "chunks": []}
+            streams.append(by_size[key])
+        stream = by_size[key]
+        stream["frames"] += chunk["frames"]
+        stream["files"].append(chunk["file"])
+        stream["chunks"].append(chunk)
+    return streams
+
+
+def dealt_frames_available(streams: list[dict[str, Any]]) -> int:
+    """Length of the dealt stream: frame i is frame i // S of stream i mod S, so
+    it ends at the first frame its stream cannot supply."""
+    count = len(streams)
+    return min(s + stream["frames"] * count for s, stream in enumerate(streams))
+
+
+def chunk_pieces(chunks: list[dict[str, Any]], first_frame: int, count: int) -> list[dict[str, Any]]:
+    """Where frames [first_frame, first_frame + count) of one stream lie: (file, start, frames) pieces."""
+    pieces = []
     offset = 0
     for chunk in chunks:
         lo = max(first_frame, offset)
         hi = min(first_frame + count, offset + chunk["frames"])
         if lo < hi:
-            segments.append({"file": chunk["file"], "kind": chunk["kind"], "start": lo - offset, "frames": hi - lo})
+            pieces.append({"file": chunk["file"], "kind": chunk["kind"], "start": lo - offset, "frames": hi - lo})
         offset += chunk["frames"]
+    return pieces
+
+
+def partition_segments(streams: list[dict[str, Any]], first_frame: int, count: int) -> list[dict[str, Any]]:
+    """Where frames [first_frame, first_frame + count) of the dealt stream lie:
+    per resolution stream, the contiguous run of its frames they take, as
+    (file, start, frames, widthPx, heightPx) pieces in stream order."""
+    total = len(streams)
+    segments = []
+    for s, stream in enumerate(streams):
+        # Stream frames k with first_frame <= s + k * total < first_frame + count.
+        lo = max(0, -((s - first_frame) // total))
+        hi = (first_frame + count - 1 - s) // total + 1
+        if hi <= lo:
+            continue
+        size = {"widthPx": stream["widthPx"], "heightPx": stream["heightPx"]}
+        segments.extend({**piece, **size} for piece in chunk_pieces(stream["chunks"], lo, hi - lo))
     return segments
+
+
+def segments_megapixels(segments: list[dict[str, Any]]) -> float:
+    return sum(segment["widthPx"] * segment["heightPx"] * segment["frames"] for segment in segments) / 1e6
 
 
 # ------------------------------------------------------------ executor side
 
 
-def read_segment(input_dir: str, segment: dict[str, Any]) -> list[np.ndarray]:
+def read_segment(input_dir: str, segment: dict[str, Any], threads: int = 0) -> list[np.ndarray]:
+    """Decodes a segment's frames (BGR). threads > 0 caps the decoder's threads
+    (OpenCV's FFmpeg decoder otherwise starts one per CPU, whatever
+    cv2.setNumThreads says)."""
     path = os.path.join(input_dir, segment["file"])
     if segment["kind"] == "npy":
         stack = np.load(path, mmap_mode="r")
         return [np.asarray(frame) for frame in stack[segment["start"] : segment["start"] + segment["frames"]]]
     import cv2
 
-    capture = cv2.VideoCapture(path)
+    capture = cv2.VideoCapture(path, cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, threads]) if threads > 0 else cv2.VideoCapture(path)
     try:
         if not capture.isOpened():
             raise RuntimeError(f"expected OpenCV to open {path} on {socket.gethostname()}, it could not")
@@ -189,6 +269,56 @@ def to_gray(frame: np.ndarray, converter: str) -> np.ndarray:
     return ((weighted + (1 << (GRAY_SHIFT - 1))) >> GRAY_SHIFT).astype(np.uint8)
 
 
+def set_opencv_threads(threads: int) -> None:
+    """threads > 0: at most that many threads in cv2 functions; 0: OpenCV's default."""
+    try:
+        import cv2
+    except ImportError:
+        return
+    cv2.setNumThreads(threads if threads > 0 else -1)
+
+
+def write_video(path: str, frames: list[np.ndarray], fps: float, codec: str) -> None:
+    """Encodes grayscale frames of one size as a video file with OpenCV's VideoWriter."""
+    import cv2
+
+    if not frames:
+        raise ValueError(f"expected at least one frame to encode into {path}, got none")
+    height, width = frames[0].shape
+    # Write then rename, as for PGM; the temporary name keeps the suffix FFmpeg picks its container by.
+    stem, suffix = os.path.splitext(path)
+    tmp = f"{stem}.tmp-{os.getpid()}{suffix}"
+    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*codec), fps, (width, height), isColor=False)
+    try:
+        if not writer.isOpened():
+            raise RuntimeError(f"expected OpenCV to open a {codec} VideoWriter for {tmp} on {socket.gethostname()}, it did not")
+        for gray in frames:
+            if gray.shape != (height, width):
+                raise ValueError(f"expected every frame of {path} to be {width}x{height}, got {gray.shape[1]}x{gray.shape[0]}")
+            writer.write(gray)
+    finally:
+        writer.release()
+    os.replace(tmp, path)
+
+
+def write_outputs(batch_dir: str, index: int, grays: list[np.ndarray], output_format: str, codec: str, fps: float) -> list[str]:
+    """A partition's output files: one PGM sequence, or one video per frame size (in order of appearance)."""
+    os.makedirs(batch_dir, exist_ok=True)
+    if output_format == "pgm":
+        path = os.path.join(batch_dir, f"part-{index:05d}.pgm")
+        write_pgm_sequence(path, grays)
+        return [path]
+    by_size: dict[tuple[int, int], list[np.ndarray]] = {}
+    for gray in grays:
+        by_size.setdefault((gray.shape[1], gray.shape[0]), []).append(gray)
+    paths = []
+    for (width, height), frames in by_size.items():
+        path = os.path.join(batch_dir, f"part-{index:05d}-{width}x{height}{VIDEO_CODECS[codec]}")
+        write_video(path, frames, fps, codec)
+        paths.append(path)
+    return paths
+
+
 def write_pgm_sequence(path: str, frames: Iterable[np.ndarray]) -> None:
     # Write then rename, so "output written" is one atomic step a reader never sees half done.
     tmp = f"{path}.tmp-{os.getpid()}"
@@ -215,25 +345,35 @@ def kill_own_executor() -> None:
 
 
 def process_partition(
-    index: int, descriptors: Iterator[dict[str, Any]], input_dir: str, batch_dir: str, converter: str, kill_executor: bool = False
+    index: int,
+    descriptors: Iterator[dict[str, Any]],
+    input_dir: str,
+    batch_dir: str,
+    converter: str,
+    kill_executor: bool = False,
+    output_format: str = "video",
+    codec: str = "mp4v",
+    fps: float = 10.0,
+    threads: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """One task: read its frames from the store, convert, write one PGM file."""
+    """One task: read its frames from the store, convert, write its output files.
+    Wall times (ms) and this Python worker's CPU time (ms, all its threads) per step."""
     from pyspark import TaskContext
 
     context = TaskContext.get()
     if kill_executor and index == 0 and context is not None and context.attemptNumber() == 0:
         kill_own_executor()
+    set_opencv_threads(threads)
     for descriptor in descriptors:
-        start_ms = now_ms()
-        frames = [frame for segment in descriptor["segments"] for frame in read_segment(input_dir, segment)]
-        read_end_ms = now_ms()
+        start_ms, start_cpu = now_ms(), time.process_time()
+        frames = [frame for segment in descriptor["segments"] for frame in read_segment(input_dir, segment, threads)]
+        read_end_ms, read_cpu = now_ms(), time.process_time()
         used = resolve_converter(converter)
         grays = [to_gray(frame, used) for frame in frames]
-        convert_end_ms = now_ms()
-        os.makedirs(batch_dir, exist_ok=True)
-        output = os.path.join(batch_dir, f"part-{index:05d}.pgm")
-        write_pgm_sequence(output, grays)
-        end_ms = now_ms()
+        convert_end_ms, convert_cpu = now_ms(), time.process_time()
+        outputs = write_outputs(batch_dir, index, grays, output_format, codec, fps)
+        end_ms, end_cpu = now_ms(), time.process_time()
+        megapixels = sum(frame.shape[0] * frame.shape[1] for frame in frames) / 1e6
         yield {
             "index": index,
             "frames": len(frames),
@@ -244,8 +384,17 @@ def process_partition(
             "readMs": read_end_ms - start_ms,
             "convertMs": convert_end_ms - read_end_ms,
             "writeMs": end_ms - convert_end_ms,
-            "outputPath": output,
-            "outputBytes": os.path.getsize(output),
+            "readCpuMs": (read_cpu - start_cpu) * 1000.0,
+            "convertCpuMs": (convert_cpu - read_cpu) * 1000.0,
+            "writeCpuMs": (end_cpu - convert_cpu) * 1000.0,
+            "megapixels": megapixels,
+            "megapixelsPerFrame": megapixels / len(frames) if frames else None,
+            # The first output file, for readers of schema 1; outputPaths has them all.
+            "outputPath": outputs[0],
+            "outputPaths": outputs,
+            "outputBytes": sum(os.path.getsize(path) for path in outputs),
+            "outputFormat": output_format,
+            "videoCodec": codec if output_format == "video" else None,
             "converter": used,
             "host": socket.gethostname(),
             "pid": os.getpid(),
@@ -255,6 +404,57 @@ def process_partition(
 
 
 # --------------------------------------------------------------- driver side
+
+
+class TaskOptions(NamedTuple):
+    """How each task processes its partition (see process_partition)."""
+
+    converter: str = "auto"
+    output_format: str = "video"
+    codec: str = "mp4v"
+    fps: float = 10.0
+    threads: int = 0
+
+
+def run_batch(sc: Any, descriptors: list[dict[str, Any]], input_dir: str, batch_dir: str, task: TaskOptions, kill_executor: bool = False) -> tuple[float, list[dict[str, Any]], float]:
+    """One micro-batch as one Spark job, a task per descriptor: (submit ms, partitions, job end ms).
+    Each partition gets perFrameMs, from the submission to its output written."""
+    rdd = sc.parallelize(descriptors, len(descriptors)).mapPartitionsWithIndex(
+        lambda index, it: process_partition(index, it, input_dir, batch_dir, task.converter, kill_executor, task.output_format, task.codec, task.fps, task.threads)
+    )
+    submit_ms = now_ms()
+    partitions = rdd.collect()
+    job_end_ms = now_ms()
+    for partition in partitions:
+        partition["perFrameMs"] = partition["endMs"] - submit_ms
+    return submit_ms, partitions, job_end_ms
+
+
+def move_work_out_of_pyspark(master: str, app_id: str, destination: Path) -> str | None:
+    """Moves a local-cluster app's executor folders out of $SPARK_HOME/work when
+    SPARK_HOME is a pip-installed pyspark package (a plain spark-submit from a
+    venv); returns where they went, None when there was nothing to move."""
+    spark_home = os.environ.get("SPARK_HOME")
+    if not master.startswith("local-cluster") or not spark_home or not app_id:
+        return None
+    # The installed package (in a Python environment's site-packages), not a Spark download nor
+    # the launcher's per-run SPARK_HOME of links. (pyspark.__file__ cannot tell: spark-submit puts
+    # $SPARK_HOME/python/lib/pyspark.zip first on the driver's path.)
+    if Path(spark_home).resolve().parent.name not in ("site-packages", "dist-packages"):
+        return None
+    work = Path(spark_home) / "work"
+    source = work / app_id
+    if not source.is_dir():
+        return None
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), str(destination))
+    try:
+        work.rmdir()  # only when empty: another run's folder stays where its own job will move it from
+    except OSError:
+        pass
+    return str(destination)
 
 
 def registered_executors(sc: Any) -> int:
@@ -295,7 +495,15 @@ def summarise(batches: list[dict[str, Any]]) -> dict[str, Any]:
     measured = [batch for batch in batches if not batch["warmup"]]
     per_frame = [(p["perFrameMs"], p["frames"]) for batch in measured for p in batch["partitions"]]
     frames = sum(weight for _, weight in per_frame)
-    summary: dict[str, Any] = {"measuredBatches": len(measured), "measuredFrames": frames, "perFrameMs": quantiles(per_frame), "throughputFps": None}
+    megapixels = sum(p["megapixels"] for batch in measured for p in batch["partitions"])
+    summary: dict[str, Any] = {
+        "measuredBatches": len(measured),
+        "measuredFrames": frames,
+        "perFrameMs": quantiles(per_frame),
+        "throughputFps": None,
+        # Mean size of the frames the measured tasks read, megapixels (None without frames).
+        "megapixelsPerFrame": megapixels / frames if frames > 0 else None,
+    }
     if measured:
         span_ms = max(p["endMs"] for batch in measured for p in batch["partitions"]) - measured[0]["submitMs"]
         summary["throughputFps"] = frames / (span_ms / 1000.0) if span_ms > 0 else None
@@ -339,7 +547,8 @@ def run(args: argparse.Namespace) -> int:
     driver_start_ms = now_ms()
     input_dir = Path(args.input_dir).resolve()
     chunks = list_chunks(input_dir)
-    frames_available = sum(chunk["frames"] for chunk in chunks)
+    streams = source_streams(chunks)
+    frames_available = dealt_frames_available(streams)
     batch_frames = args.partitions * args.frames_per_partition
     full_batches = frames_available // batch_frames
     if full_batches == 0:
@@ -369,6 +578,9 @@ def run(args: argparse.Namespace) -> int:
             "warmupBatches": args.warmup_batches,
             "realtime": args.realtime,
             "converter": args.converter,
+            "outputFormat": args.output_format,
+            "videoCodec": args.video_codec if args.output_format == "video" else None,
+            "opencvThreads": args.opencv_threads,
             "executorCores": conf.get("spark.executor.cores"),
             "executorMemory": conf.get("spark.executor.memory"),
             "executorInstances": conf.get("spark.executor.instances"),
@@ -377,6 +589,11 @@ def run(args: argparse.Namespace) -> int:
         "inputDir": str(input_dir),
         "outputDir": str(run_dir),
         "inputChunks": chunks,
+        # How frames are drawn from the store (see the module's doc): one stream per resolution.
+        "frameDealing": FRAME_DEALING,
+        "sourceStreams": [{key: stream[key] for key in ("widthPx", "heightPx", "frames", "files")} for stream in streams],
+        "storeFrames": sum(chunk["frames"] for chunk in chunks),
+        # Frames of the dealt stream: past its end, some resolution stream has no frame left.
         "framesAvailable": frames_available,
         "framesProcessed": 0,
         # Frames of the stream left out: the incomplete last batch, or past --max-batches.
@@ -394,6 +611,7 @@ def run(args: argparse.Namespace) -> int:
         "error": None,
     }
     metrics_path = Path(args.metrics_out)
+    task = TaskOptions(converter=args.converter, output_format=args.output_format, codec=args.video_codec, fps=args.fps, threads=args.opencv_threads)
     stream_start_ms = executors_ready_ms
     frame_ms = 1000.0 / args.fps
     try:
@@ -407,24 +625,17 @@ def run(args: argparse.Namespace) -> int:
                 if delay_s > 0:
                     time.sleep(delay_s)
             descriptors = [
-                {"firstFrame": first + p * args.frames_per_partition, "segments": partition_segments(chunks, first + p * args.frames_per_partition, args.frames_per_partition)}
+                {"firstFrame": first + p * args.frames_per_partition, "segments": partition_segments(streams, first + p * args.frames_per_partition, args.frames_per_partition)}
                 for p in range(args.partitions)
             ]
             batch_dir = str(run_dir / f"batch-{batch_id:05d}")
-            in_dir, converter, kill = str(input_dir), args.converter, batch_id == args.kill_executor_at_batch
-            rdd = sc.parallelize(descriptors, args.partitions).mapPartitionsWithIndex(
-                lambda index, it: process_partition(index, it, in_dir, batch_dir, converter, kill)
-            )
-            submit_ms = now_ms()
-            partitions = rdd.collect()
-            job_end_ms = now_ms()
-            for partition in partitions:
-                partition["perFrameMs"] = partition["endMs"] - submit_ms
+            submit_ms, partitions, job_end_ms = run_batch(sc, descriptors, str(input_dir), batch_dir, task, kill_executor=batch_id == args.kill_executor_at_batch)
             metrics["batches"].append(
                 {
                     "id": batch_id,
                     "warmup": batch_id < args.warmup_batches,
                     "frames": sum(p["frames"] for p in partitions),
+                    "megapixels": sum(p["megapixels"] for p in partitions),
                     "captureStartMs": capture_start_ms,
                     "captureEndMs": capture_end_ms,
                     "submitMs": submit_ms,
@@ -440,8 +651,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         metrics["endMs"] = now_ms()
         metrics["summary"] = summarise(metrics["batches"])
-        write_json_atomically(metrics_path, metrics)
-        sc.stop()
+        try:
+            sc.stop()
+        finally:
+            # After the stop: the local cluster's workers and executors are gone, their logs complete.
+            metrics["executorLogDir"] = move_work_out_of_pyspark(metrics["master"], metrics["appId"], run_dir / "executor-logs")
+            write_json_atomically(metrics_path, metrics)
     return 0
 
 
