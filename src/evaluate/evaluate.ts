@@ -35,6 +35,7 @@ interface EpisodeSummary {
   cpuUtil: number;
   memUtil: number;
   costPerHour: number;
+  requestCostPerHour: number;
   sloViolationFraction: number;
   rescalesPerHour: number;
   failedTrials: number;
@@ -126,6 +127,7 @@ async function runEpisode(
     cpuUtil: mean((o) => o.cpuUtil),
     memUtil: mean((o) => o.memUtil),
     costPerHour: mean((o) => o.costPerHour),
+    requestCostPerHour: mean((o) => o.requestCostPerHour ?? NaN),
     sloViolationFraction: mean((o) => o.sloViolationFraction),
     rescalesPerHour: simulatedMs > 0 ? rescales / (simulatedMs / 3_600_000) : 0,
     failedTrials: failed,
@@ -159,6 +161,7 @@ function summarise(episodes: EpisodeSummary[]): PolicyLevelResult {
     cpu_util: mean((e) => e.cpuUtil),
     mem_util: mean((e) => e.memUtil),
     cost_per_hour: mean((e) => e.costPerHour),
+    request_cost_per_hour: mean((e) => e.requestCostPerHour),
     slo_violation_fraction: mean((e) => e.sloViolationFraction),
     rescales_per_hour: mean((e) => e.rescalesPerHour),
     gap_to_oracle_pct: null,

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserInputError } from '../errors.js';
 import { ORACLE_POLICY, perFrameVsFps, policyOrder, resourcesVsFps, trainingCurves, utilisationVsFps } from './plots.js';
-import type { EvaluationLevel, EvaluationReportInput, PolicyLevelResult } from './types.js';
+import { traceOutcomes, traceTimeline } from './trace-plots.js';
+import type { EvaluationLevel, EvaluationReportInput, PolicyLevelResult, TraceEvaluation } from './types.js';
 
 /**
  * The evaluation report as one self-contained HTML page: inline CSS, inline
@@ -13,13 +15,14 @@ import type { EvaluationLevel, EvaluationReportInput, PolicyLevelResult } from '
 export async function renderReport(input: EvaluationReportInput): Promise<string> {
   checkReportInput(input);
   const { scenario } = input;
-  const [perFrameSvg, resourcesSvg, utilisationSvg, trainingSvg] = await Promise.all([
-    perFrameVsFps(input.levels, { sloPerFrameMs: scenario.sloPerFrameMs }),
-    resourcesVsFps(input.levels),
-    utilisationVsFps(input.levels),
+  const trace = input.trace ?? null;
+  const hasLevels = input.levels.length > 0;
+  const [levelsHtml, traceHtml, trainingSvg] = await Promise.all([
+    hasLevels ? levelsSections(input) : Promise.resolve(''),
+    trace !== null ? traceSection(trace) : Promise.resolve(''),
     input.training ? trainingCurves(input.training) : Promise.resolve(null),
   ]);
-  const policies = policyOrder(input.levels);
+  const policies = hasLevels ? policyOrder(input.levels) : Object.keys(trace?.policies ?? {});
   const title = `sspe evaluation — ${scenario.name}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -41,21 +44,15 @@ export async function renderReport(input: EvaluationReportInput): Promise<string
 </dl>
 </header>
 <main>
-${bestSummary(input.levels)}
+${levelsHtml}
+${traceHtml}
 <section>
-<h2>Plots</h2>
-${figure(perFrameSvg, 'Lower is better. Mean ± one standard deviation over seeds; the red dotted line is the per-frame SLO.')}
-${figure(resourcesSvg, 'What each policy asked for: executor cores, executor memory and executor count.')}
-${figure(utilisationSvg, 'How much of what it asked for each policy used.')}
+<h2>Training</h2>
 ${
   trainingSvg === null
     ? '<p class="absent">No training curves in this input.</p>'
     : figure(trainingSvg, 'Top: reward per vector step and its running mean. Bottom: mean reward per episode, with epsilon dashed on the right axis.')
 }
-</section>
-<section>
-<h2>Summary by input rate</h2>
-${input.levels.map((level) => levelTable(level, policies)).join('\n')}
 </section>
 ${notesSection(input.notes ?? [])}
 <section class="how">
@@ -68,7 +65,7 @@ ${notesSection(input.notes ?? [])}
 <li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the cheaper one).</li>
 <li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
 <li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
-<li>In the training plot, long runs are downsampled: each drawn stretch keeps its lowest and highest reward so spikes still show. Reward rising while epsilon falls means the agent is learning rather than just exploring less.</li>
+${trace !== null ? TRACE_HOW : ''}<li>In the training plot, long runs are downsampled: each drawn stretch keeps its lowest and highest reward so spikes still show. Reward rising while epsilon falls means the agent is learning rather than just exploring less.</li>
 </ul>
 </section>
 </main>
@@ -76,6 +73,98 @@ ${notesSection(input.notes ?? [])}
 </body>
 </html>
 `;
+}
+
+/** The per-level part: best per rate, the plots against input rate and a table per rate. */
+async function levelsSections(input: EvaluationReportInput): Promise<string> {
+  const [perFrameSvg, resourcesSvg, utilisationSvg] = await Promise.all([
+    perFrameVsFps(input.levels, { sloPerFrameMs: input.scenario.sloPerFrameMs }),
+    resourcesVsFps(input.levels),
+    utilisationVsFps(input.levels),
+  ]);
+  const policies = policyOrder(input.levels);
+  return `${bestSummary(input.levels)}
+<section>
+<h2>Plots</h2>
+${figure(perFrameSvg, 'Lower is better. Mean ± one standard deviation over seeds; the red dotted line is the per-frame SLO.')}
+${figure(resourcesSvg, 'What each policy asked for: executor cores, executor memory and executor count.')}
+${figure(utilisationSvg, 'How much of what it asked for each policy used.')}
+</section>
+<section>
+<h2>Summary by input rate</h2>
+${input.levels.map((level) => levelTable(level, policies)).join('\n')}
+</section>`;
+}
+
+/** Trace mode: the load and the configurations over time, what each policy achieved, and the table. */
+async function traceSection(result: TraceEvaluation): Promise<string> {
+  const [timelineSvg, outcomesSvg] = await Promise.all([traceTimeline(result), traceOutcomes(result)]);
+  const t = result.trace;
+  const best = Object.entries(result.policies).reduce((a, b) => (b[1].objective > a[1].objective ? b : a));
+  const rows = Object.entries(result.policies).map(([name, r]) => {
+    const label = r.config === null ? escapeHtml(name) : `${escapeHtml(name)} <small>(${r.config.cores} / ${r.config.memory_mb} / ${r.config.instances})</small>`;
+    const mark = name === best[0] ? ' <span class="best-mark">★ best</span>' : '';
+    const cells = [
+      r.objective.toFixed(3),
+      formatPercent(r.slo_attainment),
+      r.request_cost_per_hour.toFixed(3),
+      r.node_cost_per_hour.toFixed(3),
+      `${formatNumber(r.reconfigurations)} (${formatNumber(r.reconfigurations_per_hour)} /h)`,
+      formatNumber(r.dropped_frames, 0),
+      formatNumber(r.unfinished_frames, 0),
+      Number.isFinite(r.per_frame_ms) ? r.per_frame_ms.toFixed(1) : '—',
+    ];
+    return `<tr${name === best[0] ? ' class="best"' : ''}><th scope="row">${label}${mark}</th>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  });
+  const headers: [string, string][] = [
+    ['slo-cost score', 'mean per decision interval: 1 − request cost ÷ dearest configuration when p95 is within the SLO, −1 or less when not'],
+    ['SLO attainment', 'share of the trace’s frames processed within the per-frame SLO'],
+    ['request $/h', 'requested CPU and memory, $ per hour'],
+    ['node $/h', 'nodes leased, $ per hour'],
+    ['reconfigurations', 'decisions that changed the configuration (per hour of trace)'],
+    ['dropped', 'frames dropped'],
+    ['unfinished', 'frames not processed when the drain after the trace stopped'],
+    ['per-frame ms', 'mean per-frame processing time'],
+  ];
+  return `<section class="trace">
+<h2>Trace mode: ${escapeHtml(t.kind)} trace, ${formatNumber(t.duration_s)} s</h2>
+<p>One long-running application per policy and seed (seeds ${escapeHtml(t.seeds.join(', '))}), a decision every ${formatNumber(t.interval_s)} s (${t.decisions} decisions; ${escapeHtml(t.interval_source)}).
+Requests cost $${t.pricing.vcpu_hour.toFixed(4)} per vCPU-hour and $${t.pricing.gb_hour.toFixed(4)} per GB-hour (${escapeHtml(t.pricing.source)}).
+${t.fixed_configs_searched > 0 ? `<b>best-fixed</b> is the best of ${t.fixed_configs_searched} fixed configurations, each run through the whole trace.` : ''}</p>
+${figure(timelineSvg, 'Top: the load the trace sends. Below: the configuration each policy had, changing at its decisions (first seed). Dashed: the references (adaptive oracle, best fixed).')}
+${figure(outcomesSvg, 'Share of frames within the SLO (higher is better) and the mean cost of requests and of nodes (lower is better), means over seeds.')}
+<div class="table-wrap"><table>
+<thead><tr><th scope="col">policy</th>${headers.map(([h, hint]) => `<th scope="col" title="${escapeHtml(hint)}">${escapeHtml(h)}</th>`).join('')}</tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>
+</section>`;
+}
+
+const TRACE_HOW = `<li>In <b>trace mode</b> each policy runs one application through the whole load trace: a redeploy stops the executors for its time, and frames that arrive meanwhile wait. The <b>slo-cost score</b> puts the SLO first: an interval within the SLO scores between 0 and 1 (cheaper requests score higher), one outside scores −1 or less. The <b>adaptive oracle</b> picks, at each decision, the cheapest configuration that met the SLO at the current load in a sweep made beforehand; it never sees the load ahead.</li>
+`;
+
+/**
+ * Fails before any work when `path` cannot take the report: its folder
+ * missing or not a folder, or the path itself a folder.
+ */
+export function checkReportPath(path: string): void {
+  const folder = dirname(path);
+  let folderIsDir = false;
+  try {
+    folderIsDir = statSync(folder).isDirectory();
+  } catch (error) {
+    throw new UserInputError(`--report: the folder ${folder} does not exist (create it first), for ${path}`, { cause: error });
+  }
+  if (!folderIsDir) throw new UserInputError(`--report: ${folder} is not a folder, for ${path}`);
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // Not there yet: the usual case.
+  }
+  if (isDir) throw new UserInputError(`--report: ${path} is a folder; expected a file name such as ${join(path, 'report.html')}`);
 }
 
 /**
@@ -124,7 +213,8 @@ export function escapeHtml(text: string): string {
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 function checkReportInput(input: EvaluationReportInput): void {
-  if (input.levels.length === 0) throw new Error('expected at least one fps level in the evaluation report, got 0');
+  if (input.levels.length === 0 && !input.trace) throw new Error('expected at least one fps level in the evaluation report, got 0');
+  if (input.trace) checkTraceInput(input.trace);
   checkFinite('scenario.sloPerFrameMs', input.scenario.sloPerFrameMs);
   input.levels.forEach((level, i) => {
     checkFinite(`levels[${i}].fps`, level.fps);
@@ -158,6 +248,17 @@ function checkReportInput(input: EvaluationReportInput): void {
       const bad = training[key].findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`expected finite numbers in training.${key}, got ${training[key][bad]} at index ${bad}`);
     }
+  }
+}
+
+function checkTraceInput(trace: TraceEvaluation): void {
+  if (Object.keys(trace.policies).length === 0) throw new Error('expected at least one policy in the trace evaluation, got none');
+  for (const [name, r] of Object.entries(trace.policies)) {
+    const at = `trace.policies[${JSON.stringify(name)}]`;
+    for (const field of ['objective', 'slo_attainment', 'request_cost_per_hour', 'node_cost_per_hour', 'reconfigurations', 'reconfigurations_per_hour', 'dropped_frames'] as const) {
+      checkFinite(`${at}.${field}`, r[field]);
+    }
+    if (r.decisions.length === 0) throw new Error(`expected at least one decision in ${at}.decisions, got none`);
   }
 }
 

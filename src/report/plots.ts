@@ -10,8 +10,8 @@ export const ORACLE_POLICY = 'oracle';
 export const DEFAULT_MAX_POINTS = 1200;
 
 // Tableau 10 without its grey, which is kept for the oracle.
-const POLICY_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2', '#72b7b2', '#9d755d', '#ff9da6', '#eeca3b'];
-const ORACLE_COLOR = '#333333';
+export const POLICY_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2', '#72b7b2', '#9d755d', '#ff9da6', '#eeca3b'];
+export const ORACLE_COLOR = '#333333';
 const SOLID: number[] = [1, 0];
 // Kept short: a rotated title longer than the plot is tall grows the SVG above and below it.
 const PER_FRAME_TITLE = 'per-frame time (ms)';
@@ -402,7 +402,7 @@ function formatMs(ms: number): string {
 }
 
 /** vega-lite → vega → SVG string, headless (no canvas: text widths are estimated). */
-async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
   const fullSpec = { config: CONFIG, ...spec } as unknown as TopLevelSpec;
   const vegaSpec = vegaLite.compile(fullSpec).spec;
   const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none' });

@@ -20,6 +20,8 @@ export interface PolicyLevelResult {
   mem_util: number;
   /** Node cost, $ per simulated hour. */
   cost_per_hour: number;
+  /** Cost of what the executor pods requested (serverless-style pricing), $ per simulated hour; absent in reports written before it existed. */
+  request_cost_per_hour?: number;
   /** Fraction of frames over the scenario's per-frame SLO (0.1 = 10 %). */
   slo_violation_fraction: number;
   /** Configuration changes per simulated hour. */
@@ -45,12 +47,81 @@ export interface TrainingCurves {
   episodeEpsilons: number[];
 }
 
+/** One decision of a policy on the trace and the interval after it. */
+export interface TraceDecision {
+  /** When the decision was taken, s from the trace's start. */
+  t_s: number;
+  /** Load arriving then, fps (what the policy saw). */
+  fps: number;
+  cores: number;
+  memory_mb: number;
+  instances: number;
+  /** The interval's mean per-frame time, ms (null when it processed nothing). */
+  per_frame_ms: number | null;
+  /** The interval's objective score. */
+  reward: number;
+}
+
+/** One policy over the whole trace (`sspe evaluate --trace --json`: policies.<name>), means over seeds. */
+export interface TracePolicyResult {
+  /** Mean objective score per decision interval (slo-cost: in [0, 1] when an interval meets the SLO, ≤ −1 when not); higher is better. */
+  objective: number;
+  /** Share of the trace's frames processed within the per-frame SLO (dropped and unfinished frames count as missed). */
+  slo_attainment: number;
+  /** Requested CPU and memory, $ per hour, time-weighted over the trace. */
+  request_cost_per_hour: number;
+  /** Nodes leased, $ per hour, time-weighted over the trace. */
+  node_cost_per_hour: number;
+  /** Decisions that changed cores, memory or instances (the first, which picks the configuration submitted, is not one). */
+  reconfigurations: number;
+  reconfigurations_per_hour: number;
+  dropped_frames: number;
+  /** Frames still unprocessed when the drain after the trace stopped. */
+  unfinished_frames: number;
+  /** Mean per-frame processing time over every processed frame, ms. */
+  per_frame_ms: number;
+  seeds: number;
+  /** For a fixed configuration (best-fixed), the configuration. */
+  config: { cores: number; memory_mb: number; instances: number } | null;
+  /** Every decision of the first seed. */
+  decisions: TraceDecision[];
+}
+
+/** The trace itself and how it was run (`--json`: trace). */
+export interface TraceInfo {
+  scenario: string;
+  kind: string;
+  duration_s: number;
+  /** Decision interval, s. */
+  interval_s: number;
+  /** Where the interval came from. */
+  interval_source: string;
+  decisions: number;
+  seeds: number[];
+  objective: string;
+  slo_per_frame_ms: number;
+  /** $ per vCPU-hour and per GB-hour of requests, and whether the scenario declared them or they were split from the node price. */
+  pricing: { vcpu_hour: number; gb_hour: number; source: 'declared' | 'node price' };
+  /** The load over time, evenly sampled. */
+  fps: { t_s: number; fps: number }[];
+  /** Configurations the best-fixed search tried (0 when it did not run). */
+  fixed_configs_searched: number;
+}
+
+export interface TraceEvaluation {
+  trace: TraceInfo;
+  policies: Record<string, TracePolicyResult>;
+}
+
 export interface EvaluationReportInput {
   scenario: { name: string; hash: string; sloPerFrameMs: number };
   /** Shown as given (ISO 8601 expected); the report never reads a clock. */
   createdAt: string;
   seeds: number[];
+  /** Per load level; may be empty when `trace` is given. */
   levels: EvaluationLevel[];
+  /** Trace mode (`sspe evaluate --trace`): every policy through the scenario's load trace. */
+  trace?: TraceEvaluation | null;
   training?: TrainingCurves | null;
   /** Free-text lines shown under the summary, escaped. */
   notes?: string[];

@@ -5,13 +5,16 @@ import { initTf, type TfBackendChoice } from '../../agents/tf.js';
 import { LearnedPolicy } from '../../agents/learned-policy.js';
 import { BASELINE_NAMES, makeBaseline, parseBaselineNames } from '../../agents/baselines/index.js';
 import { evaluatePolicies, type PolicyFactory } from '../../evaluate/evaluate.js';
+import { evaluateTrace, type TracePolicy } from '../../evaluate/trace.js';
 import { UserInputError } from '../../errors.js';
 import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
-import { renderReport, writeReport } from '../../report/html.js';
-import type { EvaluationLevel, TrainingCurves } from '../../report/types.js';
+import { checkReportPath, renderReport, writeReport } from '../../report/html.js';
+import type { EvaluationLevel, TraceEvaluation, TrainingCurves } from '../../report/types.js';
 import { RunLog } from '../../runlog/run-log.js';
 import { runLogPath } from '../../runlog/location.js';
 import { loadScenario } from '../../scenario/load.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { parseDurationMs } from '../duration.js';
 import type { GlobalOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 import { formatNumber, formatTable } from '../table.js';
@@ -25,10 +28,20 @@ interface EvaluateOptions extends GlobalOptions {
   report?: string;
   backend: TfBackendChoice;
   runLog?: string;
+  /** Trace mode: one long-running application through the scenario's load trace. */
+  trace?: boolean;
+  /** Trace mode: decision interval, a duration such as 45s. */
+  interval?: string;
+  /** Trace mode: search every fixed configuration for the best one. */
+  bestFixed?: boolean;
 }
 
 /** --baselines: 'none', or what parseBaselineNames takes ('all' or a comma list). */
 function baselinesFrom(text: string): string[] {
+  // yargs hands a flag given twice over as an array, whatever its declared type.
+  if (typeof text !== 'string') {
+    throw new UserInputError(`--baselines: expected one comma-separated list, got it ${(text as unknown[]).length} times (${(text as unknown[]).join(' and ')})`);
+  }
   return text.trim() === 'none' ? [] : parseBaselineNames(text);
 }
 
@@ -44,10 +57,29 @@ export const evaluateCommand = {
       .option('steps', { type: 'number', describe: "decisions per evaluation episode (default: the scenario's stepsPerEpisode); the second half is measured" })
       .option('report', { type: 'string', describe: 'write an HTML report with plots to this file' })
       .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend for the policy' })
-      .option('run-log', { type: 'string', describe: 'SQLite run log (default runs/sspe.sqlite, or $SSPE_RUN_LOG)' })
+      .option('run-log', { type: 'string', describe: 'SQLite run log (default runs/sspe.sqlite, or $SSPE_RUN_LOG); not written in trace mode' })
+      .option('trace', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "trace mode: each policy runs one long-running application through the scenario's load trace (a redeploy costs its time, the backlog carries over), deciding every --interval; scored on the slo-cost objective, with the best fixed configuration and the adaptive oracle added",
+      })
+      .option('interval', { type: 'string', describe: 'trace mode: decision interval, e.g. 45s or 1m (default: learning.env.settleMs + one measurement window at the starting load)' })
+      .option('best-fixed', { type: 'boolean', default: true, describe: 'trace mode: search every fixed configuration of the action space through the whole trace (--no-best-fixed skips it)' })
       .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn', 'the shipped policy against every baseline')
-      .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn --seeds 5 --report out/report.html', 'with an HTML report'),
+      .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn --seeds 5 --report out/report.html', 'with an HTML report')
+      .example('$0 evaluate scenarios/diurnal.yaml --trace --seeds 3 --report out/diurnal.html', 'every baseline, the best fixed configuration and the adaptive oracle through the diurnal trace'),
   handler: async (args: ArgumentsCamelCase<EvaluateOptions>) => {
+    if (args.trace) {
+      const result = await runTraceEvaluate(args);
+      if (args.json) {
+        console.log(JSON.stringify({ trace: result.trace, policies: result.policies }, null, 2));
+        return;
+      }
+      printTrace(result);
+      if (result.report !== null) console.log(`\nreport: ${result.report}`);
+      return;
+    }
     const result = await runEvaluate(args);
     if (args.json) {
       console.log(JSON.stringify(result, null, 2));
@@ -58,27 +90,42 @@ export const evaluateCommand = {
   },
 };
 
+function checkSeeds(seeds: number): void {
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 1000) {
+    throw new UserInputError(`--seeds: expected an integer in [1, 1000], got ${seeds}`);
+  }
+}
+
+/** The trained policy of --policy, checked against the scenario, with its training curves when saved. */
+async function loadDqn(dir: string, backend: TfBackendChoice, scenario: Scenario) {
+  const { tf } = await initTf({ backend });
+  const loaded = await loadPolicy(dir, { tf });
+  const { warnings } = checkCompatible(loaded.metadata, scenario, dir);
+  for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
+  const curvesPath = join(dir, 'curves.json');
+  return {
+    policy: new LearnedPolicy('dqn', tf, loaded.model),
+    encoding: loaded.metadata.actionSpace.encoding,
+    curves: existsSync(curvesPath) ? (JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves) : null,
+  };
+}
+
 /** Evaluates and writes the report; returns what --json prints. */
 export async function runEvaluate(args: EvaluateOptions) {
-  if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 1000) {
-    throw new UserInputError(`--seeds: expected an integer in [1, 1000], got ${args.seeds}`);
-  }
+  checkSeeds(args.seeds);
   if (args.steps !== undefined && (!Number.isInteger(args.steps) || args.steps < 1 || args.steps > 100_000)) {
     throw new UserInputError(`--steps: expected an integer in [1, 100000], got ${args.steps}`);
   }
+  if (args.interval !== undefined) throw new UserInputError('--interval: only used with --trace');
+  if (args.report !== undefined) checkReportPath(args.report);
   const scenario = await loadScenario(args.scenario);
   const baselines = baselinesFrom(args.baselines);
   const factories: Record<string, PolicyFactory> = {};
   let curves: TrainingCurves | null = null;
   if (args.policy !== undefined) {
-    const { tf } = await initTf({ backend: args.backend });
-    const loaded = await loadPolicy(args.policy, { tf });
-    const { warnings } = checkCompatible(loaded.metadata, scenario, args.policy);
-    for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
-    const policy = new LearnedPolicy('dqn', tf, loaded.model);
-    factories.dqn = () => policy;
-    const curvesPath = join(args.policy, 'curves.json');
-    if (existsSync(curvesPath)) curves = JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves;
+    const dqn = await loadDqn(args.policy, args.backend, scenario);
+    factories.dqn = () => dqn.policy;
+    curves = dqn.curves;
   }
   for (const name of baselines) factories[name] = (seed) => makeBaseline(name, { scenario, seed });
   if (Object.keys(factories).length === 0) throw new UserInputError('--baselines: nothing to evaluate: give --policy or at least one baseline');
@@ -145,4 +192,77 @@ export function printLevels(levels: EvaluationLevel[]): void {
   }
   console.log(formatTable(['fps', 'policy', 'per-frame ms (mean ± std)', 'cores/MB/instances', 'CPU %', 'mem %', 'rescales/h', 'gap to oracle'], rows));
   console.log('\n* fastest at that load level');
+}
+
+/** Trace mode: checks the flags and the output path, runs evaluateTrace, writes the report. */
+export async function runTraceEvaluate(args: EvaluateOptions): Promise<TraceEvaluation & { report: string | null }> {
+  checkSeeds(args.seeds);
+  if (args.steps !== undefined) throw new UserInputError('--steps: not used with --trace (policies decide every --interval through the whole trace)');
+  const intervalMs = args.interval === undefined ? undefined : parseDurationMs(args.interval, '--interval');
+  if (args.report !== undefined) checkReportPath(args.report);
+  const scenario = await loadScenario(args.scenario);
+  if (intervalMs !== undefined && intervalMs > scenario.run.durationMs) {
+    throw new UserInputError(`--interval: expected at most the trace's length (run.durationMs = ${scenario.run.durationMs / 1000} s), got ${args.interval}`);
+  }
+  const policies: Record<string, TracePolicy> = {};
+  if (args.policy !== undefined) {
+    const dqn = await loadDqn(args.policy, args.backend, scenario);
+    policies.dqn = { make: () => dqn.policy, encoding: dqn.encoding };
+  }
+  // Baselines set their target directly, as the autoscalers they imitate do.
+  for (const name of baselinesFrom(args.baselines)) policies[name] = { make: (seed) => makeBaseline(name, { scenario, seed }), encoding: 'absolute' };
+  const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
+  const bar = progressBar('evaluate --trace', 1);
+  let result: TraceEvaluation;
+  try {
+    result = await evaluateTrace({
+      scenario,
+      policies,
+      seeds,
+      intervalMs,
+      bestFixed: args.bestFixed,
+      onProgress: (done, total) => {
+        bar.setTotal?.(total);
+        bar.update(done);
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  if (args.report !== undefined) {
+    await writeReport(
+      args.report,
+      renderReport({
+        scenario: { name: scenario.name, hash: scenarioHash(scenario), sloPerFrameMs: scenario.slo.perFrameMs },
+        createdAt: new Date().toISOString(),
+        seeds,
+        levels: [],
+        trace: result,
+      }),
+    );
+  }
+  return { ...result, report: args.report ?? null };
+}
+
+export function printTrace(result: TraceEvaluation): void {
+  const { trace } = result;
+  console.log(
+    `${trace.scenario}: ${trace.kind} trace, ${formatNumber(trace.duration_s)} s, a decision every ${formatNumber(trace.interval_s)} s (${trace.decisions}), ` +
+      `seeds ${trace.seeds.join(', ')}, SLO ${formatNumber(trace.slo_per_frame_ms)} ms per frame; ` +
+      `requests at $${trace.pricing.vcpu_hour.toFixed(4)}/vCPU-h and $${trace.pricing.gb_hour.toFixed(4)}/GB-h (${trace.pricing.source})`,
+  );
+  const entries = Object.entries(result.policies);
+  const best = Math.max(...entries.map(([, p]) => p.objective));
+  const rows = entries.map(([name, p]) => [
+    `${name}${p.config === null ? '' : ` (${p.config.cores} / ${p.config.memory_mb} / ${p.config.instances})`}${p.objective === best ? ' *' : ''}`,
+    p.objective.toFixed(3),
+    `${(100 * p.slo_attainment).toFixed(1)} %`,
+    p.request_cost_per_hour.toFixed(3),
+    p.node_cost_per_hour.toFixed(3),
+    `${formatNumber(p.reconfigurations)} (${formatNumber(p.reconfigurations_per_hour)}/h)`,
+    p.dropped_frames,
+    p.per_frame_ms,
+  ]);
+  console.log(formatTable(['policy', 'slo-cost', 'SLO attainment', 'request $/h', 'node $/h', 'reconfigurations', 'dropped', 'per-frame ms'], rows));
+  console.log('\n* best slo-cost score (mean per interval: 1 - request cost / dearest configuration when within the SLO, -1 or less when not)');
 }

@@ -1,0 +1,88 @@
+/**
+ * The adaptive oracle of the slo-cost objective: at each decision, the
+ * cheapest configuration that meets the SLO at the load arriving now.
+ *
+ * Its table is swept once, before any episode: every configuration of the
+ * action space at every load level of the scenario (workload.fpsLevels), one
+ * steady-state trial each (SimulatedBackend's 'trial' mode, what the
+ * environment measures). At a level, a configuration meets the SLO when its
+ * trial processed frames, dropped none and kept p95 ≤ slo.perFrameMs; the
+ * cheapest of those by measured request cost ($/hour) is the choice (ties:
+ * lower p95). When none meets it, the lowest p95 (ties: cheaper).
+ *
+ * At a load between levels it uses the next level up (a load above the top
+ * level uses the top one): rounding up keeps the SLO. It sees only the load
+ * now (ctx.fps), never the trace ahead.
+ */
+import { SimulatedBackend } from '../../backend/simulated.js';
+import { actionSpaceConfigs, type ExecutorConfig } from '../../scenario/run-spec.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { actionToward, type DecisionContext, type Policy } from '../agent.js';
+
+export interface SloCostOracleOptions {
+  /** Seed of the table's trials; default the scenario's seed. */
+  seed?: number | string;
+  /** Micro-batches per trial; default the scenario's learning.env.windowBatches. */
+  windowBatches?: number;
+  /** Load levels of the table, fps; default the scenario's workload.fpsLevels. */
+  levels?: readonly number[];
+}
+
+/** The choice at one load level. */
+export interface SloCostChoice {
+  fps: number;
+  config: ExecutorConfig;
+  meetsSlo: boolean;
+  p95Ms: number;
+  requestCostPerHour: number;
+}
+
+export class SloCostOraclePolicy implements Policy {
+  readonly name = 'adaptive-oracle';
+  /** Ascending by fps. */
+  readonly table: readonly SloCostChoice[];
+
+  constructor(table: readonly SloCostChoice[]) {
+    if (table.length === 0) throw new RangeError('adaptive-oracle: expected a table with at least one load level, got none');
+    this.table = [...table].sort((a, b) => a.fps - b.fps);
+  }
+
+  /** Sweeps the table for a scenario (every configuration at every level). */
+  static forScenario(scenario: Scenario, options: SloCostOracleOptions = {}): SloCostOraclePolicy {
+    return new SloCostOraclePolicy(sloCostTable(scenario, options));
+  }
+
+  act(ctx: DecisionContext): number {
+    return actionToward(ctx, this.choiceFor(ctx.fps).config);
+  }
+
+  /** The table row for a load: the lowest level at or above it, else the top level. */
+  choiceFor(fps: number): SloCostChoice {
+    if (!(Number.isFinite(fps) && fps >= 0)) throw new RangeError(`adaptive-oracle: expected a load in fps >= 0, got ${fps}`);
+    return this.table.find((row) => row.fps >= fps - 1e-9) ?? this.table[this.table.length - 1];
+  }
+}
+
+/** Every configuration at every level, the slo-cost choice per level. */
+export function sloCostTable(scenario: Scenario, options: SloCostOracleOptions = {}): SloCostChoice[] {
+  const seed = options.seed ?? scenario.seed;
+  const windowBatches = options.windowBatches ?? scenario.learning.env.windowBatches;
+  const levels = options.levels ?? scenario.workload.fpsLevels;
+  const configs = actionSpaceConfigs(scenario);
+  return levels.map((fps) => {
+    const rows = configs.map((config) => {
+      const backend = new SimulatedBackend(scenario, { mode: 'trial', windowBatches, settleMs: 0 });
+      // reset() is async for the Backend seam but has no await: it is done when it returns.
+      void backend.reset(seed);
+      const outcome = backend.runTrialSync({ config: { ...scenario.spark, ...config }, fps });
+      const meetsSlo = outcome.failure === null && outcome.framesDropped === 0 && outcome.perFrameMs.p95 <= scenario.slo.perFrameMs;
+      const p95Ms = outcome.failure === null ? outcome.perFrameMs.p95 : Infinity;
+      return { fps, config, meetsSlo, p95Ms, requestCostPerHour: outcome.requestCostPerHour ?? NaN };
+    });
+    const meeting = rows.filter((row) => row.meetsSlo);
+    const ranked = meeting.length > 0
+      ? meeting.sort((a, b) => a.requestCostPerHour - b.requestCostPerHour || a.p95Ms - b.p95Ms)
+      : rows.sort((a, b) => a.p95Ms - b.p95Ms || a.requestCostPerHour - b.requestCostPerHour);
+    return ranked[0];
+  });
+}

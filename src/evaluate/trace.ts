@@ -1,0 +1,311 @@
+/**
+ * Trace mode of `sspe evaluate`: every policy runs one long-running
+ * application through the scenario's whole load trace (the continuous
+ * simulator: a redeploy costs its time, the backlog carries over) and decides
+ * once per decision interval, seeing only the load arriving at that moment
+ * and the last interval's outcome.
+ *
+ * Besides the policies given, it can add:
+ * - best-fixed: every configuration of the action space, each held through
+ *   the whole trace (all seeds), the one with the best objective;
+ * - adaptive-oracle: the cheapest configuration meeting the SLO at the
+ *   current load, from a per-level table swept once (SloCostOraclePolicy).
+ *
+ * The objective is the slo-cost reward (src/managers/reward.ts) of each
+ * interval, averaged over the trace's intervals, with no change penalty (a
+ * reconfiguration already costs its time here).
+ */
+import type { SparkConfig } from '../../sim/config.js';
+import { fpsAt } from '../../sim/workload/trace.js';
+import type { Policy } from '../agents/agent.js';
+import { SloCostOraclePolicy, type SloCostOracleOptions } from '../agents/baselines/slo-cost-oracle.js';
+import { StaticPolicy } from '../agents/baselines/static.js';
+import type { TrialOutcome } from '../backend/backend.js';
+import { windowMsFor } from '../backend/simulated.js';
+import { TraceRun } from '../backend/trace-run.js';
+import type { RewardOptions } from '../config/learning.js';
+import { observationNormalisationFor } from '../env/config-env.js';
+import { ConfigurationManager, type ActionEncoding } from '../managers/configuration.js';
+import { RewardManager } from '../managers/reward.js';
+import { StateManager } from '../managers/state.js';
+import { maxRequestCostPerHour, requestPricing } from '../scenario/pricing.js';
+import { actionSpaceConfigs, type ExecutorConfig } from '../scenario/run-spec.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { TraceDecision, TraceEvaluation, TraceInfo, TracePolicyResult } from '../report/types.js';
+
+/** A policy for trace mode: how to build it per seed, and the action encoding it speaks. */
+export interface TracePolicy {
+  make: (seed: number) => Policy;
+  /**
+   * 'absolute' lets a policy jump to any configuration in one decision (what
+   * an autoscaler setting a target does); a learned policy keeps the
+   * encoding it was trained with.
+   */
+  encoding: ActionEncoding;
+}
+
+export interface TraceEvaluateOptions {
+  scenario: Scenario;
+  policies: Record<string, TracePolicy>;
+  /** Seeds of the simulated application (and of random policies). */
+  seeds: number[];
+  /** Decision interval, ms; default defaultDecisionInterval(scenario). */
+  intervalMs?: number;
+  /** Search every fixed configuration and add the best as 'best-fixed'; default true. */
+  bestFixed?: boolean;
+  /** Add the slo-cost adaptive oracle as 'adaptive-oracle'; default true. */
+  adaptiveOracle?: boolean;
+  /** Options of the adaptive oracle's table. */
+  oracle?: SloCostOracleOptions;
+  /** After the trace, at most this long to finish the frames handed to Spark, ms; default 10 intervals. */
+  drainMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const BEST_FIXED_POLICY = 'best-fixed';
+export const ADAPTIVE_ORACLE_POLICY = 'adaptive-oracle';
+const FPS_SAMPLES = 240;
+
+/**
+ * The environment's continuous step: learning.env.settleMs plus one
+ * measurement window (windowBatches batch fill times) of the starting
+ * configuration at the trace's starting load.
+ */
+export function defaultDecisionInterval(scenario: Scenario): { intervalMs: number; source: string } {
+  const env = scenario.learning.env;
+  const fps0 = Math.max(scenario.workload.fpsLevels[0] / 10, fpsAt(scenario.workload.trace, 0));
+  const windowMs = windowMsFor(scenario.spark, fps0, env.windowBatches, scenario);
+  return {
+    intervalMs: env.settleMs + windowMs,
+    source: `learning.env.settleMs (${env.settleMs} ms) + ${env.windowBatches} batch fill times at ${round(fps0, 2)} fps (${windowMs} ms)`,
+  };
+}
+
+/** Everything the evaluation of one policy on one seed collected. */
+interface TraceEpisode {
+  rewards: number[];
+  decisions: TraceDecision[];
+  reconfigurations: number;
+  framesArrived: number;
+  framesWithinSlo: number;
+  framesProcessed: number;
+  framesDropped: number;
+  unfinishedFrames: number;
+  perFrameMsSum: number;
+  requestDollars: number;
+  nodeDollars: number;
+  tracedMs: number;
+}
+
+/** Runs every policy (plus best-fixed and the adaptive oracle) through the trace; same options, same figures. */
+export async function evaluateTrace(options: TraceEvaluateOptions): Promise<TraceEvaluation> {
+  const { scenario, seeds } = options;
+  if (seeds.length === 0) throw new RangeError('evaluateTrace: expected at least one seed, got none');
+  const fallback = defaultDecisionInterval(scenario);
+  const intervalMs = options.intervalMs ?? fallback.intervalMs;
+  const durationMs = scenario.run.durationMs;
+  if (!(intervalMs > 0 && intervalMs <= durationMs)) {
+    throw new RangeError(`evaluateTrace: expected a decision interval in (0, ${durationMs}] ms (the trace's length), got ${intervalMs}`);
+  }
+  const context: EpisodeContext = {
+    scenario,
+    intervalMs,
+    drainMs: options.drainMs ?? 10 * intervalMs,
+    rewards: objectiveFor(scenario),
+    normalisation: new StateManager(observationNormalisationFor(scenario)),
+  };
+  // A configuration whose executor fits on no node never runs: the search skips it.
+  const fits = new ConfigurationManager(scenario, 'absolute');
+  const grid = options.bestFixed === false ? [] : actionSpaceConfigs(scenario).filter((config) => fits.fitsOneExecutor(config));
+  const names = Object.keys(options.policies);
+  const withOracle = options.adaptiveOracle !== false;
+  const total = (names.length + grid.length + (withOracle ? 1 : 0)) * seeds.length;
+  let done = 0;
+  const tick = () => options.onProgress?.(++done, total);
+
+  const policies: Record<string, TracePolicyResult> = {};
+  const runAll = async (policy: TracePolicy): Promise<TraceEpisode[]> => {
+    const episodes: TraceEpisode[] = [];
+    for (const seed of seeds) {
+      episodes.push(runTraceEpisode(context, policy, seed));
+      tick();
+      // Lets the progress bar draw and Ctrl-C land between episodes.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return episodes;
+  };
+
+  for (const name of names) policies[name] = summarise(await runAll(options.policies[name]), null);
+  if (grid.length > 0) {
+    let best: { config: ExecutorConfig; result: TracePolicyResult } | null = null;
+    for (const config of grid) {
+      const result = summarise(await runAll(fixedPolicy(config)), config);
+      if (best === null || result.objective > best.result.objective + 1e-12 || (Math.abs(result.objective - best.result.objective) <= 1e-12 && result.request_cost_per_hour < best.result.request_cost_per_hour)) {
+        best = { config, result };
+      }
+    }
+    if (best !== null) policies[BEST_FIXED_POLICY] = best.result;
+  }
+  if (withOracle) {
+    const oracle = SloCostOraclePolicy.forScenario(scenario, options.oracle);
+    policies[ADAPTIVE_ORACLE_POLICY] = summarise(await runAll({ make: () => oracle, encoding: 'absolute' }), null);
+  }
+  return { trace: traceInfo(scenario, { intervalMs, source: options.intervalMs === undefined ? fallback.source : 'given' }, seeds, grid.length), policies };
+}
+
+/** A policy that holds one configuration from the start (the application is submitted with it). */
+export function fixedPolicy(config: ExecutorConfig): TracePolicy {
+  return { make: () => new StaticPolicy({ config }), encoding: 'absolute' };
+}
+
+/** The slo-cost reward, change penalty off, scaled to the scenario's dearest configuration. */
+function objectiveFor(scenario: Scenario): RewardManager {
+  const options: RewardOptions = { ...scenario.learning.reward, kind: 'slo-cost', changePenalty: 0 };
+  return new RewardManager(options, scenario.slo.perFrameMs, { requestCostScalePerHour: maxRequestCostPerHour(scenario) });
+}
+
+interface EpisodeContext {
+  scenario: Scenario;
+  intervalMs: number;
+  drainMs: number;
+  rewards: RewardManager;
+  normalisation: StateManager;
+}
+
+/** One policy, one seed, the whole trace. */
+export function runTraceEpisode(context: EpisodeContext, spec: TracePolicy, seed: number): TraceEpisode {
+  const { scenario, intervalMs } = context;
+  const configuration = new ConfigurationManager(scenario, spec.encoding);
+  const policy = spec.make(seed);
+  policy.reset?.();
+  const durationMs = scenario.run.durationMs;
+  const trace = scenario.workload.trace;
+  const decide = (fps: number, last: TrialOutcome | null): SparkConfig => {
+    const config = configuration.config;
+    const observation = context.normalisation.observe({ fps, config, last });
+    const action = policy.act({ observation, mask: configuration.mask(), fps, config, last, configuration });
+    return configuration.apply(action);
+  };
+  // The first decision picks the configuration the application is submitted with.
+  const firstFps = fpsAt(trace, 0);
+  let config = decide(firstFps, null);
+  const run = new TraceRun({ scenario, config, seed: `trace/${seed}` });
+  const episode: TraceEpisode = {
+    rewards: [],
+    decisions: [],
+    reconfigurations: 0,
+    framesArrived: 0,
+    framesWithinSlo: 0,
+    framesProcessed: 0,
+    framesDropped: 0,
+    unfinishedFrames: 0,
+    perFrameMsSum: 0,
+    requestDollars: 0,
+    nodeDollars: 0,
+    tracedMs: 0,
+  };
+  try {
+    let last: TrialOutcome | null = null;
+    for (let k = 0; k * intervalMs < durationMs; k++) {
+      const fps = k === 0 ? firstFps : run.fpsNow();
+      if (k > 0) {
+        const next = decide(fps, last);
+        if (executorKnobsDiffer(config, next)) episode.reconfigurations++;
+        config = next;
+      }
+      const startMs = run.nowMs;
+      const outcome = run.interval(config, Math.min(durationMs, (k + 1) * intervalMs));
+      const reward = context.rewards.reward(outcome);
+      record(episode, outcome, true);
+      episode.rewards.push(reward);
+      episode.decisions.push({
+        t_s: startMs / 1000,
+        fps: round(fps, 3),
+        cores: config.executorCores,
+        memory_mb: config.executorMemoryMb,
+        instances: config.executorInstances,
+        per_frame_ms: outcome.failure === null ? outcome.perFrameMs.mean : null,
+        reward,
+      });
+      last = outcome;
+    }
+    const drained = run.drain(context.drainMs);
+    record(episode, drained, false);
+    episode.unfinishedFrames = drained.backlogFrames;
+  } finally {
+    run.close();
+  }
+  return episode;
+}
+
+/** Adds an interval's frames (and, within the trace, its cost) to the episode. */
+function record(episode: TraceEpisode, outcome: TrialOutcome, withinTrace: boolean): void {
+  episode.framesArrived += outcome.framesArrived;
+  episode.framesProcessed += outcome.framesProcessed;
+  episode.framesDropped += outcome.framesDropped;
+  if (outcome.framesProcessed > 0 && Number.isFinite(outcome.perFrameMs.mean)) {
+    episode.framesWithinSlo += Math.round(outcome.framesProcessed * (1 - outcome.sloViolationFraction));
+    episode.perFrameMsSum += outcome.perFrameMs.mean * outcome.framesProcessed;
+  }
+  if (!withinTrace) return;
+  const hours = outcome.windowMs / 3_600_000;
+  episode.requestDollars += (outcome.requestCostPerHour ?? 0) * hours;
+  episode.nodeDollars += outcome.costPerHour * hours;
+  episode.tracedMs += outcome.windowMs;
+}
+
+function executorKnobsDiffer(a: ExecutorConfig, b: ExecutorConfig): boolean {
+  return a.executorCores !== b.executorCores || a.executorMemoryMb !== b.executorMemoryMb || a.executorInstances !== b.executorInstances;
+}
+
+function summarise(episodes: TraceEpisode[], config: ExecutorConfig | null): TracePolicyResult {
+  const mean = (f: (e: TraceEpisode) => number) => episodes.reduce((sum, e) => sum + f(e), 0) / episodes.length;
+  const hoursOf = (e: TraceEpisode) => e.tracedMs / 3_600_000;
+  return {
+    objective: mean((e) => e.rewards.reduce((a, b) => a + b, 0) / e.rewards.length),
+    // Frames that arrived in the trace: processed within the SLO, processed late, dropped or never finished.
+    slo_attainment: mean((e) => {
+      const frames = e.framesProcessed + e.framesDropped + e.unfinishedFrames;
+      return frames > 0 ? e.framesWithinSlo / frames : 0;
+    }),
+    request_cost_per_hour: mean((e) => e.requestDollars / hoursOf(e)),
+    node_cost_per_hour: mean((e) => e.nodeDollars / hoursOf(e)),
+    reconfigurations: mean((e) => e.reconfigurations),
+    reconfigurations_per_hour: mean((e) => e.reconfigurations / hoursOf(e)),
+    dropped_frames: mean((e) => e.framesDropped),
+    unfinished_frames: mean((e) => e.unfinishedFrames),
+    per_frame_ms: mean((e) => (e.framesProcessed > 0 ? e.perFrameMsSum / e.framesProcessed : NaN)),
+    seeds: episodes.length,
+    config: config === null ? null : { cores: config.executorCores, memory_mb: config.executorMemoryMb, instances: config.executorInstances },
+    decisions: episodes[0].decisions,
+  };
+}
+
+function traceInfo(scenario: Scenario, interval: { intervalMs: number; source: string }, seeds: number[], searched: number): TraceInfo {
+  const durationMs = scenario.run.durationMs;
+  const pricing = requestPricing(scenario);
+  const fps: { t_s: number; fps: number }[] = [];
+  for (let i = 0; i <= FPS_SAMPLES; i++) {
+    const tMs = (durationMs * i) / FPS_SAMPLES;
+    fps.push({ t_s: round(tMs / 1000, 3), fps: round(fpsAt(scenario.workload.trace, Math.min(tMs, durationMs - 1)), 3) });
+  }
+  return {
+    scenario: scenario.name,
+    kind: scenario.workload.trace.kind,
+    duration_s: durationMs / 1000,
+    interval_s: interval.intervalMs / 1000,
+    interval_source: interval.source,
+    decisions: Math.ceil(durationMs / interval.intervalMs),
+    seeds,
+    objective: 'slo-cost',
+    slo_per_frame_ms: scenario.slo.perFrameMs,
+    pricing: { vcpu_hour: pricing.vcpuHour, gb_hour: pricing.gbHour, source: scenario.cluster.pricing !== undefined ? 'declared' : 'node price' },
+    fps,
+    fixed_configs_searched: searched,
+  };
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
