@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readSync, fstatSync, statSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, symlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -78,7 +78,7 @@ export type SparkMaster = K8sMaster | StandaloneMaster | LocalClusterMaster;
 export interface VideoJobSpec {
   /** Shared video store, as the driver and the executors see it. */
   inputDir: string;
-  /** Where the job writes <runId>/batch-N/part-N.pgm; executors must be able to write there. */
+  /** Where the job writes <runId>/batch-N/part-N-<W>x<H>.mp4 (or part-N.pgm); executors must be able to write there. */
   outputDir: string;
   partitions: number;
   framesPerPartition: number;
@@ -92,7 +92,12 @@ export interface VideoJobSpec {
   realtime?: boolean;
   /** Fault injection for tests: the first attempt of partition 0 of this batch kills its executor JVM. */
   killExecutorAtBatch?: number;
+  /** 'video' (the job's default: each partition encoded with OpenCV's VideoWriter, as the case study's service does) or 'pgm' (raw P5 images). */
+  outputFormat?: VideoOutputFormat;
 }
+
+export const VIDEO_OUTPUT_FORMATS = ['video', 'pgm'] as const;
+export type VideoOutputFormat = (typeof VIDEO_OUTPUT_FORMATS)[number];
 
 export interface SubmitRequest {
   /** Names the run directory, the app (spark.app.name) and the job's output; [A-Za-z0-9._-]. */
@@ -169,6 +174,8 @@ export const videoJobMetricsSchema = z.looseObject({
     measuredFrames: z.number().int(),
     perFrameMs: quantilesSchema.nullable(),
     throughputFps: z.number().nullable(),
+    /** Mean size of the measured frames, MP, from what the tasks read (absent from jobs before it was added). */
+    megapixelsPerFrame: z.number().nullable().optional(),
   }),
   error: z.string().nullable(),
 });
@@ -211,7 +218,7 @@ export interface SubmitResult {
   /** The file this run added to the event-log directory; null when none appeared. */
   eventLogPath: string | null;
   eventLog: EventLogHealth | null;
-  /** Executors' stdout/stderr, moved here from the local-cluster work directory; null elsewhere. */
+  /** Executors' stdout/stderr, moved here from the local-cluster work directory (under the run's own SPARK_HOME); null elsewhere. */
   executorLogDir: string | null;
   /** Why the run gave no usable measurement; null when it did. */
   failure: string | null;
@@ -397,6 +404,9 @@ function validateRequest(request: SubmitRequest): void {
   if (job.warmupBatches !== undefined) requireNonNegativeInteger('warm-up batch count', job.warmupBatches);
   if (job.maxBatches !== undefined) requirePositiveInteger('maximum batch count', job.maxBatches);
   if (job.killExecutorAtBatch !== undefined) requireNonNegativeInteger('batch at which to kill an executor', job.killExecutorAtBatch);
+  if (job.outputFormat !== undefined && !VIDEO_OUTPUT_FORMATS.includes(job.outputFormat)) {
+    throw new UserInputError(`expected an output format among ${VIDEO_OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(job.outputFormat)}`);
+  }
   if (request.timeoutMs !== undefined && !(Number.isFinite(request.timeoutMs) && request.timeoutMs > 0)) {
     throw new UserInputError(`expected a positive timeout (ms), got ${request.timeoutMs}`);
   }
@@ -479,6 +489,8 @@ export function buildSubmitArgs(request: SubmitRequest, paths: SubmitPaths): str
   if (job.maxBatches !== undefined) jobArgs.push('--max-batches', String(job.maxBatches));
   if (job.realtime === true) jobArgs.push('--realtime');
   if (job.killExecutorAtBatch !== undefined) jobArgs.push('--kill-executor-at-batch', String(job.killExecutorAtBatch));
+  // Left out when unset: the job's own default (video) applies.
+  if (job.outputFormat !== undefined) jobArgs.push('--output-format', job.outputFormat);
 
   return [
     '--master', masterSpec(master),
@@ -564,7 +576,7 @@ export class SparkLauncher implements SparkSubmitter {
   /** Environment spark-submit runs with, over this process's. */
   envFor(request: SubmitRequest): Record<string, string> {
     const env: Record<string, string> = { PYSPARK_DRIVER_PYTHON: this.pythonPath };
-    if (this.sparkHome !== undefined) env.SPARK_HOME = this.sparkHome;
+    if (this.sparkHome !== undefined) env.SPARK_HOME = request.master.kind === 'local-cluster' ? this.runSparkHome(request.runId) : this.sparkHome;
     // The local cluster's master, workers and executors talk over loopback; without this Spark
     // picks the first non-loopback interface and warns that the hostname resolves to 127.0.0.1.
     if (request.master.kind === 'local-cluster' && process.env.SPARK_LOCAL_IP === undefined) env.SPARK_LOCAL_IP = '127.0.0.1';
@@ -583,6 +595,8 @@ export class SparkLauncher implements SparkSubmitter {
     // A metrics file left by an earlier run with this id must not pass for this run's.
     await rm(paths.metricsPath, { force: true });
     const eventLogsBefore = new Set(await readdir(this.eventLogDir));
+    const runSparkHome = request.master.kind === 'local-cluster' && this.sparkHome !== undefined ? this.runSparkHome(request.runId) : null;
+    if (runSparkHome !== null) await linkSparkHome(this.sparkHome!, runSparkHome);
 
     const startMs = this.clock();
     const { exit, timedOut } = await this.run(args, { ...process.env, ...this.envFor(request) }, stdoutPath, stderrPath, timeoutMs);
@@ -595,10 +609,8 @@ export class SparkLauncher implements SparkSubmitter {
     const eventLogPath = await findNewEventLog(this.eventLogDir, eventLogsBefore, metrics?.appId ?? null);
     const eventLog = eventLogPath === null ? null : await summariseEventLog(eventLogPath);
     const appId = metrics?.appId ?? appIdFromEventLog(eventLogPath);
-    const executorLogDir =
-      request.master.kind === 'local-cluster' && this.sparkHome !== undefined && appId !== null
-        ? await moveExecutorLogs(join(this.sparkHome, 'work', appId), join(runDir, 'executor-logs'))
-        : null;
+    const executorLogDir = runSparkHome !== null && appId !== null ? await moveExecutorLogs(join(runSparkHome, 'work', appId), join(runDir, 'executor-logs')) : null;
+    if (runSparkHome !== null) await unlinkSparkHome(runSparkHome);
 
     const failure = describeFailure({ exit, timedOut, timeoutMs, sparkSubmitPath: this.sparkSubmitPath, stdoutText, stderrText, metrics, metricsProblem, metricsPath: paths.metricsPath, eventLog });
     return {
@@ -621,6 +633,17 @@ export class SparkLauncher implements SparkSubmitter {
       executorLogDir,
       failure,
     };
+  }
+
+  /**
+   * A local-cluster run's own SPARK_HOME: links to everything in the real one
+   * but work/, which the local cluster's workers then create here instead of
+   * inside the venv. Spark 4 has no setting for it: LocalSparkCluster gives
+   * its workers no work dir, so each falls back to $SPARK_HOME/work
+   * (SPARK_WORKER_DIR is read only by a standalone worker's command line).
+   */
+  private runSparkHome(runId: string): string {
+    return join(this.runsDir, runId, 'spark-home');
   }
 
   private pathsFor(runId: string): SubmitPaths {
@@ -775,7 +798,38 @@ export async function summariseEventLog(path: string): Promise<EventLogHealth> {
   return { path, complete: log.complete, executorLosses, taskFailures: log.summary.failedTasks, problem: null };
 }
 
-/** Moves a local-cluster app's executor logs out of SPARK_HOME/work (inside the venv) into the run directory. */
+/** Fills `at` with a symbolic link to each entry of `sparkHome` but work/ (none when sparkHome is missing: the run then fails as it would have). */
+async function linkSparkHome(sparkHome: string, at: string): Promise<void> {
+  await unlinkSparkHome(at);
+  await mkdir(at, { recursive: true });
+  let entries: string[];
+  try {
+    entries = await readdir(sparkHome);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`expected to list SPARK_HOME ${sparkHome} to link it into ${at}, could not`, { cause: error });
+  }
+  for (const entry of entries.filter((name) => name !== 'work')) await symlink(join(sparkHome, entry), join(at, entry));
+}
+
+/** Removes a run's SPARK_HOME: its links (never what they point to) and what is left of its work/. */
+async function unlinkSparkHome(at: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(at);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`expected to list the run's SPARK_HOME ${at}, could not`, { cause: error });
+  }
+  for (const entry of entries) {
+    const path = join(at, entry);
+    if ((await lstat(path)).isSymbolicLink()) await unlink(path);
+    else await rm(path, { recursive: true, force: true });
+  }
+  await rmdir(at);
+}
+
+/** Moves a local-cluster app's executor logs out of the run's SPARK_HOME/work into the run directory. */
 async function moveExecutorLogs(from: string, to: string): Promise<string | null> {
   if (!existsSync(from) || !statSync(from).isDirectory()) return null;
   await rm(to, { recursive: true, force: true });

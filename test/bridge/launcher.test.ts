@@ -159,10 +159,10 @@ describe('SparkLauncher arguments', () => {
     ]);
   });
 
-  it('sets SPARK_HOME and the driver Python, and pins local-cluster traffic to loopback', () => {
+  it("sets SPARK_HOME (a local-cluster run's own, so its work/ stays out of the venv) and the driver Python, and pins local-cluster traffic to loopback", () => {
     expect(launcher.envFor(localCluster())).toEqual({
       PYSPARK_DRIVER_PYTHON: '/opt/venv/bin/python',
-      SPARK_HOME: '/opt/spark',
+      SPARK_HOME: '/runs/trial-7/spark-home',
       ...(process.env.SPARK_LOCAL_IP === undefined ? { SPARK_LOCAL_IP: '127.0.0.1' } : {}),
     });
     expect(launcher.envFor(localCluster({ master: { kind: 'standalone', url: 'spark://m:7077' } }))).toEqual({

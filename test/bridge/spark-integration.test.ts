@@ -4,6 +4,7 @@
  * executor JVMs), on a few seconds of small generated video. Under CI=true it
  * always runs (and fails when Spark is missing); elsewhere it is skipped, with
  * the reason in its name, when scripts/setup-python.sh has not been run.
+ * The first run writes the job's default output (video), the last PGM.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -18,6 +19,8 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const sparkSubmit = join(repo, '.venv', 'bin', 'spark-submit');
 const python = join(repo, '.venv', 'bin', 'python');
 const inCi = process.env.CI === 'true';
+/** The venv's pyspark package: SPARK_HOME of a plain spark-submit, where local-cluster work folders must not land. */
+const venvSparkHome = join(repo, '.venv', 'lib', 'python3.11', 'site-packages', 'pyspark');
 const skipReason = !inCi && !existsSync(sparkSubmit) ? `no ${sparkSubmit}; run scripts/setup-python.sh` : null;
 
 /** Width and height of each P5 image in a PGM sequence file. */
@@ -34,6 +37,32 @@ function pgmSizes(path: string): { widthPx: number; heightPx: number }[] {
     at += header[0].length + widthPx * heightPx;
   }
   return sizes;
+}
+
+/** Frames and size of each video file, as OpenCV decodes it. */
+function videoFrames(paths: string[]): { frames: number; widthPx: number; heightPx: number }[] {
+  const script = `
+import json, sys, cv2
+out = []
+for path in sys.argv[1:]:
+    capture = cv2.VideoCapture(path)
+    frames, size = 0, (0, 0)
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames, size = frames + 1, (frame.shape[1], frame.shape[0])
+    out.append({"frames": frames, "widthPx": size[0], "heightPx": size[1]})
+print(json.dumps(out))
+`;
+  return JSON.parse(execFileSync(python, ['-c', script, ...paths], { encoding: 'utf8' }));
+}
+
+interface SegmentLike {
+  file: string;
+  frames: number;
+  widthPx: number;
+  heightPx: number;
 }
 
 describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${skipReason === null ? '' : ` (skipped: ${skipReason})`}`, () => {
@@ -101,13 +130,29 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
     expect(metrics.summary.perFrameMs!.mean).toBeGreaterThan(0);
     expect(metrics.summary.perFrameMs!.max).toBeGreaterThanOrEqual(metrics.summary.perFrameMs!.p50);
 
-    // Output: one PGM sequence per partition, frames in stream order (camera 160x90, cctv 80x60, drone 240x136).
-    const sizes = metrics.batches.flatMap((b) => b.partitions.flatMap((p) => pgmSizes(p.outputPath)));
-    expect(sizes.map((s) => `${s.widthPx}x${s.heightPx}`)).toEqual([
-      ...Array<string>(20).fill('160x90'),
-      ...Array<string>(20).fill('80x60'),
-      ...Array<string>(20).fill('240x136'),
+    // Frames dealt round-robin from one stream per resolution (camera 160x90, cctv 80x60, drone 240x136):
+    // partition 0 of batch 0 takes run frames 0..9 = camera 0,3,6,9 / cctv 1,4,7 / drone 2,5,8.
+    const sizeOf = (s: SegmentLike) => `${s.widthPx}x${s.heightPx}`;
+    const segments = (p: (typeof metrics.batches)[number]['partitions'][number]) => (p as unknown as { segments: SegmentLike[] }).segments;
+    expect(metrics.batches[0].partitions.map((p) => segments(p).map((s) => [s.file, sizeOf(s), s.frames]))).toEqual([
+      [['camera-160x90-000.mp4', '160x90', 4], ['cctv-80x60-000.mp4', '80x60', 3], ['drone-240x136-000.mp4', '240x136', 3]],
+      [['camera-160x90-000.mp4', '160x90', 3], ['cctv-80x60-000.mp4', '80x60', 4], ['drone-240x136-000.mp4', '240x136', 3]],
     ]);
+    // The mean frame size the job reports is that of the frames its measured tasks read.
+    const measured = metrics.batches.filter((b) => !b.warmup).flatMap((b) => b.partitions.flatMap(segments));
+    const meanMp = measured.reduce((sum, s) => sum + s.widthPx * s.heightPx * s.frames, 0) / 1e6 / measured.reduce((sum, s) => sum + s.frames, 0);
+    expect(metrics.summary.megapixelsPerFrame).toBeCloseTo(meanMp, 12);
+
+    // Output: per partition, one mp4v video per frame size, holding that size's frames.
+    for (const batch of metrics.batches) {
+      for (const p of batch.partitions) {
+        const { outputPaths } = p as unknown as { outputPaths: string[] };
+        const expected = segments(p).map((s) => ({ frames: s.frames, widthPx: s.widthPx, heightPx: s.heightPx }));
+        expect(outputPaths.map((path) => path.slice(path.lastIndexOf('/') + 1))).toEqual(segments(p).map((s) => `part-${String(p.index).padStart(5, '0')}-${sizeOf(s)}.mp4`));
+        expect(videoFrames(outputPaths)).toEqual(expected);
+        expect(p.outputPath).toBe(outputPaths[0]);
+      }
+    }
 
     // The event log: one plain JSON-lines file named after the app, complete, with no executor lost.
     expect(result.eventLogPath).toBe(join(work, 'events', metrics.appId));
@@ -117,8 +162,11 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
     expect(events.filter((e) => e === 'SparkListenerExecutorAdded')).toHaveLength(2);
     expect(events.filter((e) => e === 'SparkListenerJobEnd')).toHaveLength(3);
     expect(result.eventLog).toEqual({ path: result.eventLogPath, complete: true, executorLosses: [], taskFailures: 0, problem: null });
-    // The executors' own logs were moved out of the venv's SPARK_HOME/work into the run directory.
+    // The executors' own logs were written under the run's own SPARK_HOME, never in the venv's, and moved into the run directory.
     expect(readdirSync(result.executorLogDir!).sort()).toEqual(['0', '1']);
+    expect(result.executorLogDir).toBe(join(work, 'runs', 'it-ok', 'executor-logs'));
+    expect(existsSync(join(venvSparkHome, 'work', metrics.appId))).toBe(false);
+    expect(existsSync(join(work, 'runs', 'it-ok', 'spark-home'))).toBe(false);
   }, 240_000);
 
   it("passes on the job's own one-line error when the store holds too few frames for one batch", async () => {
@@ -129,8 +177,8 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
     expect(result.metrics).toBeNull();
   }, 120_000);
 
-  it('reports an executor JVM killed mid-run as a failure, with the job finished on the other executor', async () => {
-    const result = await launcher.submit(request('it-executor-lost', { killExecutorAtBatch: 1 }));
+  it('reports an executor JVM killed mid-run as a failure, with the job finished on the other executor (PGM output)', async () => {
+    const result = await launcher.submit(request('it-executor-lost', { killExecutorAtBatch: 1, outputFormat: 'pgm' }));
     const context = `stdout tail:\n${result.stdoutTail}\nstderr tail:\n${result.stderrTail}`;
 
     expect(result.exitCode, context).toBe(0);
@@ -140,5 +188,10 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
     // Spark ran the lost task again: every frame was still processed.
     expect(result.metrics!.framesProcessed).toBe(60);
     expect(result.metrics!.batches[1].partitions[0].attempt).toBe(1);
+    // PGM: one sequence of P5 images per partition, its frames grouped by size in stream order.
+    const sizes = result.metrics!.batches.flatMap((b) => b.partitions.map((p) => pgmSizes(p.outputPath).map((s) => `${s.widthPx}x${s.heightPx}`)));
+    expect(sizes[0]).toEqual([...Array<string>(4).fill('160x90'), ...Array<string>(3).fill('80x60'), ...Array<string>(3).fill('240x136')]);
+    expect(sizes.flat()).toHaveLength(60);
+    expect(sizes.flat().filter((s) => s === '80x60')).toHaveLength(20);
   }, 240_000);
 });
