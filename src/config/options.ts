@@ -51,18 +51,28 @@ export function checkOption(spec: OptionSpec, value: unknown): string | null {
   return spec.choices.includes(value as string) ? null : `expected one of ${spec.choices.join(', ')}, got ${JSON.stringify(value)}`;
 }
 
-/** yargs option definitions for a table (flag names are kebab-case of the keys). */
-export function yargsOf(table: OptionTable, group: string) {
+/**
+ * yargs option definitions for a table (flag names are kebab-case of the keys).
+ * `shownDefaults` replaces the default --help shows, for a command whose
+ * defaults come from a known file first (`sspe start`: the paper-testbed scenario).
+ */
+export function yargsOf(table: OptionTable, group: string, shownDefaults: { values: Record<string, unknown>; source: string } | null = null) {
   const out: Record<string, { type: 'number' | 'boolean' | 'string'; describe: string; group: string; choices?: readonly string[] }> = {};
   for (const [key, spec] of Object.entries(table)) {
     const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const range = spec.kind === 'number' ? ` [${spec.min}, ${spec.max}]` : '';
     out[flag] = {
       type: spec.kind === 'choice' ? 'string' : spec.kind,
-      describe: `${spec.description}${range} (default ${String(spec.default)})`,
+      describe: `${spec.description}${range} (default ${shownDefault(key, spec, shownDefaults)})`,
       group,
       ...(spec.kind === 'choice' ? { choices: spec.choices } : {}),
     };
   }
   return out;
+}
+
+function shownDefault(key: string, spec: OptionSpec, shown: { values: Record<string, unknown>; source: string } | null): string {
+  const value = shown?.values[key];
+  if (shown === null || value === undefined || value === spec.default) return String(spec.default);
+  return `${String(value)} from ${shown.source}; ${String(spec.default)} elsewhere`;
 }

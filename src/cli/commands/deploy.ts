@@ -20,7 +20,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { MAX_FPS, type Scenario } from '../../scenario/schema.js';
 import type { GlobalOptions } from '../options.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
-import { formatNumber } from '../table.js';
+import { formatNumber, plural } from '../table.js';
 
 export interface DeployCommandOptions extends GlobalOptions, RealClusterFlags {
   policy: string;
@@ -161,10 +161,13 @@ export const deployCommand = {
       .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend' })
       .option('run-log', runLogOption)
       .options(REAL_CLUSTER_FLAGS)
-      .example('$0 deploy --policy models/paper-dqn-tuned --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/videos --windows 5', 'five windows on this machine'),
+      .example(
+        '$0 deploy --policy models/policies/paper-testbed-dqn-tuned --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --windows 5',
+        'five windows on this machine with the policy `sspe finetune` tuned (or models/policies/paper-testbed-dqn as shipped)',
+      ),
   handler: async (args: ArgumentsCamelCase<DeployCommandOptions>) => {
     const summary = await runDeploy(args);
     if (args.json) console.log(JSON.stringify(summary, null, 2));
-    else console.log(`\n${summary.windows} windows, ${summary.breaches} SLO breaches, ${summary.rollbacks} rollbacks (stopped by ${summary.stopped_by === 'signal' ? 'Ctrl-C' : '--windows'})`);
+    else console.log(`\n${plural(summary.windows, 'window')}, ${plural(summary.breaches, 'SLO breach', 'SLO breaches')}, ${plural(summary.rollbacks, 'rollback')} (stopped by ${summary.stopped_by === 'signal' ? 'Ctrl-C' : '--windows'})`);
   },
 };

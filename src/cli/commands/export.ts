@@ -20,7 +20,7 @@ export const exportCommand = {
       .positional('policyDir', { type: 'string', demandOption: true, describe: 'policy folder (model.json, weights.bin, policy.json)' })
       .option('out', { type: 'string', demandOption: true, describe: 'folder to write the copy to' })
       .option('force', { type: 'boolean', default: false, describe: 'replace --out if it exists and is not empty' })
-      .example('$0 export models/paper-dqn --out dist/policy', 'a copy to ship next to a Spark application'),
+      .example('$0 export models/policies/paper-testbed-dqn --out out/exported-policy', 'a copy of the shipped policy to ship next to a Spark application'),
   handler: async (args: ArgumentsCamelCase<ExportOptions>) => {
     const { tf } = await initTf();
     const policy = await loadPolicy(args.policyDir, { tf });

@@ -24,7 +24,7 @@ import type { GlobalOptions } from '../options.js';
 import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
-import { formatNumber } from '../table.js';
+import { formatNumber, plural } from '../table.js';
 
 export interface FinetuneCommandOptions extends GlobalOptions, RealClusterFlags {
   policy: string;
@@ -238,7 +238,7 @@ function runLine(run: FinetuneRun, budget: number): string {
 
 export function printFinetuneSummary(summary: FinetuneSummary): void {
   const resumed = summary.resumed_from > 0 ? ` (resumed after ${summary.resumed_from})` : '';
-  console.log(`\n${summary.real_runs} real runs${resumed}, ${summary.rollbacks} rollbacks, SLO ${summary.slo}`);
+  console.log(`\n${plural(summary.real_runs, 'real run')}${resumed}, ${plural(summary.rollbacks, 'rollback')}, SLO ${summary.slo}`);
   for (const best of summary.best) {
     const c = best.config!;
     console.log(
@@ -270,10 +270,13 @@ export const finetuneCommand = {
       .options(yargsOf(FINETUNE_OPTIONS, 'Fine-tuning:'))
       .options(REAL_CLUSTER_FLAGS)
       .example(
-        '$0 finetune --policy models/paper-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/videos --budget 10',
-        'ten real runs on executor JVMs on this machine',
+        '$0 finetune --policy models/policies/paper-testbed-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --budget 10',
+        'ten real runs on executor JVMs on this machine, on the test videos `sspe collect --out runs/collect` made; the tuned policy goes to models/policies/paper-testbed-dqn-tuned',
       )
-      .example('$0 finetune --policy models/paper-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/videos --budget 10 --resume', 'continue after a stop'),
+      .example(
+        '$0 finetune --policy models/policies/paper-testbed-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --budget 10 --resume',
+        'continue after a stop',
+      ),
   handler: async (args: ArgumentsCamelCase<FinetuneCommandOptions>) => {
     const summary = await runFinetune(args);
     if (args.json) console.log(JSON.stringify(summary, null, 2));

@@ -4,7 +4,7 @@ import { configJson, runResultJson } from '../../report/run-json.js';
 import { loadScenario } from '../../scenario/load.js';
 import { parseConfigFlag, toRunSpec } from '../../scenario/run-spec.js';
 import { parseDurationMs } from '../duration.js';
-import { formatNumber, formatTable } from '../table.js';
+import { formatNumber, formatTable, plural } from '../table.js';
 import type { GlobalOptions } from '../options.js';
 import { checkFps } from '../options.js';
 
@@ -27,7 +27,7 @@ export const simulateCommand = {
         describe: "configuration to run instead of the scenario's starting one: cores=2,memory=800,instances=6 (also partitions, framesPerPartition, serializer, …)",
       })
       .option('fps', { type: 'number', describe: "pin the load to this many frames per second (default: follow the scenario's trace)" })
-      .option('duration', { type: 'string', describe: 'simulated time, e.g. 90s, 10m, 1h (default: the scenario run.durationMs)' })
+      .option('duration', { type: 'string', describe: 'simulated time with a unit: 500ms, 90s, 10m, 1h (default: the scenario run.durationMs)' })
       .option('trace-hash', { type: 'boolean', default: false, describe: 'print a hash of every simulated event (same seed, same hash)' })
       .example('$0 simulate scenarios/paper-testbed.yaml', "the scenario's starting configuration on its own load trace")
       .example('$0 simulate scenarios/paper-testbed.yaml --config cores=3,memory=1000,instances=5 --fps 60 --json', 'one configuration at 60 fps, as JSON'),
@@ -57,7 +57,7 @@ export const simulateCommand = {
     const q = (x: { mean: number; p50: number; p95: number; p99: number }) =>
       `mean ${formatNumber(x.mean)}  p50 ${formatNumber(x.p50)}  p95 ${formatNumber(x.p95)}  p99 ${formatNumber(x.p99)}`;
     console.log(
-      `${scenario.name}: ${c.executorCores} cores × ${c.executorMemoryMb} MB × ${c.executorInstances} executors, ` +
+      `${scenario.name}: ${plural(c.executorCores, 'core')} × ${c.executorMemoryMb} MB × ${plural(c.executorInstances, 'executor')}, ` +
         `${args.fps !== undefined ? `${args.fps} fps` : `trace ${spec.workload.trace.kind}`}, ${formatNumber(result.simulatedMs / 1000)} s simulated, seed ${spec.seed}`,
     );
     console.log(
@@ -71,7 +71,7 @@ export const simulateCommand = {
           ['backlog at end (frames)', String(result.backlogFrames)],
           ['CPU utilisation (executors)', `${formatNumber(100 * result.cpuUtil)} %`],
           ['memory utilisation (executors)', `${formatNumber(100 * result.memUtil)} %`],
-          ['executors registered', String(result.executors.length)],
+          [`executors registered (all over the run, replacements included; ${c.executorInstances} requested)`, String(result.executors.length)],
           ['pending pods at end / mean', `${result.pendingPods} / ${formatNumber(result.pendingPodsMean)}`],
           [
             'failures (tasks, OOM, executors, nodes, jobs aborted)',

@@ -51,7 +51,7 @@ export const sweepCommand = {
     yargs
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
       .option('fps', { type: 'number', describe: "pin the load to this many frames per second (default: follow the scenario's trace)" })
-      .option('duration', { type: 'string', describe: 'simulated time per configuration, e.g. 90s, 10m (default: the scenario run.durationMs)' })
+      .option('duration', { type: 'string', describe: 'simulated time per configuration with a unit: 500ms, 90s, 10m (default: the scenario run.durationMs)' })
       .option('top', { type: 'number', describe: 'print only the best N rows in the table (JSON always has all)' })
       .example('$0 sweep scenarios/paper-testbed.yaml --fps 10', 'rank all 72 paper configurations at 10 fps')
       .example('$0 sweep scenarios/paper-testbed.yaml --fps 60 --json > oracle-60.json', 'the oracle at 60 fps, for scripts'),

@@ -16,7 +16,7 @@ import { trainDqn, type TrainingCurves } from '../../train/train-dqn.js';
 import type { GlobalOptions } from '../options.js';
 import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
-import { formatNumber } from '../table.js';
+import { formatNumber, plural } from '../table.js';
 
 interface TrainOptions extends GlobalOptions {
   scenario: string;
@@ -94,7 +94,7 @@ export type TrainSummary = Awaited<ReturnType<typeof runTrain>>;
 
 export function printTrainSummary(summary: TrainSummary, scenarioPath: string): void {
   console.log(
-    `trained ${summary.episodes} episodes (${summary.env_steps} trials) in ${formatNumber(summary.wall_s)} s on ${summary.backend}` +
+    `trained ${plural(summary.episodes, 'episode')} (${plural(summary.env_steps, 'trial')}) in ${formatNumber(summary.wall_s)} s on ${summary.backend}` +
       `${summary.stopped_early ? ' (stopped early)' : ''}; final mean reward ${formatNumber(summary.final_mean_reward)}`,
   );
   if (summary.best_episode !== null) {
