@@ -87,14 +87,16 @@ export class TraceRun {
 
   /**
    * After the trace: no new frames; runs until every batch handed to Spark is
-   * done or `maxExtraMs` have passed. Its frames are the trace's last ones;
-   * what is left unprocessed is in backlogFrames.
+   * done or `maxExtraMs` have passed. Its frames are the trace's last ones.
+   * `unfinishedFrames`: frames handed to Spark and still not processed; the
+   * last partial batch, which only the end of the trace kept from being cut,
+   * is not among them.
    */
-  drain(maxExtraMs: number): TrialOutcome {
+  drain(maxExtraMs: number): TrialOutcome & { unfinishedFrames: number } {
     const started = performance.now();
     this.startWindow();
     this.model.drain(maxExtraMs);
-    return this.outcome(false, started);
+    return { ...this.outcome(false, started), unfinishedFrames: this.model.totals().inFlight };
   }
 
   close(): void {

@@ -231,7 +231,7 @@ export function runTraceEpisode(context: EpisodeContext, spec: TracePolicy, seed
     }
     const drained = run.drain(context.drainMs);
     record(episode, drained, false);
-    episode.unfinishedFrames = drained.backlogFrames;
+    episode.unfinishedFrames = drained.unfinishedFrames;
   } finally {
     run.close();
   }

@@ -76,7 +76,7 @@ export interface TracePolicyResult {
   reconfigurations: number;
   reconfigurations_per_hour: number;
   dropped_frames: number;
-  /** Frames still unprocessed when the drain after the trace stopped. */
+  /** Frames handed to Spark and still unprocessed when the drain after the trace stopped (the last partial batch, never cut because the trace ended, is left out). */
   unfinished_frames: number;
   /** Mean per-frame processing time over every processed frame, ms. */
   per_frame_ms: number;

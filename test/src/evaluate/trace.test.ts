@@ -67,6 +67,13 @@ describe('evaluateTrace', () => {
       expect(second.backlogFrames).toBeGreaterThan(first.backlogFrames);
       expect(second.perFrameMs.mean).toBeGreaterThan(first.perFrameMs.mean);
       expect(run.fpsNow()).toBe(60);
+      // No frame is lost between intervals: what arrived is processed, dropped or still waiting.
+      const third = run.interval(config, 240_000);
+      const drained = run.drain(600_000);
+      const all = [first, second, third, drained];
+      const sum = (f: (o: (typeof all)[number]) => number) => all.reduce((n, o) => n + f(o), 0);
+      expect(sum((o) => o.framesArrived)).toBe(sum((o) => o.framesProcessed) + sum((o) => o.framesDropped) + drained.backlogFrames);
+      expect(drained.unfinishedFrames).toBe(0);
     } finally {
       run.close();
     }
@@ -130,8 +137,6 @@ describe('evaluateTrace', () => {
     const fixed = result.policies[BEST_FIXED_POLICY];
     expect(adaptive.reconfigurations).toBeGreaterThan(0);
     expect(adaptive.objective).toBeGreaterThan(fixed.objective + 0.05);
-    expect(adaptive.request_cost_per_hour).toBeLessThan(0.5 * fixed.request_cost_per_hour);
-    // The price of adapting: the intervals around each redeploy miss the SLO.
-    expect(adaptive.slo_attainment).toBeLessThan(fixed.slo_attainment);
+    expect(adaptive.request_cost_per_hour).toBeLessThan(fixed.request_cost_per_hour);
   });
 });
