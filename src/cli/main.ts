@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     .epilogue('Every command takes --json and --seed. Docs: README.md.')
     .fail((message, error) => {
       if (error) throw error;
-      throw new UserInputError(yargsMessage(message));
+      throw new UserInputError(yargsMessage(message, argv));
     });
   await cli.parseAsync();
 }

@@ -5,7 +5,14 @@
 
 const unquote = (text: string): string => text.trim().replace(/^"(.*)"$/, '$1');
 
-export function yargsMessage(message: string): string {
+/** `argv`: the command line, for the command a "Did you mean" is about. */
+export function yargsMessage(message: string, argv: readonly string[] = []): string {
+  // recommendCommands() gives only "Did you mean simulate?" for an unknown command.
+  const suggestion = /^Did you mean (\S+)\?$/.exec(message.trim());
+  if (suggestion !== null) {
+    const given = argv.find((a) => !a.startsWith('-'));
+    return `unknown command${given === undefined ? '' : ` '${given}'`}; did you mean ${suggestion[1]}? (every command: sspe --help)`;
+  }
   // "Invalid values:\n  Argument: backend, Given: "node", Choices: "wasm", "cpu""
   const invalid = /Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/m.exec(message);
   if (message.startsWith('Invalid values:') && invalid !== null) {

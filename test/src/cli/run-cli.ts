@@ -12,7 +12,8 @@ export interface CliRun {
 }
 
 /** Runs the compiled CLI (built by `npm test`'s tsc step) in the repository root. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+/** `input` is written to the command's standard input. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string | Buffer } = {}): CliRun {
   if (!existsSync(cliPath)) {
     throw new Error(`expected the compiled CLI at ${cliPath}; run 'npx tsc -p tsconfig.json' (npm test does) first`);
   }
@@ -21,6 +22,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     encoding: 'utf8',
     env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     timeout: 120_000,
+    input: options.input,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
