@@ -2,8 +2,12 @@
  * Fits a latency profile to real runs, and says how well it predicts runs it
  * was not fitted to.
  *
- * 1. Failed runs are left out (and counted); the rest are split into training
- *    and holdout runs (split.ts: seeded, stratified by setting).
+ * 1. Failed runs are left out (and counted); the rest are split by
+ *    configuration (split.ts): a held-out configuration is held out with all
+ *    its repeats, so the holdout MAPE is the error on configurations the fit
+ *    never saw. Too few configurations to fit the parameters, or to hold out
+ *    enough of them for a MAPE, is refused when asked (minTrainConfigs,
+ *    minHoldoutConfigs), before any fitting.
  * 2. The free parameters move in log space (they stay positive, and a step
  *    is a ratio) by Nelder–Mead (src/calibration/nelder-mead.ts), restarted
  *    once from its best point. Each objective evaluation replays every
@@ -13,6 +17,13 @@
  *    mean per-frame time.
  * 3. Ernest (ernest.ts) is fitted to the same training runs, as the baseline
  *    the simulator's predictions are compared with on the holdout.
+ * 4. Beside the MAPE: the noise floor of the runs (noise.ts), and for each
+ *    fitted parameter whether the data identified it: a parameter whose ±50 %
+ *    change moves the training MAPE by less than the noise floor is not
+ *    identified (its value is whatever the fit drifted to), and one that ends
+ *    at its declared bound (sim/profile.ts) is reported as such.
+ * 5. With normaliseByProbe, each run's measured time is scaled by its CPU
+ *    probe (cpu-probe.ts) to the collection's median machine speed first.
  */
 import { PROFILE_PARAMETERS, type LatencyProfile, type ProfileParameterName } from '../../sim/profile.js';
 import { meanFrameMegapixels } from '../../sim/workload/batcher.js';
@@ -22,7 +33,8 @@ import type { Scenario } from '../../src/scenario/schema.js';
 import { ERNEST_FEATURES, fitErnest, predictErnest } from './ernest.js';
 import type { RealRun } from './real-run.js';
 import { simulateRealRun } from './simulate-run.js';
-import { settingKey, splitRuns, type Split } from './split.js';
+import { median, noiseFloor, probeSpread, type NoiseFloor, type ProbeSpread } from './noise.js';
+import { settingKey, splitByConfiguration, type Split } from './split.js';
 
 /**
  * The parameters a calibration moves by default: the ones mean per-frame time
@@ -41,15 +53,40 @@ export const DEFAULT_CALIBRATION_PARAMETERS: readonly ProfileParameterName[] = [
   'taskMemoryBaseMb',
 ];
 
+/** A MAPE over fewer held-out configurations is one or two configurations' error, not the model's. */
+export const MIN_HOLDOUT_CONFIGS = 3;
+
+/**
+ * Distinct training configurations needed to fit `parameters` parameters:
+ * one more than the parameters. From as many configurations as parameters
+ * (or fewer) a fit can match every mean exactly and says nothing.
+ */
+export function minTrainConfigs(parameters: number): number {
+  return parameters + 1;
+}
+
+/** Relative change of each parameter in the identification check (±50 %). */
+export const IDENTIFICATION_STEP = 0.5;
+/** The identification threshold when no configuration was measured twice (no noise floor), MAPE points. */
+export const IDENTIFICATION_THRESHOLD_WITHOUT_REPEATS_PCT = 1;
+/** The lowest value a parameter declared with min 0 is searched down to (the fit moves in log space). */
+const LOG_SPACE_FLOOR = 1e-3;
+
 export interface CalibrateOptions {
   runs: readonly RealRun[];
   /** The cluster the runs ran on (its nodes, storage node, starting Spark settings). */
   scenario: Scenario;
   /** Where the fit starts; parameters not fitted keep its values. */
   start: LatencyProfile;
-  /** Share of the usable runs held out of the fit, in (0, 1). */
+  /** Share of the distinct configurations held out of the fit (with all their runs), in [0, 1); 0: fit on every run, no holdout. */
   holdoutFraction: number;
   seed: string | number;
+  /** Refuse (UserInputError) to fit from fewer distinct training configurations; default: no check. `sspe calibrate` passes minTrainConfigs(parameters). */
+  minTrainConfigs?: number;
+  /** Refuse to run with a holdout of fewer configurations (holdoutFraction > 0); default: no check. `sspe calibrate` passes MIN_HOLDOUT_CONFIGS. */
+  minHoldoutConfigs?: number;
+  /** Scale each run's measured time by its CPU probe to the median machine speed; every usable run needs a probe. Default false. */
+  normaliseByProbe?: boolean;
   /** Parameters to fit; default DEFAULT_CALIBRATION_PARAMETERS. */
   parameters?: readonly ProfileParameterName[];
   /** Nelder–Mead iterations per round (two rounds); default 150. */
@@ -75,8 +112,10 @@ export interface RunFidelity {
   runId: string;
   config: RunConfig;
   split: Split;
-  /** Measured mean per-frame time, ms. */
+  /** Measured mean per-frame time, ms (scaled by probeFactor when normalised by the probe). */
   measuredMs: number;
+  /** What measuredMs was multiplied by: median probe ÷ this run's probe; 1 without normalisation. */
+  probeFactor: number;
   /** The fitted simulator's, ms (NaN when the simulated run processed no frame). */
   simulatedMs: number;
   /** Ernest's prediction, ms. */
@@ -91,7 +130,7 @@ export interface FidelityReport {
   perRun: RunFidelity[];
   /** MAPE of the fitted simulator on the training runs, %. */
   mape_train: number;
-  /** On the holdout runs, %; null when there is none (fewer than two usable runs). */
+  /** On the runs of the held-out configurations, %; null when none was held out. */
   mape_holdout: number | null;
   mape_train_ernest: number;
   mape_holdout_ernest: number | null;
@@ -100,6 +139,29 @@ export interface FidelityReport {
   n_train: number;
   n_holdout: number;
   n_failed: number;
+  /** Distinct configurations (settingKey) in training and held out. */
+  n_configs_train: number;
+  n_configs_holdout: number;
+  /** The runs' own scatter (noise.ts): what a held-out MAPE compares with. */
+  noise: NoiseFloor;
+  /** The CPU probes' spread; null when no run has a probe. */
+  probe: ProbeSpread | null;
+  probe_normalised: boolean;
+}
+
+/** What the fit did with one parameter, and whether the data pinned it. */
+export interface FittedParameter {
+  start: number;
+  fitted: number;
+  unit: string;
+  /** The range the fit searched (the profile's declared range; a declared 0 is searched down to LOG_SPACE_FLOOR). */
+  bounds: [number, number];
+  /** 'lower' / 'upper' when the fit ended at that bound (within 0.1 %). */
+  atBound: 'lower' | 'upper' | null;
+  /** Rise of the training MAPE, in points, when the parameter alone moves ±50 % from its fitted value (the larger side). */
+  sensitivityPct: number;
+  /** sensitivityPct reaches the threshold (the noise floor, or IDENTIFICATION_THRESHOLD_WITHOUT_REPEATS_PCT without repeats). */
+  identified: boolean;
 }
 
 export interface CalibrationResult {
@@ -107,7 +169,9 @@ export interface CalibrationResult {
   fidelity: FidelityReport;
   ernest: { features: readonly string[]; coefficients: number[] };
   fit: {
-    parameters: Record<string, { start: number; fitted: number; unit: string }>;
+    parameters: Record<string, FittedParameter>;
+    /** MAPE points a parameter's ±50 % must move the training MAPE by to count as identified. */
+    identificationThresholdPct: number;
     iterations: number;
     evaluations: number;
     /** MAPE of the starting profile on the training runs, %. */
@@ -124,8 +188,8 @@ const NO_FRAMES_ERROR = 10;
 
 export function calibrate(options: CalibrateOptions): CalibrationResult {
   const { scenario, start, holdoutFraction, seed } = options;
-  if (!(Number.isFinite(holdoutFraction) && holdoutFraction > 0 && holdoutFraction < 1)) {
-    throw new UserInputError(`holdout: expected a fraction in (0, 1), got ${holdoutFraction}`);
+  if (!(Number.isFinite(holdoutFraction) && holdoutFraction >= 0 && holdoutFraction < 1)) {
+    throw new UserInputError(`holdout: expected a fraction in [0, 1), got ${holdoutFraction}`);
   }
   if (options.runs.length === 0) throw new UserInputError('expected at least one real run to calibrate from, got none');
   const failed = options.runs.flatMap((run) => (isUsable(run) ? [] : [{ runId: run.runId, failure: run.failure ?? 'no per-frame measurement' }]));
@@ -151,19 +215,21 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     }
   }
 
-  const splits = splitRuns(runs, { holdoutFraction, seed });
+  const { splits, trainConfigs, holdoutConfigs } = splitByConfiguration(runs, { holdoutFraction, seed });
+  checkConfigurationCounts({ ...options, parameters: names.length, total: trainConfigs.length + holdoutConfigs.length, train: trainConfigs.length, holdout: holdoutConfigs.length });
   const train = runs.filter((_, i) => splits[i] === 'train');
+  const probeFactor = probeFactors(runs, options.normaliseByProbe ?? false);
   const maxBatches = options.maxSimulatedBatches ?? 20;
   const minBatches = options.minSimulatedBatches ?? 60;
   // One seed per setting, not per run: repeats of a setting get the same prediction, as from Ernest.
   const simulate = (run: RealRun, profile: LatencyProfile) => simulateRealRun(scenario, run, profile, { maxBatches, minBatches, seed: `${seed}/${settingKey(run)}` });
-  const measured = (run: RealRun) => run.perFrameMs!.mean;
+  const measured = (run: RealRun) => run.perFrameMs!.mean * probeFactor(run);
 
+  const bounds = names.map((name) => searchBounds(name));
   const withX = (x: number[]): LatencyProfile => {
     const parameters = { ...start.parameters };
     names.forEach((name, i) => {
-      const spec = PROFILE_PARAMETERS[name];
-      parameters[name] = Math.min(spec.max, Math.max(spec.min, Math.exp(x[i])));
+      parameters[name] = Math.min(bounds[i][1], Math.max(bounds[i][0], Math.exp(x[i])));
     });
     return { ...start, parameters };
   };
@@ -178,7 +244,7 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     return sum / train.length;
   };
 
-  const x0 = names.map((name) => Math.log(Math.max(1e-3, start.parameters[name])));
+  const x0 = names.map((name, i) => Math.log(Math.min(bounds[i][1], Math.max(bounds[i][0], start.parameters[name]))));
   const startMape = trainMape(start);
   const maxIterations = options.maxIterations ?? 150;
   const round = (from: number[], offset: number) =>
@@ -199,6 +265,30 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     parameters: fitted.parameters,
   };
 
+  const noise = noiseFloor(runs, measured);
+  const threshold = noise.pct ?? IDENTIFICATION_THRESHOLD_WITHOUT_REPEATS_PCT;
+  const bestMapePct = 100 * trainMape(profile);
+  const parameters: Record<string, FittedParameter> = {};
+  names.forEach((name, i) => {
+    const value = profile.parameters[name];
+    // The objective around the optimum, one parameter at a time: flat means the runs do not see it.
+    const moved = [1 + IDENTIFICATION_STEP, 1 - IDENTIFICATION_STEP].map((factor) => {
+      const changed = Math.min(bounds[i][1], Math.max(bounds[i][0], value * factor));
+      return 100 * trainMape({ ...profile, parameters: { ...profile.parameters, [name]: changed } });
+    });
+    const sensitivityPct = Math.max(...moved) - bestMapePct;
+    const [lo, hi] = bounds[i];
+    parameters[name] = {
+      start: start.parameters[name],
+      fitted: value,
+      unit: PROFILE_PARAMETERS[name].unit,
+      bounds: [lo, hi],
+      atBound: value <= lo * 1.001 ? 'lower' : value >= hi / 1.001 ? 'upper' : null,
+      sensitivityPct,
+      identified: sensitivityPct >= threshold,
+    };
+  });
+
   const ernest = fitErnest(train, train.map(measured));
   const perRun: RunFidelity[] = runs.map((run, i) => {
     const measuredMs = measured(run);
@@ -217,6 +307,7 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
       },
       split: splits[i],
       measuredMs,
+      probeFactor: probeFactor(run),
       simulatedMs,
       ernestMs,
       errorPct: (100 * (simulatedMs - measuredMs)) / measuredMs,
@@ -237,12 +328,16 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
       n_train: train.length,
       n_holdout,
       n_failed: failed.length,
+      n_configs_train: trainConfigs.length,
+      n_configs_holdout: holdoutConfigs.length,
+      noise,
+      probe: probeSpread(runs),
+      probe_normalised: options.normaliseByProbe ?? false,
     },
     ernest: { features: ERNEST_FEATURES, coefficients: ernest.coefficients },
     fit: {
-      parameters: Object.fromEntries(
-        names.map((name) => [name, { start: start.parameters[name], fitted: profile.parameters[name], unit: PROFILE_PARAMETERS[name].unit }]),
-      ),
+      parameters,
+      identificationThresholdPct: threshold,
       iterations: first.iterations + second.iterations,
       evaluations,
       startMapeTrainPct: 100 * startMape,
@@ -250,6 +345,48 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     failed,
     megapixelsFromScenario,
   };
+}
+
+/** The range the fit searches for a parameter: the profile's declared one, with a declared 0 raised to LOG_SPACE_FLOOR (the search is in log space). */
+function searchBounds(name: ProfileParameterName): [number, number] {
+  const spec = PROFILE_PARAMETERS[name];
+  return [Math.max(spec.min, LOG_SPACE_FLOOR), spec.max];
+}
+
+/** The refusals a caller asked for, each one line: how many configurations there are and how many are needed. */
+function checkConfigurationCounts(c: { parameters: number; total: number; train: number; holdout: number; holdoutFraction: number; minTrainConfigs?: number; minHoldoutConfigs?: number }): void {
+  const minTrain = c.minTrainConfigs ?? 0;
+  const minHoldout = c.minHoldoutConfigs ?? 0;
+  const plural = (n: number) => `${n} distinct configuration${n === 1 ? '' : 's'}`;
+  if (c.total < minTrain) {
+    throw new UserInputError(
+      `expected at least ${minTrain} distinct configurations (executor shape x workload shape x frame size) to fit ${c.parameters} parameters, got ${c.total}: ` +
+        'collect more configurations or fit fewer parameters',
+    );
+  }
+  if (c.holdoutFraction > 0 && c.holdout < minHoldout) {
+    throw new UserInputError(
+      `expected at least ${minHoldout} held-out configurations to report a MAPE, got ${c.holdout} of ${plural(c.total)} (holdout ${c.holdoutFraction}): ` +
+        'collect more configurations, raise the holdout share, or fit without a holdout (0)',
+    );
+  }
+  if (c.train < minTrain) {
+    throw new UserInputError(
+      `expected at least ${minTrain} training configurations to fit ${c.parameters} parameters, got ${c.train} of ${plural(c.total)} after holding out ${c.holdout}: ` +
+        'collect more configurations or lower the holdout share',
+    );
+  }
+}
+
+/** Each run's factor to the median machine speed (median probe wall ÷ its probe wall), or 1 for every run. */
+function probeFactors(runs: readonly RealRun[], normalise: boolean): (run: RealRun) => number {
+  if (!normalise) return () => 1;
+  const missing = runs.find((run) => !run.cpuProbe || !(run.cpuProbe.wallMs > 0));
+  if (missing !== undefined) {
+    throw new UserInputError(`run ${missing.runId}: probeWallMs: expected a CPU probe to normalise by (runs collected by sspe collect record one), got none`);
+  }
+  const reference = median(runs.map((run) => run.cpuProbe!.wallMs));
+  return (run) => reference / run.cpuProbe!.wallMs;
 }
 
 /** Mean absolute percentage error, %; a run the simulator could not process counts as NO_FRAMES_ERROR. */
