@@ -4,6 +4,8 @@
  * collect` writes these (a CSV beside the event logs, and the run log);
  * `sspe calibrate --runs` reads them.
  */
+import type { CpuProbe } from './cpu-probe.js';
+
 export interface RealRun {
   runId: string;
   /** The master as given, e.g. 'local-cluster[2,1,1024]'. */
@@ -29,4 +31,9 @@ export interface RealRun {
   eventLogPath: string | null;
   /** Why the run gave no usable measurement; null when it did. */
   failure: string | null;
+  /**
+   * The machine's speed just before the run (cpu-probe.ts); absent or null
+   * for runs collected before probes were recorded, or not by `sspe collect`.
+   */
+  cpuProbe?: CpuProbe | null;
 }

@@ -9,6 +9,8 @@
  *   read back absolute, so an --out folder can be moved or copied whole.
  * - Writing is atomic (a temporary file in the same folder, fsynced, then
  *   renamed over the old one): a reader, or a kill, sees the old or the new file.
+ * - probeWallMs / probeCpuMs (the CPU probe before the run, cpu-probe.ts)
+ *   came later: a file without them still loads, its runs without a probe.
  * - Every bad row is one UserInputError line naming the file, the line and the
  *   column: "runs.csv:4: column cores: expected a positive integer, got 'x'".
  */
@@ -38,9 +40,14 @@ export const RUNS_CSV_COLUMNS = [
   'wallMs',
   'eventLogPath',
   'failure',
+  'probeWallMs',
+  'probeCpuMs',
 ] as const;
 
 type Column = (typeof RUNS_CSV_COLUMNS)[number];
+
+/** Columns a file may lack (written before they existed): their cells read as empty. */
+const OPTIONAL_COLUMNS: readonly Column[] = ['probeWallMs', 'probeCpuMs'];
 
 // ------------------------------------------------------------------ writing
 
@@ -81,6 +88,8 @@ export function formatRunsCsv(runs: readonly RealRun[], csvDir: string): string 
       wallMs: run.wallMs,
       eventLogPath: storedPath(run.eventLogPath, resolve(csvDir)),
       failure: run.failure,
+      probeWallMs: run.cpuProbe?.wallMs ?? null,
+      probeCpuMs: run.cpuProbe?.cpuMs ?? null,
     };
     return RUNS_CSV_COLUMNS.map((column) => cell(values[column])).join(',');
   });
@@ -158,7 +167,7 @@ export function parseRunsCsv(text: string, file: string): RealRun[] {
   }
   if (records.length === 0) throw new UserInputError(`${file}: expected a header row (${RUNS_CSV_COLUMNS.join(',')}), got an empty file`);
   const header = records[0].record.map((name) => name.trim());
-  const missing = RUNS_CSV_COLUMNS.filter((column) => !header.includes(column));
+  const missing = RUNS_CSV_COLUMNS.filter((column) => !header.includes(column) && !OPTIONAL_COLUMNS.includes(column));
   if (missing.length > 0) {
     throw new UserInputError(`${file}:${records[0].info.lines}: expected columns ${RUNS_CSV_COLUMNS.join(',')}, missing ${missing.join(', ')}`);
   }
@@ -166,7 +175,7 @@ export function parseRunsCsv(text: string, file: string): RealRun[] {
   const csvDir = dirname(resolve(file));
   const firstLineOf = new Map<string, number>();
   return records.slice(1).map(({ record, info }) => {
-    const at = (column: Column): Cell => ({ raw: record[index[column]], where: `${file}:${info.lines}: column ${column}` });
+    const at = (column: Column): Cell => ({ raw: index[column] < 0 ? '' : record[index[column]], where: `${file}:${info.lines}: column ${column}` });
     const runId = nonEmpty(at('runId'));
     const seen = firstLineOf.get(runId);
     if (seen !== undefined) throw new UserInputError(`${file}:${info.lines}: column runId: expected a unique run id, got '${runId}' again (first on line ${seen})`);
@@ -181,6 +190,10 @@ export function parseRunsCsv(text: string, file: string): RealRun[] {
     const megapixels = at('megapixelsPerFrame');
     const eventLog = at('eventLogPath').raw;
     const failure = at('failure').raw;
+    const probeGiven = (['probeWallMs', 'probeCpuMs'] as const).filter((column) => at(column).raw.trim() !== '');
+    if (probeGiven.length === 1) {
+      throw problem(at(probeGiven[0] === 'probeWallMs' ? 'probeCpuMs' : 'probeWallMs'), 'a number >= 0 (probeWallMs and probeCpuMs are both empty or both set)');
+    }
     return {
       runId,
       master: nonEmpty(at('master')),
@@ -197,6 +210,7 @@ export function parseRunsCsv(text: string, file: string): RealRun[] {
       wallMs: nonNegativeNumber(at('wallMs')),
       eventLogPath: eventLog === '' ? null : resolve(csvDir, eventLog),
       failure: failure === '' ? null : failure,
+      ...(probeGiven.length === 0 ? {} : { cpuProbe: { wallMs: positiveNumber(at('probeWallMs')), cpuMs: nonNegativeNumber(at('probeCpuMs')) } }),
     };
   });
 }
