@@ -18,8 +18,10 @@
  *   lost before the last job ended, or no measured batch gives a run with
  *   `failure` set (calibration leaves it out and counts it).
  * - A corrupt log is the parser's UserInputError (file and line).
+ * - spark.sspe.megapixelsPerFrame 0 (older `sspe collect` wrote it when it
+ *   did not know the store's frame size) reads as unknown: NaN.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserInputError } from '../../src/errors.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
@@ -49,14 +51,56 @@ export interface EventLogRuns {
   runs: RealRun[];
   /** Logs of other applications (no spark.sspe.* property), with why they were skipped. */
   skipped: { path: string; reason: string }[];
+  /** Files under the directory that are not Spark event logs (left alone). */
+  otherFiles: number;
 }
 
-/** Reads every event log in a directory (files, and eventlog_v2_* rolling-log folders). */
+/** Extensions of Spark's compressed event logs (spark.eventLog.compression.codec): their first bytes are not JSON. */
+const COMPRESSED_LOG = /\.(gz|lz4|lzf|snappy|zstd|zst)$/;
+
+/** Whether a file is a Spark event log: compressed, or its first line a SparkListener event. */
+async function looksLikeEventLog(path: string): Promise<boolean> {
+  if (COMPRESSED_LOG.test(path)) return true;
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(64), position: 0 });
+    return /^\s*\{\s*"Event"\s*:\s*"SparkListener/.test(buffer.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Every event log under a directory, sub-folders included (one folder per
+ * run is a common layout; so is sspe collect's --out folder): plain and
+ * compressed files and eventlog_v2_* rolling-log folders, in path order.
+ * Files that are not event logs (stdout, CSVs, videos) are counted, not read.
+ */
+async function findEventLogs(dir: string): Promise<{ logs: string[]; otherFiles: number }> {
+  const logs: string[] = [];
+  let otherFiles = 0;
+  const walk = async (at: string): Promise<void> => {
+    const entries = (await readdir(at, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(at, entry.name);
+      // A link is followed to a file, never to a folder (no cycles).
+      const kind = entry.isSymbolicLink() ? ((await stat(path).catch(() => null))?.isFile() ? 'file' : 'other') : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
+      if (kind === 'dir' && entry.name.startsWith('eventlog_v2_')) logs.push(path);
+      else if (kind === 'dir') await walk(path);
+      else if (kind === 'file' && (await looksLikeEventLog(path))) logs.push(path);
+      else otherFiles++;
+    }
+  };
+  await walk(dir);
+  return { logs, otherFiles };
+}
+
+/** Reads every event log under a directory and its sub-folders (files, and eventlog_v2_* rolling-log folders). */
 export async function realRunsFromEventLogs(dir: string): Promise<EventLogRuns> {
-  let names: string[];
+  let found: { logs: string[]; otherFiles: number };
   try {
     if (!(await stat(dir)).isDirectory()) throw new UserInputError(`--eventlogs: expected a directory of Spark event logs, got a file: ${dir}`);
-    names = await readdir(dir);
+    found = await findEventLogs(dir);
   } catch (error) {
     if (error instanceof UserInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -67,18 +111,12 @@ export async function realRunsFromEventLogs(dir: string): Promise<EventLogRuns> 
   }
   const runs: RealRun[] = [];
   const skipped: { path: string; reason: string }[] = [];
-  for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
-    const path = join(dir, name);
-    const isDirectory = (await stat(path)).isDirectory();
-    if (isDirectory && !name.startsWith('eventlog_v2_')) {
-      skipped.push({ path, reason: 'a directory that is not a rolling event log (eventlog_v2_<appId>)' });
-      continue;
-    }
+  for (const path of found.logs) {
     const run = await realRunFromEventLog(path);
     if (run === null) skipped.push({ path, reason: `no ${SSPE_PROPERTIES.partitions} property: not a run of the sspe job` });
     else runs.push(run);
   }
-  return { runs, skipped };
+  return { runs, skipped, otherFiles: found.otherFiles };
 }
 
 /** The run one event log records; null when the log has no spark.sspe.* property (another application). */
@@ -115,7 +153,8 @@ export function realRunFromParsedLog(log: EventLog, path: string): RealRun | nul
   const partitions = positiveInteger(SSPE_PROPERTIES.partitions);
   const framesPerPartition = positiveInteger(SSPE_PROPERTIES.framesPerPartition);
   const fps = positiveNumber(SSPE_PROPERTIES.fps);
-  const megapixelsPerFrame = positiveNumber(SSPE_PROPERTIES.megapixelsPerFrame);
+  // sspe collect wrote 0 when it did not know the store's frame size: unknown (NaN), and calibrate gives such a run the scenario's.
+  const megapixelsPerFrame = /^\s*0+(\.0*)?\s*$/.test(require(SSPE_PROPERTIES.megapixelsPerFrame)) ? Number.NaN : positiveNumber(SSPE_PROPERTIES.megapixelsPerFrame);
   const warmupText = get(SSPE_PROPERTIES.warmupBatches);
   if (warmupText !== undefined && !/^\s*\d+\s*$/.test(warmupText)) {
     throw new UserInputError(`${where} ${SSPE_PROPERTIES.warmupBatches}: expected a non-negative integer, got '${warmupText}'`);

@@ -103,6 +103,30 @@ describe('RealRun records from event logs', () => {
     await expect(realRunsFromEventLogs(join(dir, 'nope'))).rejects.toThrow(/event-log directory not found: .*nope/);
   });
 
+  it('looks into sub-folders (one folder per run), reads event logs by their content and leaves other files alone', async () => {
+    const root = join(dir, 'per-run');
+    for (const i of [2, 1]) {
+      mkdirSync(join(root, `run-${i}`, 'eventlogs'), { recursive: true });
+      writeFileSync(join(root, `run-${i}`, 'eventlogs', `app-${i}`), syntheticEventLog({ properties: sspeProperties({ 'spark.sspe.runId': `run-${i}` }), executors: 2, batches: BATCHES }));
+      writeFileSync(join(root, `run-${i}`, 'stdout'), 'Using Spark default log4j profile\n');
+      writeFileSync(join(root, `run-${i}`, 'metrics.json'), '{"batches": []}\n');
+    }
+    const read = await realRunsFromEventLogs(root);
+    expect(read.runs.map((r) => [r.runId, r.eventLogPath])).toEqual([
+      ['run-1', join(root, 'run-1', 'eventlogs', 'app-1')],
+      ['run-2', join(root, 'run-2', 'eventlogs', 'app-2')],
+    ]);
+    expect(read.skipped).toEqual([]);
+    expect(read.otherFiles).toBe(4);
+  });
+
+  it("reads sspe collect's megapixelsPerFrame 0 (a store of unknown frame size) as unknown", async () => {
+    const path = write('app-mp0', syntheticEventLog({ properties: sspeProperties({ 'spark.sspe.megapixelsPerFrame': '0' }), executors: 2, batches: BATCHES }));
+    const run = await realRunFromEventLog(path);
+    expect(run!.megapixelsPerFrame).toBeNaN();
+    expect(run!.failure).toBeNull();
+  });
+
   it('reads real local-cluster logs of the grayscale job (test/bridge/calibration/fixtures/eventlogs)', async () => {
     const read = await realRunsFromEventLogs(realFixtures);
     expect(read.skipped).toEqual([]);
