@@ -1,7 +1,14 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { calibrate, DEFAULT_CALIBRATION_PARAMETERS, type CalibrationResult } from '../../../bridge/calibration/calibrate.js';
+import {
+  calibrate,
+  DEFAULT_CALIBRATION_PARAMETERS,
+  IDENTIFICATION_STEP,
+  MIN_HOLDOUT_CONFIGS,
+  minTrainConfigs,
+  type CalibrationResult,
+} from '../../../bridge/calibration/calibrate.js';
 import { realRunsFromEventLogs } from '../../../bridge/calibration/from-eventlogs.js';
 import type { RealRun } from '../../../bridge/calibration/real-run.js';
 import { readRunsCsv } from '../../../bridge/calibration/runs-csv.js';
@@ -20,6 +27,8 @@ export interface CalibrateCommandOptions extends GlobalOptions {
   holdout: number;
   parameters?: string;
   maxIterations: number;
+  /** Scale each run's measured time by its CPU probe (runs.csv probeWallMs) to the median machine speed. */
+  normaliseProbe?: boolean;
 }
 
 export const calibrateCommand = {
@@ -31,12 +40,23 @@ export const calibrateCommand = {
       .option('runs', { type: 'string', describe: 'runs CSV written by sspe collect (one RealRun per row)' })
       .option('scenario', { type: 'string', default: 'scenarios/local-cluster.yaml', describe: 'scenario of the cluster the runs ran on; its profile is where the fit starts' })
       .option('profile', { type: 'string', demandOption: true, describe: 'where to write the fitted profile, e.g. models/profiles/local-machine.json' })
-      .option('holdout', { type: 'number', default: 0.3, describe: 'share of the runs held out of the fit to measure its error, in (0, 1)' })
+      .option('holdout', {
+        type: 'number',
+        default: 0.3,
+        describe:
+          `share of the distinct configurations (executor shape x workload shape x frame size) held out of the fit, with all their repeats, in [0, 1); ` +
+          `a MAPE needs at least ${MIN_HOLDOUT_CONFIGS} held-out configurations; 0: fit on every run, no MAPE`,
+      })
       .option('parameters', {
         type: 'string',
         describe: `profile parameters to fit, comma-separated (default: ${DEFAULT_CALIBRATION_PARAMETERS.join(',')})`,
       })
       .option('max-iterations', { type: 'number', default: 150, describe: 'Nelder–Mead iterations per round (two rounds)' })
+      .option('normalise-probe', {
+        type: 'boolean',
+        default: false,
+        describe: "scale each run's measured time by the CPU probe sspe collect ran before it, to the collection's median machine speed (corrects drift from other load)",
+      })
       .example('$0 calibrate --eventlogs runs/spark/event-logs --profile models/profiles/local-machine.json', 'fit the local-cluster profile to the logged runs')
       .example('$0 calibrate --runs runs/collect/runs.csv --scenario scenarios/local-cluster.yaml --profile models/profiles/mine.json --json', 'from a runs CSV, as JSON'),
   handler: async (args: ArgumentsCamelCase<CalibrateCommandOptions>) => {
@@ -52,8 +72,8 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
     );
   }
   const holdout = args.holdout;
-  if (typeof holdout !== 'number' || !(holdout > 0 && holdout < 1)) {
-    throw new UserInputError(`--holdout: expected a fraction in (0, 1), got ${String(holdout)}`);
+  if (typeof holdout !== 'number' || !(holdout >= 0 && holdout < 1)) {
+    throw new UserInputError(`--holdout: expected a fraction in [0, 1), got ${String(holdout)}`);
   }
   if (!(Number.isInteger(args.maxIterations) && args.maxIterations >= 1)) {
     throw new UserInputError(`--max-iterations: expected a positive integer, got ${String(args.maxIterations)}`);
@@ -69,9 +89,13 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
     runs = read.runs;
     skipped = read.skipped.length;
     if (runs.length === 0) {
+      const seen = [
+        skipped > 0 ? `${plural(skipped, 'other log')} skipped, e.g. ${read.skipped[0].path}: ${read.skipped[0].reason}` : null,
+        read.otherFiles > 0 ? `${plural(read.otherFiles, 'file')} that are not Spark event logs` : null,
+      ].filter((part) => part !== null);
       throw new UserInputError(
-        `expected event logs of sspe runs (with spark.sspe.* properties) in ${args.eventlogs}, got none` +
-          (skipped > 0 ? ` (${skipped} other logs skipped, e.g. ${read.skipped[0].path}: ${read.skipped[0].reason})` : ''),
+        `expected event logs of sspe runs (with spark.sspe.* properties) in ${args.eventlogs} or its sub-folders, got none` +
+          (seen.length > 0 ? ` (${seen.join('; ')})` : ''),
       );
     }
   } else {
@@ -91,6 +115,9 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
       holdoutFraction: holdout,
       seed,
       parameters,
+      minTrainConfigs: minTrainConfigs((parameters ?? DEFAULT_CALIBRATION_PARAMETERS).length),
+      minHoldoutConfigs: MIN_HOLDOUT_CONFIGS,
+      normaliseByProbe: args.normaliseProbe ?? false,
       maxIterations: args.maxIterations,
       name,
       description: '',
@@ -103,8 +130,11 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
   const profile: LatencyProfile = {
     ...result.profile,
     description:
-      `Fitted by sspe calibrate to ${f.n_train} real runs on ${scenario.name} (${args.eventlogs !== undefined ? 'event logs' : 'runs CSV'}); ` +
-      `${f.n_holdout} held out: MAPE ${pct(f.mape_holdout)} (Ernest ${pct(f.mape_holdout_ernest)}).`,
+      `Fitted by sspe calibrate to ${f.n_train} real runs (${f.n_configs_train} configurations) on ${scenario.name} (${args.eventlogs !== undefined ? 'event logs' : 'runs CSV'}); ` +
+      (f.n_configs_holdout > 0
+        ? `${f.n_configs_holdout} configurations (${f.n_holdout} runs) held out: MAPE ${pct(f.mape_holdout)} (Ernest ${pct(f.mape_holdout_ernest)}); `
+        : 'no configuration held out; ') +
+      `noise floor ${pct(f.noise.pct)}.`,
   };
   await writeProfileAtomically(args.profile, profile);
 
@@ -129,18 +159,51 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
     ),
   );
   console.log('');
-  console.log(`MAPE train:   simulator ${pct(f.mape_train)}, Ernest ${pct(f.mape_train_ernest)} (${f.n_train} runs)`);
-  console.log(`MAPE holdout: simulator ${pct(f.mape_holdout)}, Ernest ${pct(f.mape_holdout_ernest)} (${f.n_holdout} runs)`);
+  console.log(`MAPE train:   simulator ${pct(f.mape_train)}, Ernest ${pct(f.mape_train_ernest)} (${plural(f.n_configs_train, 'configuration')}, ${plural(f.n_train, 'run')})`);
+  if (f.n_configs_holdout > 0) {
+    console.log(
+      `MAPE held-out configurations: simulator ${pct(f.mape_holdout)}, Ernest ${pct(f.mape_holdout_ernest)} ` +
+        `(${plural(f.n_configs_holdout, 'configuration')} never fitted, ${plural(f.n_holdout, 'run')})`,
+    );
+  } else {
+    console.log('MAPE held-out configurations: not measured (--holdout 0)');
+  }
+  console.log(
+    f.noise.pct === null
+      ? 'noise floor: unknown (no configuration measured twice; collect with --repeat 2 or more)'
+      : `noise floor: ${pct(f.noise.pct)} (median |run - its configuration's mean| / mean over ${plural(f.noise.repeatedConfigs, 'repeated configuration')}, ${plural(f.noise.repeatedRuns, 'run')}): ` +
+          `no model can be expected to predict single runs closer than that`,
+  );
+  if (f.probe !== null) {
+    console.log(
+      `CPU probe: median ${formatNumber(f.probe.medianWallMs)} ms over ${plural(f.probe.runs, 'run')}, spread ${pct(f.probe.spreadPct)}, ` +
+        `slowest/fastest ${formatNumber(f.probe.slowestToFastest)}, wall/CPU ${formatNumber(f.probe.medianWallToCpu)}` +
+        (f.probe_normalised ? '; measured times normalised to the median probe' : ' (--normalise-probe corrects for it)'),
+    );
+  }
   const left = [
     f.n_failed > 0 ? `${plural(f.n_failed, 'failed run')} left out` : null,
     skipped > 0 ? `${plural(skipped, 'event log')} of other applications skipped` : null,
     result.megapixelsFromScenario.length > 0 ? `${plural(result.megapixelsFromScenario.length, 'run')} without a frame size given the scenario's` : null,
   ].filter((line) => line !== null);
   if (left.length > 0) console.log(`note: ${left.join('; ')}`);
+  const step = `${Math.round(100 * IDENTIFICATION_STEP)} %`;
   console.log(
-    `fitted: ${Object.entries(result.fit.parameters)
-      .map(([key, p]) => `${key} ${formatNumber(p.start)} -> ${formatNumber(p.fitted)} ${p.unit}`)
-      .join(', ')}`,
+    formatTable(
+      ['parameter', 'start', 'fitted', 'unit', `MAPE rise at ±${step}`, 'identified'],
+      Object.entries(result.fit.parameters).map(([key, p]) => [
+        key,
+        formatNumber(p.start),
+        formatNumber(p.fitted),
+        p.unit,
+        `+${formatNumber(p.sensitivityPct)}`,
+        (p.identified ? 'yes' : 'no') + (p.atBound !== null ? ` (at its ${p.atBound} bound ${formatNumber(p.bounds[p.atBound === 'lower' ? 0 : 1])})` : ''),
+      ]),
+    ),
+  );
+  console.log(
+    `identified: a ±${step} change moves the training MAPE by at least ${formatNumber(result.fit.identificationThresholdPct)} points ` +
+      `(${f.noise.pct === null ? 'no noise floor: 1 point' : 'the noise floor'}); a parameter that is not keeps no meaning from these runs`,
   );
   console.log(`profile written to ${args.profile}`);
   return { ...result, profile };
@@ -212,13 +275,27 @@ export function reportJson(
     n_train: f.n_train,
     n_holdout: f.n_holdout,
     n_failed: f.n_failed,
+    n_configs_train: f.n_configs_train,
+    n_configs_holdout: f.n_configs_holdout,
+    noise_floor_pct: f.noise.pct,
+    noise_repeated_configs: f.noise.repeatedConfigs,
+    probe: f.probe === null ? null : { runs: f.probe.runs, median_wall_ms: f.probe.medianWallMs, spread_pct: f.probe.spreadPct, slowest_to_fastest: f.probe.slowestToFastest, median_wall_to_cpu: f.probe.medianWallToCpu },
+    probe_normalised: f.probe_normalised,
     skipped_logs: context.skippedLogs,
     mape_train: f.mape_train,
     mape_holdout: f.mape_holdout,
     mape_train_ernest: f.mape_train_ernest,
     mape_holdout_ernest: f.mape_holdout_ernest,
     parameters: result.profile.parameters,
-    fitted: Object.fromEntries(Object.entries(result.fit.parameters).map(([key, p]) => [key, { start: p.start, fitted: p.fitted, unit: p.unit }])),
+    fitted: Object.fromEntries(
+      Object.entries(result.fit.parameters).map(([key, p]) => [
+        key,
+        { start: p.start, fitted: p.fitted, unit: p.unit, bounds: p.bounds, at_bound: p.atBound, sensitivity_pct: p.sensitivityPct, identified: p.identified },
+      ]),
+    ),
+    identification_threshold_pct: result.fit.identificationThresholdPct,
+    not_identified: Object.entries(result.fit.parameters).filter(([, p]) => !p.identified).map(([key]) => key),
+    at_bound: Object.entries(result.fit.parameters).filter(([, p]) => p.atBound !== null).map(([key]) => key),
     iterations: result.fit.iterations,
     evaluations: result.fit.evaluations,
     ernest: { features: result.ernest.features, coefficients: result.ernest.coefficients },
@@ -233,6 +310,7 @@ export function reportJson(
       fps: r.config.fps,
       megapixels_per_frame: r.config.megapixelsPerFrame,
       measured_ms: r.measuredMs,
+      probe_factor: r.probeFactor,
       simulated_ms: r.simulatedMs,
       ernest_ms: r.ernestMs,
       error_pct: r.errorPct,
