@@ -7,7 +7,13 @@
  * run in flight; run again with the same --out and the runs already there
  * (by run id: configuration, workload, repeat) are skipped. Repeats are
  * interleaved (every configuration once, then every one again…) so that a
- * drift in the machine spreads over all configurations instead of biasing one.
+ * drift in the machine spreads over all configurations instead of biasing one;
+ * with --workloads and --frame-scales, "configuration" is every executor
+ * shape × workload shape × frame size, all in one round-robin.
+ *
+ * Before each run a fixed CPU probe (bridge/calibration/cpu-probe.ts) times
+ * this machine; runs.csv keeps it (probeWallMs, probeCpuMs), so drift from
+ * other load is visible and `sspe calibrate --normalise-probe` can correct it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +23,7 @@ import { promisify } from 'node:util';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { SparkConfig, Serializer } from '../../../sim/config.js';
 import { RealBackend, masterSpec, submitRequestFor } from '../../../bridge/backend/real.js';
+import { runCpuProbe, type CpuProbe } from '../../../bridge/calibration/cpu-probe.js';
 import type { RealRun } from '../../../bridge/calibration/real-run.js';
 import { readRunsCsv, writeRunsCsv } from '../../../bridge/calibration/runs-csv.js';
 import { parseSlo } from '../../../bridge/safety/slo.js';
@@ -60,6 +67,10 @@ export interface CollectOptions extends GlobalOptions {
   warmupBatches: number;
   partitions: number;
   framesPerPartition: number;
+  /** partitions x framesPerPartition,… (e.g. 2x10,4x10): several workload shapes in one interleaved collection; overrides --partitions / --frames-per-partition. */
+  workloads?: string;
+  /** Test-video scales (make_test_videos.py --scale), e.g. 0.125,0.5: one store per frame size, interleaved; not with --input-dir. */
+  frameScales?: string;
   serializer: string;
   timeout: string;
   inputDir?: string;
@@ -191,17 +202,78 @@ function checkSerializer(value: string): Serializer {
   throw new UserInputError(`--serializer: expected java or kryo, got '${value}'`);
 }
 
+export interface WorkloadShape {
+  partitions: number;
+  framesPerPartition: number;
+}
+
+/** Parses --workloads: 'PxF,…' (partitions x frames per partition), distinct. */
+export function parseWorkloads(text: string): WorkloadShape[] {
+  const shapes: WorkloadShape[] = [];
+  for (const item of text.split(',')) {
+    const match = /^\s*(\d+)\s*x\s*(\d+)\s*$/.exec(item);
+    const [partitions, framesPerPartition] = match === null ? [0, 0] : match.slice(1).map(Number);
+    if (match === null || partitions < 1 || framesPerPartition < 1) {
+      throw new UserInputError(`--workloads: expected partitions x frames per partition such as 2x10,4x10, got '${item.trim()}'`);
+    }
+    if (shapes.some((w) => w.partitions === partitions && w.framesPerPartition === framesPerPartition)) {
+      throw new UserInputError(`--workloads: expected distinct workloads, got ${partitions}x${framesPerPartition} twice`);
+    }
+    shapes.push({ partitions, framesPerPartition });
+  }
+  return shapes;
+}
+
+/** Parses --frame-scales: distinct numbers in (0, 1], as make_test_videos.py --scale takes them. */
+export function parseFrameScales(text: string): number[] {
+  const scales: number[] = [];
+  for (const item of text.split(',')) {
+    const value = Number(item.trim());
+    if (item.trim() === '' || !(value > 0 && value <= 1)) throw new UserInputError(`--frame-scales: expected scales in (0, 1] such as 0.125,0.5, got '${item.trim()}'`);
+    if (scales.includes(value)) throw new UserInputError(`--frame-scales: expected distinct scales, got ${value} twice`);
+    scales.push(value);
+  }
+  return scales;
+}
+
 // ------------------------------------------------------------------ plan
 
 export interface PlannedRun {
   runId: string;
   shape: ExecutorShape;
+  workload: WorkloadShape;
+  /** The test-video scale of its store; null: the one store (--input-dir, or the default test videos). */
+  frameScale: number | null;
   repeat: number;
 }
 
 /** Names a run by everything that defines it, so a resumed collection recognises it. */
-export function runIdFor(shape: ExecutorShape, workload: { partitions: number; framesPerPartition: number; fps: number; batches: number }, repeat: number): string {
-  return `c${shape.cores}-m${shape.memoryMb}-i${shape.instances}-p${workload.partitions}x${workload.framesPerPartition}-${workload.fps}fps-b${workload.batches}-r${repeat}`;
+export function runIdFor(
+  shape: ExecutorShape,
+  workload: { partitions: number; framesPerPartition: number; fps: number; batches: number; frameScale?: number | null },
+  repeat: number,
+): string {
+  const scale = workload.frameScale === undefined || workload.frameScale === null ? '' : `-s${workload.frameScale}`;
+  return `c${shape.cores}-m${shape.memoryMb}-i${shape.instances}-p${workload.partitions}x${workload.framesPerPartition}-${workload.fps}fps-b${workload.batches}${scale}-r${repeat}`;
+}
+
+/**
+ * Every run, repeats interleaved: round r runs every frame scale × workload ×
+ * executor shape once before round r + 1 starts, so a drift of the machine
+ * over the collection spreads over every configuration.
+ */
+export function planRuns(options: { shapes: readonly ExecutorShape[]; workloads: readonly WorkloadShape[]; frameScales: readonly (number | null)[]; repeat: number; fps: number; batches: number }): PlannedRun[] {
+  const plan: PlannedRun[] = [];
+  for (let repeat = 1; repeat <= options.repeat; repeat++) {
+    for (const frameScale of options.frameScales) {
+      for (const workload of options.workloads) {
+        for (const shape of options.shapes) {
+          plan.push({ runId: runIdFor(shape, { ...workload, fps: options.fps, batches: options.batches, frameScale }, repeat), shape, workload, frameScale, repeat });
+        }
+      }
+    }
+  }
+  return plan;
 }
 
 /** A full SparkConfig for the run log: the shape and workload given, Spark's defaults for the rest. */
@@ -241,14 +313,33 @@ function framesInStore(dir: string): number {
   }
 }
 
-/** Generated test videos holding at least `frames` frames (bridge/jobs/make_test_videos.py), reused when already there. */
-async function ensureTestVideos(dir: string, frames: number): Promise<void> {
+/** The store's chunks as sources of its frame sizes, weighted by frames (manifest.json); none without a manifest. */
+export function storeSources(dir: string): Scenario['workload']['sources'] {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { chunks?: { file?: string; widthPx?: number; heightPx?: number; frames?: number }[] };
+    return (manifest.chunks ?? []).flatMap((chunk, i) =>
+      typeof chunk.widthPx === 'number' && typeof chunk.heightPx === 'number' && typeof chunk.frames === 'number' && chunk.frames > 0
+        ? [{ name: chunk.file ?? `chunk-${i}`, kind: 'camera' as const, weight: chunk.frames, widthPx: chunk.widthPx, heightPx: chunk.heightPx }]
+        : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Generated test videos holding at least `frames` frames (bridge/jobs/make_test_videos.py), reused when already there.
+ * With a scale, one source (the camera) at that scale: every frame of the store has the same size.
+ */
+async function ensureTestVideos(dir: string, frames: number, scale: number | null): Promise<void> {
   if (framesInStore(dir) >= frames) return;
   const python = join(repoRoot(), '.venv', 'bin', 'python');
-  const chunks = Math.ceil(frames / (TEST_VIDEO_SOURCES * TEST_VIDEO_FPS));
+  const sources = scale === null ? TEST_VIDEO_SOURCES : 1;
+  const chunks = Math.ceil(frames / (sources * TEST_VIDEO_FPS));
   const script = join(repoRoot(), 'bridge', 'jobs', 'make_test_videos.py');
+  const scaleArgs = scale === null ? [] : ['--scale', String(scale), '--sources', 'camera'];
   try {
-    await promisify(execFile)(python, [script, '--output-dir', dir, '--fps', String(TEST_VIDEO_FPS), '--seconds', '1', '--chunks', String(chunks)]);
+    await promisify(execFile)(python, [script, '--output-dir', dir, '--fps', String(TEST_VIDEO_FPS), '--seconds', '1', '--chunks', String(chunks), ...scaleArgs]);
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (error as Error).message;
     throw new UserInputError(`expected to make test videos in ${dir} with ${python} (run scripts/setup-python.sh, or pass --input-dir), could not: ${detail}`, { cause: error });
@@ -261,6 +352,8 @@ export interface CollectDeps {
   /** Default: a SparkLauncher writing under <out>/spark-runs and <out>/eventlogs. */
   submitter?: SparkSubmitter;
   now?: () => Date;
+  /** The machine-speed probe before each run; default runCpuProbe (about 150 ms). */
+  cpuProbe?: () => CpuProbe;
 }
 
 export interface CollectedRun {
@@ -289,8 +382,14 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const fps = checkFps(args.fps)!;
   const batches = positiveInteger(args.batches, '--batches');
   const warmupBatches = nonNegativeInteger(args.warmupBatches, '--warmup-batches');
-  const partitions = positiveInteger(args.partitions, '--partitions');
-  const framesPerPartition = positiveInteger(args.framesPerPartition, '--frames-per-partition');
+  const workloads =
+    args.workloads !== undefined
+      ? parseWorkloads(args.workloads)
+      : [{ partitions: positiveInteger(args.partitions, '--partitions'), framesPerPartition: positiveInteger(args.framesPerPartition, '--frames-per-partition') }];
+  if (args.frameScales !== undefined && args.inputDir !== undefined) {
+    throw new UserInputError('--frame-scales: expected test videos made by collect (one store per scale), got --input-dir too; give one of them');
+  }
+  const frameScales: (number | null)[] = args.frameScales !== undefined ? parseFrameScales(args.frameScales) : [null];
   const serializer = checkSerializer(args.serializer);
   const slo = parseSlo(args.slo ?? `per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}`);
   const timeoutMs = parseDurationMs(args.timeout, '--timeout');
@@ -300,26 +399,26 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   }
   const out = resolve(args.out);
   const runsCsv = join(out, 'runs.csv');
-  const inputDir = resolve(args.inputDir ?? join(out, 'videos'));
+  const storeFor = (scale: number | null) => resolve(args.inputDir ?? join(out, scale === null ? 'videos' : `videos-s${scale}`));
   const outputDir = resolve(args.outputDir ?? join(out, 'frames'));
-  const workload = { partitions, framesPerPartition, fps, batches };
   const extraConf = sparkConfFrom(args);
+  const probe = deps.cpuProbe ?? (() => runCpuProbe());
 
-  const plan: PlannedRun[] = [];
-  for (let r = 1; r <= repeat; r++) for (const shape of shapes) plan.push({ runId: runIdFor(shape, workload, r), shape, repeat: r });
-  const configFor = (shape: ExecutorShape) => sparkConfigFor(shape, partitions, framesPerPartition, serializer);
-  const backendOptions = {
+  const plan = planRuns({ shapes, workloads, frameScales, repeat, fps, batches });
+  const configFor = (planned: PlannedRun) => sparkConfigFor(planned.shape, planned.workload.partitions, planned.workload.framesPerPartition, serializer);
+  const backendOptionsFor = (scale: number | null) => ({
     master,
-    job: { inputDir, outputDir, batches, warmupBatches, keepOutput: args.keepOutput },
-    scenario: collectScenario(fps, slo.perFrameMs),
+    job: { inputDir: storeFor(scale), outputDir, batches, warmupBatches, keepOutput: args.keepOutput },
+    // The store's frame sizes: the runs' event logs then say how large their frames were (spark.sspe.megapixelsPerFrame).
+    scenario: collectScenario(fps, slo.perFrameMs, storeSources(storeFor(scale))),
     timeoutMs,
     extraConf,
-  };
+  });
   // The launcher's own checks (Spark settings it keeps to itself, …), up front instead of once per run.
-  for (const planned of plan.slice(0, shapes.length)) {
+  for (const planned of plan.slice(0, shapes.length * workloads.length)) {
     try {
       buildSubmitArgs(
-        submitRequestFor({ config: configFor(planned.shape), fps }, planned.runId, backendOptions),
+        submitRequestFor({ config: configFor(planned), fps }, planned.runId, backendOptionsFor(planned.frameScale)),
         { pythonPath: 'python', jobScriptPath: 'job.py', eventLogDir: out, metricsPath: join(out, 'metrics.json'), appNamePrefix: 'sspe', executorWaitMs: 1000 },
       );
     } catch (error) {
@@ -341,7 +440,10 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   let interrupted = false;
 
   if (todo.length > 0) {
-    if (args.inputDir === undefined) await ensureTestVideos(inputDir, (warmupBatches + batches) * partitions * framesPerPartition);
+    if (args.inputDir === undefined) {
+      const framesNeeded = (warmupBatches + batches) * Math.max(...workloads.map((w) => w.partitions * w.framesPerPartition));
+      for (const scale of frameScales) await ensureTestVideos(storeFor(scale), framesNeeded, scale);
+    }
     let child: ChildProcess | null = null;
     const tracking: SpawnFn = (command, argv, options) => {
       const spawned = spawn(command, argv, options);
@@ -352,7 +454,10 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
     const submitter =
       deps.submitter ??
       new SparkLauncher({ runsDir: join(out, 'spark-runs'), eventLogDir: join(out, 'eventlogs'), defaultTimeoutMs: timeoutMs, spawnFn: tracking });
-    const backend = new RealBackend({ ...backendOptions, submitter, ...(deps.now !== undefined ? { now: deps.now } : {}) });
+    // One backend per store (its input folder and frame sizes), made once the store exists.
+    const backends = new Map(
+      frameScales.map((scale) => [scale, new RealBackend({ ...backendOptionsFor(scale), submitter, ...(deps.now !== undefined ? { now: deps.now } : {}) })]),
+    );
     // First signal: stop the run in flight (its process group) and keep every finished one.
     const interrupt = catchInterrupt('sspe collect: stopping; the run in flight is dropped, finished runs are kept (Ctrl-C again to exit now)', {
       signals: ['SIGINT', 'SIGTERM'],
@@ -373,15 +478,19 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
     try {
       for (const [i, planned] of todo.entries()) {
         bar.update(i, { run: planned.runId });
-        const request = { config: configFor(planned.shape), fps };
+        const request = { config: configFor(planned), fps };
+        const backend = backends.get(planned.frameScale)!;
+        // The machine's speed right before the run, stored with it.
+        const cpuProbe = probe();
         const outcome: TrialOutcome = await backend.runTrialAs(request, planned.runId);
         if (interrupt.requested) break;
-        const run = backend.lastRun!;
+        const run: RealRun = { ...backend.lastRun!, cpuProbe };
         runs.push(run);
         ranNow.add(run.runId);
         if (outcome.failure !== null) failures += 1;
         await writeRunsCsv(runsCsv, runs);
-        log.logTrial(logRunId, { request, outcome, step: i, policy: `collect ${shapeLabel(planned.shape)} r${planned.repeat}` });
+        const workloadLabel = `${planned.workload.partitions}x${planned.workload.framesPerPartition}${planned.frameScale === null ? '' : ` s${planned.frameScale}`}`;
+        log.logTrial(logRunId, { request, outcome, step: i, policy: `collect ${shapeLabel(planned.shape)} ${workloadLabel} r${planned.repeat}` });
         bar.update(i + 1, { run: planned.runId });
       }
       interrupted = interrupt.requested;
@@ -393,7 +502,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
       bar.stop();
       interrupt.dispose();
       log.close();
-      await backend.close();
+      for (const backend of backends.values()) await backend.close();
     }
   }
 
@@ -405,11 +514,11 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   return { out, runsCsv, master: masterSpec(master), runs: collected, skipped: plan.length - todo.length, interrupted };
 }
 
-/** What the backend needs of a scenario: framesPerPartition is always a number here. */
-function collectScenario(fps: number, sloPerFrameMs: number): Pick<Scenario, 'workload' | 'slo'> {
+/** What the backend needs of a scenario: framesPerPartition is always a number here; the sources are the store's frame sizes. */
+function collectScenario(fps: number, sloPerFrameMs: number, sources: Scenario['workload']['sources']): Pick<Scenario, 'workload' | 'slo'> {
   return {
     workload: {
-      sources: [],
+      sources,
       trace: { kind: 'constant', fps },
       fpsLevels: [fps],
       minFramesPerPartition: 1,
@@ -445,6 +554,8 @@ function summaryJson(summary: CollectSummary) {
       wall_s: run.wallMs / 1000,
       event_log: run.eventLogPath,
       failure: run.failure,
+      probe_wall_ms: run.cpuProbe?.wallMs ?? null,
+      probe_cpu_ms: run.cpuProbe?.cpuMs ?? null,
     })),
   };
 }
@@ -452,15 +563,18 @@ function summaryJson(summary: CollectSummary) {
 function printTable(summary: CollectSummary): void {
   const rows = summary.runs.map(({ run, repeat, ran }) => [
     `${run.cores}/${run.memoryMb}/${run.instances}`,
+    `${run.partitions}x${run.framesPerPartition}`,
+    Number.isNaN(run.megapixelsPerFrame) ? '-' : run.megapixelsPerFrame.toFixed(4),
     repeat,
     run.perFrameMs?.mean ?? Number.NaN,
     run.perFrameMs?.p95 ?? Number.NaN,
     run.wallMs / 1000,
+    run.cpuProbe ? Math.round(run.cpuProbe.wallMs) : '-',
     ran ? 'ran' : 'resumed',
     run.failure === null ? '' : run.failure.length > 100 ? `${run.failure.slice(0, 99)}…` : run.failure,
   ]);
   console.log(`${summary.master}: ${summary.runs.length} runs (${summary.skipped} already in ${summary.runsCsv})`);
-  console.log(formatTable(['config (cores/MB/instances)', 'repeat', 'per-frame mean ms', 'p95 ms', 'wall s', 'this time', 'failure'], rows));
+  console.log(formatTable(['config (cores/MB/instances)', 'workload', 'MP/frame', 'repeat', 'per-frame mean ms', 'p95 ms', 'wall s', 'probe ms', 'this time', 'failure'], rows));
   if (summary.interrupted) console.log('interrupted: run the same command again to finish the collection');
 }
 
@@ -489,6 +603,16 @@ export const collectCommand = {
       .option('warmup-batches', { type: 'number', default: 1, describe: 'batches run first and left out of the measurement (Python worker start-up)' })
       .option('partitions', { type: 'number', default: 2, describe: 'partitions (tasks) per batch' })
       .option('frames-per-partition', { type: 'number', default: 10, describe: 'frames each partition collects' })
+      .option('workloads', {
+        type: 'string',
+        describe: 'several workload shapes, partitions x frames per partition, e.g. 2x10,4x10,2x20: every one for every configuration, interleaved (overrides --partitions, --frames-per-partition)',
+      })
+      .option('frame-scales', {
+        type: 'string',
+        describe:
+          'test videos at several frame sizes, make_test_videos.py --scale of the camera source (1280x720), e.g. 0.125,0.5: one store each under <out>/videos-s<scale>, ' +
+          'every one for every configuration, interleaved; calibration then tells per-frame CPU from per-task cost (not with --input-dir)',
+      })
       .option('serializer', { type: 'string', default: 'kryo', describe: 'spark.serializer: java or kryo' })
       .option('timeout', { type: 'string', default: '10m', describe: 'kill a run after this long, e.g. 90s, 5m' })
       .option('input-dir', { type: 'string', describe: 'video store (as driver and executors see it); default: test videos made under <out>/videos' })
@@ -508,7 +632,8 @@ export const collectCommand = {
       .option('keep-output', { type: 'boolean', default: false, describe: "keep each run's grayscale frames" })
       .option('run-log', runLogOption)
       .example('$0 collect --master "local-cluster[2,1,1024]" --out runs/collect', 'the default grid on real executor JVMs here, once each')
-      .example('$0 collect --master "local-cluster[2,2,2048]" --configs 1/512/1,2/1024/2 --repeat 3 --out runs/collect --json', 'two configurations, three times each, as JSON'),
+      .example('$0 collect --master "local-cluster[2,2,2048]" --configs 1/512/1,2/1024/2 --repeat 3 --out runs/collect --json', 'two configurations, three times each, as JSON')
+      .example('$0 collect --master "local-cluster[2,2,2048]" --workloads 2x10,4x10 --frame-scales 0.125,0.5 --repeat 2 --out runs/calib', 'the grid x 2 workloads x 2 frame sizes, twice, interleaved: a calibration set'),
   handler: async (args: ArgumentsCamelCase<CollectOptions>) => {
     const summary = await runCollect(args);
     if (args.json) console.log(JSON.stringify(summaryJson(summary), null, 2));
