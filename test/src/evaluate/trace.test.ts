@@ -129,6 +129,19 @@ describe('evaluateTrace', () => {
     expect(oracle.choiceFor(600)).toBe(high);
   });
 
+  it('a configuration that falls behind does not meet the SLO, however loose: its queue only grows', async () => {
+    const scenario = await loadSensitiveScenario();
+    // One 1-core executor at 60 fps: 4 tasks of ~1.5 s per batch, a batch every 4 s.
+    scenario.actionSpace.executorCores = { min: 1, max: 1, step: 1 };
+    scenario.actionSpace.executorInstances = { min: 1, max: 1, step: 1 };
+    scenario.slo.perFrameMs = 100_000;
+    const [behind] = sloCostTable(scenario, { levels: [60] });
+    expect(behind.p95Ms).toBeLessThan(scenario.slo.perFrameMs);
+    expect(behind).toMatchObject({ keepsUp: false, meetsSlo: false });
+    const [fine] = sloCostTable(scenario, { levels: [10] });
+    expect(fine).toMatchObject({ keepsUp: true, meetsSlo: true });
+  });
+
   it('where load matters, adapting beats the best fixed configuration on slo-cost', async () => {
     // 24 simulated minutes: 10 fps, a 2-minute burst to 60 fps at minute 10, 10 fps again.
     const scenario = await loadSensitiveScenario({ durationS: 1440, spikeAtS: 610, spikeS: 120 });
