@@ -9,7 +9,10 @@
  * - best-fixed: every configuration of the action space, each held through
  *   the whole trace (all seeds), the one with the best objective;
  * - adaptive-oracle: the cheapest configuration meeting the SLO at the
- *   current load, from a per-level table swept once (SloCostOraclePolicy).
+ *   current load, from a per-level table swept once (SloCostOraclePolicy);
+ * - redeploy-aware-oracle: the same table, but it redeploys (changes cores
+ *   or memory) only when the SLO needs it or the saving is large
+ *   (RedeployAwareOraclePolicy).
  *
  * The objective is the slo-cost reward (src/managers/reward.ts) of each
  * interval, averaged over the trace's intervals, with no change penalty (a
@@ -18,7 +21,8 @@
 import type { SparkConfig } from '../../sim/config.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Policy } from '../agents/agent.js';
-import { SloCostOraclePolicy, type SloCostOracleOptions } from '../agents/baselines/slo-cost-oracle.js';
+import { RedeployAwareOraclePolicy } from '../agents/baselines/redeploy-aware-oracle.js';
+import { SloCostOraclePolicy, sloCostSweep, type SloCostOracleOptions } from '../agents/baselines/slo-cost-oracle.js';
 import { StaticPolicy } from '../agents/baselines/static.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import { windowMsFor } from '../backend/simulated.js';
@@ -53,10 +57,10 @@ export interface TraceEvaluateOptions {
   intervalMs?: number;
   /** Search every fixed configuration and add the best as 'best-fixed'; default true. */
   bestFixed?: boolean;
-  /** Add the slo-cost adaptive oracle as 'adaptive-oracle'; default true. */
+  /** Add the slo-cost adaptive oracle as 'adaptive-oracle' and its redeploy-aware variant as 'redeploy-aware-oracle'; default true. */
   adaptiveOracle?: boolean;
-  /** Options of the adaptive oracle's table. */
-  oracle?: SloCostOracleOptions;
+  /** Options of the adaptive oracles' table. */
+  oracle?: SloCostOracleOptions & { minRedeploySaving?: number };
   /** After the trace, at most this long to finish the frames handed to Spark, ms; default 10 intervals. */
   drainMs?: number;
   onProgress?: (done: number, total: number) => void;
@@ -64,6 +68,7 @@ export interface TraceEvaluateOptions {
 
 export const BEST_FIXED_POLICY = 'best-fixed';
 export const ADAPTIVE_ORACLE_POLICY = 'adaptive-oracle';
+export const REDEPLOY_AWARE_ORACLE_POLICY = 'redeploy-aware-oracle';
 const FPS_SAMPLES = 240;
 
 /**
@@ -119,7 +124,7 @@ export async function evaluateTrace(options: TraceEvaluateOptions): Promise<Trac
   const grid = options.bestFixed === false ? [] : actionSpaceConfigs(scenario).filter((config) => fits.fitsOneExecutor(config));
   const names = Object.keys(options.policies);
   const withOracle = options.adaptiveOracle !== false;
-  const total = (names.length + grid.length + (withOracle ? 1 : 0)) * seeds.length;
+  const total = (names.length + grid.length + (withOracle ? 2 : 0)) * seeds.length;
   let done = 0;
   const tick = () => options.onProgress?.(++done, total);
 
@@ -147,8 +152,12 @@ export async function evaluateTrace(options: TraceEvaluateOptions): Promise<Trac
     if (best !== null) policies[BEST_FIXED_POLICY] = best.result;
   }
   if (withOracle) {
-    const oracle = SloCostOraclePolicy.forScenario(scenario, options.oracle);
+    // One sweep serves both: neither keeps state between decisions.
+    const sweep = sloCostSweep(scenario, options.oracle);
+    const oracle = new SloCostOraclePolicy(sweep.map((level) => level.rows[0]));
+    const aware = new RedeployAwareOraclePolicy(sweep, options.oracle);
     policies[ADAPTIVE_ORACLE_POLICY] = summarise(await runAll({ make: () => oracle, encoding: 'absolute' }), null);
+    policies[REDEPLOY_AWARE_ORACLE_POLICY] = summarise(await runAll({ make: () => aware, encoding: 'absolute' }), null);
   }
   return { trace: traceInfo(scenario, { intervalMs, source: options.intervalMs === undefined ? fallback.source : 'given' }, seeds, grid.length), policies };
 }

@@ -131,7 +131,7 @@ async function traceSection(result: TraceEvaluation): Promise<string> {
 <p>One long-running application per policy and seed (seeds ${escapeHtml(t.seeds.join(', '))}), a decision every ${formatNumber(t.interval_s)} s (${t.decisions} decisions; ${escapeHtml(t.interval_source)}).
 Requests cost $${t.pricing.vcpu_hour.toFixed(4)} per vCPU-hour and $${t.pricing.gb_hour.toFixed(4)} per GB-hour (${escapeHtml(t.pricing.source)}).
 ${t.fixed_configs_searched > 0 ? `<b>best-fixed</b> is the best of ${t.fixed_configs_searched} fixed configurations, each run through the whole trace.` : ''}</p>
-${figure(timelineSvg, 'Top: the load the trace sends. Below: the configuration each policy had, changing at its decisions (first seed). Dashed: the references (adaptive oracle, best fixed).')}
+${figure(timelineSvg, 'Top: the load the trace sends. Below: the configuration each policy had, changing at its decisions (first seed). Dashed: the references (the adaptive oracles, best fixed).')}
 ${figure(outcomesSvg, 'Share of frames within the SLO (higher is better) and the mean cost of requests and of nodes (lower is better), means over seeds.')}
 <div class="table-wrap"><table>
 <thead><tr><th scope="col">policy</th>${headers.map(([h, hint]) => `<th scope="col" title="${escapeHtml(hint)}">${escapeHtml(h)}</th>`).join('')}</tr></thead>
@@ -142,7 +142,7 @@ ${rows.join('\n')}
 </section>`;
 }
 
-const TRACE_HOW = `<li>In <b>trace mode</b> each policy runs one application through the whole load trace: a redeploy stops the executors for its time, and frames that arrive meanwhile wait. The <b>slo-cost score</b> puts the SLO first: an interval within the SLO scores between 0 and 1 (cheaper requests score higher), one outside scores −1 or less. The <b>adaptive oracle</b> picks, at each decision, the cheapest configuration that met the SLO at the current load in a sweep made beforehand; it never sees the load ahead.</li>
+const TRACE_HOW = `<li>In <b>trace mode</b> each policy runs one application through the whole load trace: a redeploy stops the executors for its time, and frames that arrive meanwhile wait. The <b>slo-cost score</b> puts the SLO first: an interval within the SLO scores between 0 and 1 (cheaper requests score higher), one outside scores −1 or less. The <b>adaptive oracle</b> picks, at each decision, the cheapest configuration that met the SLO at the current load in a sweep made beforehand; it never sees the load ahead. The <b>redeploy-aware oracle</b> uses the same sweep but changes cores or memory (a redeploy) only when the SLO needs it or the saving is at least a quarter of the request cost; changing the executor count alone scales in place.</li>
 `;
 
 /**

@@ -6,7 +6,7 @@ import { ORACLE_COLOR, POLICY_COLORS, renderSvg } from './plots.js';
 import type { TraceEvaluation } from './types.js';
 
 /** Policies drawn as references (dark, dashed). */
-const REFERENCE_POLICIES = new Set(['adaptive-oracle', 'best-fixed', 'oracle']);
+const REFERENCE_POLICIES = new Set(['adaptive-oracle', 'redeploy-aware-oracle', 'best-fixed', 'oracle']);
 
 function colors(policies: readonly string[]) {
   let next = 0;

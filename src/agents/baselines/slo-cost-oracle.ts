@@ -65,19 +65,33 @@ export class SloCostOraclePolicy implements Policy {
 
   /** The table row for a load: the lowest level at or above it, else the top level. */
   choiceFor(fps: number): SloCostChoice {
-    if (!(Number.isFinite(fps) && fps >= 0)) throw new RangeError(`adaptive-oracle: expected a load in fps >= 0, got ${fps}`);
-    return this.table.find((row) => row.fps >= fps - 1e-9) ?? this.table[this.table.length - 1];
+    return levelFor(this.table, fps);
   }
+}
+
+/** Every configuration at one load level, ranked: the choice first. */
+export interface SloCostLevel {
+  fps: number;
+  rows: SloCostChoice[];
 }
 
 /** Every configuration at every level, the slo-cost choice per level. */
 export function sloCostTable(scenario: Scenario, options: SloCostOracleOptions = {}): SloCostChoice[] {
+  return sloCostSweep(scenario, options).map((level) => level.rows[0]);
+}
+
+/**
+ * Every configuration at every level, ranked as the oracle ranks them: those
+ * meeting the SLO first, cheapest first (ties: lower p95); then the others,
+ * those that keep up first, lower p95, cheaper.
+ */
+export function sloCostSweep(scenario: Scenario, options: SloCostOracleOptions = {}): SloCostLevel[] {
   const seed = options.seed ?? scenario.seed;
   const windowBatches = options.windowBatches ?? scenario.learning.env.windowBatches;
   const levels = options.levels ?? scenario.workload.fpsLevels;
   const configs = actionSpaceConfigs(scenario);
   return levels.map((fps) => {
-    const rows = configs.map((config) => {
+    const rows = configs.map((config): SloCostChoice => {
       const backend = new SimulatedBackend(scenario, { mode: 'trial', windowBatches, settleMs: 0 });
       // reset() is async for the Backend seam but has no await: it is done when it returns.
       void backend.reset(seed);
@@ -89,10 +103,19 @@ export function sloCostTable(scenario: Scenario, options: SloCostOracleOptions =
       const p95Ms = outcome.failure === null ? outcome.perFrameMs.p95 : Infinity;
       return { fps, config, keepsUp, meetsSlo, p95Ms, requestCostPerHour: outcome.requestCostPerHour ?? NaN };
     });
-    const meeting = rows.filter((row) => row.meetsSlo);
-    const ranked = meeting.length > 0
-      ? meeting.sort((a, b) => a.requestCostPerHour - b.requestCostPerHour || a.p95Ms - b.p95Ms)
-      : rows.sort((a, b) => Number(b.keepsUp) - Number(a.keepsUp) || a.p95Ms - b.p95Ms || a.requestCostPerHour - b.requestCostPerHour);
-    return ranked[0];
+    rows.sort(
+      (a, b) =>
+        Number(b.meetsSlo) - Number(a.meetsSlo) ||
+        (a.meetsSlo
+          ? a.requestCostPerHour - b.requestCostPerHour || a.p95Ms - b.p95Ms
+          : Number(b.keepsUp) - Number(a.keepsUp) || a.p95Ms - b.p95Ms || a.requestCostPerHour - b.requestCostPerHour),
+    );
+    return { fps, rows };
   });
+}
+
+/** The level a load uses: the lowest at or above it, else the top one (rounding up keeps the SLO). */
+export function levelFor<T extends { fps: number }>(levels: readonly T[], fps: number): T {
+  if (!(Number.isFinite(fps) && fps >= 0)) throw new RangeError(`expected a load in fps >= 0, got ${fps}`);
+  return levels.find((level) => level.fps >= fps - 1e-9) ?? levels[levels.length - 1];
 }

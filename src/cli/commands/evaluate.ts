@@ -62,7 +62,7 @@ export const evaluateCommand = {
         type: 'boolean',
         default: false,
         describe:
-          "trace mode: each policy runs one long-running application through the scenario's load trace (a redeploy costs its time, the backlog carries over), deciding every --interval; scored on the slo-cost objective, with the best fixed configuration and the adaptive oracle added",
+          "trace mode: each policy runs one long-running application through the scenario's load trace (a redeploy costs its time, the backlog carries over), deciding every --interval; scored on the slo-cost objective, with the best fixed configuration and the adaptive oracles (plain and redeploy-aware) added",
       })
       .option('interval', { type: 'string', describe: 'trace mode: decision interval, e.g. 45s or 1m (default: learning.env.settleMs + one measurement window at the starting load)' })
       .option('best-fixed', { type: 'boolean', default: true, describe: 'trace mode: search every fixed configuration of the action space through the whole trace (--no-best-fixed skips it)' })

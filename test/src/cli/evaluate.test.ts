@@ -22,7 +22,7 @@ describe('sspe evaluate --trace', () => {
       expect(Object.keys(out)).toEqual(['trace', 'policies']);
       expect(out.trace).toMatchObject({ scenario: 'spike', kind: 'spike', duration_s: 360, objective: 'slo-cost', seeds: [1], fixed_configs_searched: 72 });
       expect(out.trace.interval_s).toBeGreaterThan(0);
-      expect(Object.keys(out.policies)).toEqual(['static', 'hpa', 'best-fixed', 'adaptive-oracle']);
+      expect(Object.keys(out.policies)).toEqual(['static', 'hpa', 'best-fixed', 'adaptive-oracle', 'redeploy-aware-oracle']);
       for (const p of Object.values(out.policies) as Record<string, number>[]) {
         for (const field of ['objective', 'slo_attainment', 'request_cost_per_hour', 'node_cost_per_hour', 'reconfigurations', 'reconfigurations_per_hour', 'dropped_frames']) {
           expect(Number.isFinite(p[field]), field).toBe(true);
