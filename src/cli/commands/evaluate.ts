@@ -47,13 +47,13 @@ function baselinesFrom(text: string): string[] {
 
 export const evaluateCommand = {
   command: 'evaluate <scenario>',
-  describe: 'Compare a trained policy with the baselines and the exhaustive oracle at every load level',
+  describe: "Compare a trained policy with the baselines and the exhaustive oracle at every load level, or (--trace) through the scenario's load trace",
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
       .option('policy', { type: 'string', describe: 'policy folder written by `sspe train` or `sspe export` (omit to compare baselines only)' })
       .option('baselines', { type: 'string', default: 'all', describe: `baselines to compare: all, none, or a list of ${BASELINE_NAMES.join(', ')}` })
-      .option('seeds', { type: 'number', default: 5, describe: 'evaluation episodes per policy and load level (seeds 1..N)' })
+      .option('seeds', { type: 'number', default: 5, describe: 'evaluation episodes per policy and load level (seeds 1..N); in trace mode, runs of the whole trace per policy' })
       .option('steps', { type: 'number', describe: "decisions per evaluation episode (default: the scenario's stepsPerEpisode); the second half is measured" })
       .option('report', { type: 'string', describe: 'write an HTML report with plots to this file' })
       .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend for the policy' })
@@ -68,7 +68,7 @@ export const evaluateCommand = {
       .option('best-fixed', { type: 'boolean', default: true, describe: 'trace mode: search every fixed configuration of the action space through the whole trace (--no-best-fixed skips it)' })
       .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn', 'the shipped policy against every baseline')
       .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn --seeds 5 --report out/report.html', 'with an HTML report')
-      .example('$0 evaluate scenarios/diurnal.yaml --trace --seeds 3 --report out/diurnal.html', 'every baseline, the best fixed configuration and the adaptive oracle through the diurnal trace'),
+      .example('$0 evaluate scenarios/diurnal.yaml --trace --seeds 3 --report out/diurnal.html', 'every baseline, the best fixed configuration and the adaptive oracles through the diurnal trace'),
   handler: async (args: ArgumentsCamelCase<EvaluateOptions>) => {
     if (args.trace) {
       const result = await runTraceEvaluate(args);
