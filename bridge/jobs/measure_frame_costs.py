@@ -192,6 +192,7 @@ def measure_steps(store: Path, out_dir: Path, clips: dict[str, dict[str, Any]], 
     for repeat in range(repeats):
         per_source = {}
         total_wall_ms = 0.0
+        before = os.times()
         for source, clip in clips.items():
             runs = [run_task(store, out_dir, descriptor_for(store, clip, count), threads) for count in frame_counts]
             total_wall_ms += sum(run["endMs"] - run["startMs"] for run in runs)
@@ -204,7 +205,9 @@ def measure_steps(store: Path, out_dir: Path, clips: dict[str, dict[str, Any]], 
             largest = runs[-1]
             fits["outputBytesPerFrame"] = largest["outputBytes"] / largest["frames"]
             per_source[source] = fits
-        results.append({"repeat": repeat, "threads": threads, "totalWallMs": total_wall_ms, "sources": per_source})
+        after = os.times()
+        user_s, system_s = after.user - before.user, after.system - before.system
+        results.append({"repeat": repeat, "threads": threads, "totalWallMs": total_wall_ms, "systemCpuShare": system_s / (user_s + system_s) if user_s + system_s > 0 else 0.0, "sources": per_source})
     return results
 
 
@@ -232,6 +235,11 @@ def frame_quantities(one: list[dict[str, Any]], two: list[dict[str, Any]], defau
     for step, name in (("read", "Decode"), ("convert", "Gray"), ("write", "Encode")):
         out[f"frame{name}CpuMsPerMegapixel"] = quantity([per_mp_fit(r, [f"{step}CpuMsPerFrame"])[1] for r in one], "ms/MP", f"the {step} step of the job ({name.lower()}), one thread: {how}; slope")
         out[f"frame{name}CpuMsIntercept"] = quantity([per_mp_fit(r, [f"{step}CpuMsPerFrame"])[0] for r in one], "ms/frame", f"the {step} step ({name.lower()}), one thread: {how}; intercept")
+    out["frameSystemCpuShare"] = quantity(
+        [r["systemCpuShare"] for r in one],
+        "fraction",
+        "system (kernel) share of the process CPU over every task of a repeat, one thread (os.times): mostly page faults on the fresh buffers of the frames a task holds",
+    )
     out["frameThreadSpeedup2"] = quantity(
         [a["totalWallMs"] / b["totalWallMs"] for a, b in zip(one, two)],
         "ratio",
