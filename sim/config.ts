@@ -86,6 +86,12 @@ export interface SparkConfig {
   serializer: Serializer;
   /** CPU each executor pod requests, as a fraction of executorCores (spark.kubernetes.executor.request.cores). */
   cpuRequestRatio: number;
+  /**
+   * CPU limit of each executor pod as a multiple of executorCores
+   * (spark.kubernetes.executor.limit.cores); 0 = no limit, Spark's default.
+   * Tasks above the limit are throttled by the CFS quota.
+   */
+  cpuLimitRatio: number;
   dynamicAllocation: DynamicAllocationSpec;
 }
 
@@ -108,9 +114,21 @@ export type LoadTrace =
   /** Piecewise-constant replay of (time, fps) points, sorted by time. */
   | { kind: 'replay'; points: { atMs: number; fps: number }[] };
 
+/**
+ * How frames reach Spark. `live`: frames arrive at the trace's rate and a
+ * batch is cut when full (a camera stream). `stored`: the video already lies
+ * on the shared store (the case study's trials: spark-submit over a video
+ * chunk); the driver cuts the next batch as soon as a job slot is free, so
+ * the application runs as fast as its configuration allows, and the trace's
+ * fps only sets the video's frame rate (framesPerPartition: fps = one second
+ * of video).
+ */
+export type ArrivalMode = 'live' | 'stored';
+
 export interface WorkloadSpec {
   sources: VideoSource[];
   trace: LoadTrace;
+  arrival: ArrivalMode;
   /** Bounds for framesPerPartition = 'fps' (one second of video, clamped). */
   minFramesPerPartition: number;
   maxFramesPerPartition: number;

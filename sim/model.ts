@@ -45,6 +45,7 @@ export class SparkOnK8sModel {
       this.metrics.recordBatch();
       this.app.submitBatch(batch);
     });
+    this.app.onJobEnded = () => this.batcher.jobEnded();
     if (spec.traceHash) {
       const hash = new TraceHash();
       this.hash = hash;
@@ -127,17 +128,33 @@ export class SparkOnK8sModel {
     let busySlotMs = 0;
     let usableMbMs = 0;
     let heldMbMs = 0;
+    let requestedCpuMs = 0;
+    let usedCpuMs = 0;
+    let limitMbMs = 0;
+    let workingSetMbMs = 0;
+    const nodeCpuUsedMs = new Array<number>(this.cluster.nodes.length).fill(0);
+    const nodeWorkingSetMbMs = new Array<number>(this.cluster.nodes.length).fill(0);
     for (const e of this.app.executors) {
       if (e.registeredMs <= 0) continue;
       slotMs += e.cores * e.registeredMs;
       busySlotMs += e.busySlotMs;
       usableMbMs += e.usableMemoryMb * e.registeredMs;
       heldMbMs += e.memoryHeldMbMs;
+      requestedCpuMs += e.cpuRequest * e.registeredMs;
+      usedCpuMs += e.cpuUsedMs;
+      limitMbMs += e.podMemoryLimitMb * e.registeredMs;
+      workingSetMbMs += e.workingSetMbMs;
+      if (e.node >= 0) {
+        nodeCpuUsedMs[e.node] += e.cpuUsedMs;
+        nodeWorkingSetMbMs[e.node] += e.workingSetMbMs;
+      }
       executors.push({
         id: e.id,
         node: e.node >= 0 ? this.cluster.nodes[e.node].name : null,
-        cpuUtil: e.busySlotMs / (e.cores * e.registeredMs),
-        memUtil: e.usableMemoryMb > 0 ? e.memoryHeldMbMs / (e.usableMemoryMb * e.registeredMs) : 1,
+        cpuUtil: e.cpuUsedMs / (e.cpuRequest * e.registeredMs),
+        memUtil: e.workingSetMbMs / (e.podMemoryLimitMb * e.registeredMs),
+        slotUtil: e.busySlotMs / (e.cores * e.registeredMs),
+        heapUtil: e.usableMemoryMb > 0 ? e.memoryHeldMbMs / (e.usableMemoryMb * e.registeredMs) : 1,
         tasksRun: e.tasksRun,
         tasksFailed: e.tasksFailed,
       });
@@ -149,8 +166,9 @@ export class SparkOnK8sModel {
       if (n.leasedMs <= 0) continue;
       nodes.push({
         name: n.name,
-        cpuUtil: n.upMs > 0 ? n.busySlotMs / (n.vcpu * n.upMs) : 0,
+        cpuUtil: n.upMs > 0 ? nodeCpuUsedMs[n.index] / (n.allocatableCpu * n.upMs) : 0,
         memUtil: n.upMs > 0 ? n.requestedMemoryMbMs / (n.allocatableMemoryMb * n.upMs) : 0,
+        workingSetUtil: n.upMs > 0 ? nodeWorkingSetMbMs[n.index] / (n.allocatableMemoryMb * n.upMs) : 0,
         peakMemoryRequestedMb: n.peakRequestedMemoryMb,
         allocatableMemoryMb: n.allocatableMemoryMb,
         upMs: n.upMs,
@@ -166,15 +184,19 @@ export class SparkOnK8sModel {
       framesDropped: m.dropped,
       backlogFrames: this.batcher.openFrames + this.app.framesInFlight,
       throughputFps: windowMs > 0 ? (m.processed / windowMs) * 1000 : 0,
-      cpuUtil: slotMs > 0 ? busySlotMs / slotMs : 0,
-      memUtil: usableMbMs > 0 ? heldMbMs / usableMbMs : 0,
+      cpuUtil: requestedCpuMs > 0 ? usedCpuMs / requestedCpuMs : 0,
+      memUtil: limitMbMs > 0 ? workingSetMbMs / limitMbMs : 0,
+      slotUtil: slotMs > 0 ? busySlotMs / slotMs : 0,
+      heapUtil: usableMbMs > 0 ? heldMbMs / usableMbMs : 0,
       executors,
       nodes,
       pendingPods: this.cluster.pendingPods,
       pendingPodsMean: windowMs > 0 ? this.cluster.pendingPodMs / windowMs : this.cluster.pendingPods,
+      pendingTasksMean: windowMs > 0 ? this.app.pendingTaskMs / windowMs : this.app.pendingTasks,
       failures: {
         taskFailures: this.app.taskFailures,
         oomKills: this.app.oomKills,
+        podOomKills: this.app.podOomKills,
         executorLosses: this.app.executorLosses,
         nodeFailures: this.cluster.nodeFailures,
         jobsAborted: this.app.jobsAborted,

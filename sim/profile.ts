@@ -14,11 +14,53 @@ export interface ParameterSpec {
 }
 
 export const PROFILE_PARAMETERS = {
-  frameCpuMsPerMegapixel: { unit: 'ms/MP', min: 0, max: 1e5, description: 'CPU time on one core to decode, convert and encode one frame, per megapixel' },
+  frameCpuMsPerMegapixel: { unit: 'ms/MP', min: 0, max: 1e5, description: 'CPU time on one core of the measuring machine to decode, convert and encode one frame, per megapixel' },
+  cpuSpeedFactor: {
+    unit: '1',
+    min: 0.05,
+    max: 20,
+    default: 1,
+    description: 'CPU time on this cluster ÷ CPU time on the machine where the CPU parameters were measured (2 = cores half as fast); multiplies frameCpuMsPerMegapixel and taskCpuMs',
+  },
+  taskCpuMs: {
+    unit: 'ms',
+    min: 0,
+    max: 1e6,
+    default: 0,
+    description: "CPU part of a task's fixed cost on the measuring machine (Python worker: unpickling, opening the capture and the writer); counts as CPU used and is slowed by contention, unlike taskOverheadMs",
+  },
   frameInputMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'encoded size of an input frame read from the shared store, per megapixel' },
   frameOutputMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'encoded size of an output frame written to the shared store, per megapixel' },
   frameMemoryMbPerMegapixel: { unit: 'MB/MP', min: 0, max: 100, description: 'heap a task holds per frame of its partition, per megapixel' },
-  taskMemoryBaseMb: { unit: 'MB', min: 0, max: 1e5, description: 'heap a task holds whatever its partition: codec buffers, deserialised closures' },
+  taskMemoryBaseMb: { unit: 'MB', min: 0, max: 1e5, description: 'JVM heap a task holds whatever its partition: deserialised closures, result buffers' },
+  pythonFrameMbPerMegapixel: {
+    unit: 'MB/MP',
+    min: 0,
+    max: 100,
+    default: 0,
+    description: "Python-worker memory a task holds per frame of its partition, per megapixel (decoded BGR + grayscale frames): outside the JVM heap, inside the pod's memory limit",
+  },
+  pythonWorkerBaseMb: {
+    unit: 'MB',
+    min: 0,
+    max: 1e5,
+    default: 0,
+    description: 'resident memory of one idle PySpark Python worker (interpreter, numpy, OpenCV); an executor keeps one per core once warm',
+  },
+  jvmBaseRssMb: {
+    unit: 'MB',
+    min: 0,
+    max: 1e5,
+    default: 0,
+    description: "resident memory of an executor JVM beyond its heap (metaspace, code cache, threads, direct buffers), in the pod's working set",
+  },
+  jvmHeapResidentFraction: {
+    unit: '1',
+    min: 0,
+    max: 1,
+    default: 0,
+    description: 'share of spark.executor.memory (-Xmx) the executor JVM keeps resident (committed and touched heap); with jvmBaseRssMb, the JVM part of the working set',
+  },
   taskOverheadMs: { unit: 'ms', min: 0, max: 1e6, description: 'fixed cost of one task: launch, deserialisation, result' },
   jobOverheadMs: { unit: 'ms', min: 0, max: 1e6, description: 'fixed cost of one micro-batch job at the driver: DAG and task-set scheduling' },
   taskJitterSigma: { unit: '1', min: 0, max: 2, description: 'log-space sigma of the multiplicative noise on a task duration' },
@@ -35,7 +77,7 @@ export const PROFILE_PARAMETERS = {
     min: 0,
     max: 4,
     default: 0,
-    description: "CPU each running executor takes on its node beyond its tasks' (JVM GC/JIT and heartbeat threads, the Python worker daemon); counts toward the node's load",
+    description: "CPU each executor takes on its node beyond its tasks' while it runs any (JVM GC/JIT and the PySpark pipe threads, the Python worker daemon); counts toward the node's load",
   },
   javaSerializerFactor: { unit: '1', min: 0.1, max: 10, description: 'per-frame cost multiplier with spark.serializer=java (Kryo = 1)' },
   podSchedulingMs: { unit: 'ms', min: 0, max: 1e6, description: 'Kubernetes scheduler delay to bind a pod to a node' },
@@ -51,10 +93,31 @@ export const PROFILE_PARAMETERS = {
 export type ProfileParameterName = keyof typeof PROFILE_PARAMETERS;
 export type ProfileParameters = Record<ProfileParameterName, number>;
 
+/** Where a parameter's value comes from. */
+export const PARAMETER_SOURCES = ['measured', 'published', 'fitted', 'rule', 'assumed'] as const;
+export type ParameterSource = (typeof PARAMETER_SOURCES)[number];
+
+/**
+ * How one parameter of a profile was obtained: measured on a machine (and
+ * the command that measured it), a published figure, fitted (inside a
+ * declared plausible range), a rule of Spark or Kubernetes, or assumed.
+ */
+export interface ParameterProvenance {
+  source: ParameterSource;
+  /** The command, publication or reasoning behind the value. */
+  note: string;
+  /** For a fitted parameter: the plausible range the fit stayed in. */
+  range?: [number, number];
+  /** For a fitted parameter that ended at a bound of its range. */
+  atBound?: 'min' | 'max';
+}
+
 export interface LatencyProfile {
   name: string;
   description: string;
   parameters: ProfileParameters;
+  /** Per parameter, where its value comes from (profiles written before it have none). */
+  provenance?: Partial<Record<ProfileParameterName, ParameterProvenance>>;
 }
 
 export const PROFILE_PARAMETER_NAMES = Object.keys(PROFILE_PARAMETERS) as ProfileParameterName[];

@@ -240,6 +240,7 @@ export async function outcomeFrom(result: SubmitResult, context: OutcomeContext)
   const nominalFrames = measuredBatchesAsked * request.job.partitions * request.job.framesPerPartition;
   // A successful run's store may hold fewer batches than asked for: what arrived is what ran. A failed one left the rest behind.
   const framesArrived = result.failure === null ? framesProcessed : Math.max(nominalFrames, framesProcessed);
+  const slotUtil = await cpuUtilisation(result.eventLogPath, window, executorsRunning * request.executorCores);
   return {
     perFrameMs: metrics?.summary.perFrameMs ?? NAN_QUANTILES,
     throughputFps: metrics?.summary.throughputFps ?? 0,
@@ -247,7 +248,9 @@ export async function outcomeFrom(result: SubmitResult, context: OutcomeContext)
     framesArrived,
     framesProcessed,
     framesDropped: 0,
-    cpuUtil: await cpuUtilisation(result.eventLogPath, window, executorsRunning * request.executorCores),
+    // No Kubernetes metrics on every master: the busy share of task slots stands in for CPU used ÷ requested.
+    cpuUtil: slotUtil,
+    slotUtil,
     // The event log has no executor memory use unless spark.eventLog.logStageExecutorMetrics is set, which the launcher keeps to itself.
     memUtil: Number.NaN,
     executorsRunning,

@@ -21,6 +21,15 @@ export interface ExecutorState {
   /** Memory held by running tasks, capped per task at the usable share, MB. */
   memoryHeldMb: number;
   usableMemoryMb: number;
+  /** Python-worker memory held by running tasks (their decoded frames), MB. */
+  pythonHeldMb: number;
+  /** The pod's working set outside the heap with no task running: JVM non-heap and one idle Python worker per core, MB. */
+  baseWorkingSetMb: number;
+  /** The pod's memory limit (= request), MB. */
+  podMemoryLimitMb: number;
+  /** The pod's CPU request and limit (0 = none), vCPU. */
+  cpuRequest: number;
+  cpuLimit: number;
   idleSinceMs: number;
   removing: boolean;
   // Time integrals since the last metrics reset.
@@ -28,6 +37,10 @@ export interface ExecutorState {
   registeredMs: number;
   busySlotMs: number;
   memoryHeldMbMs: number;
+  /** CPU time used (tasks' CPU plus the executor's background threads), ms. */
+  cpuUsedMs: number;
+  /** Integral of the pod's working set, MB·ms. */
+  workingSetMbMs: number;
   tasksRun: number;
   tasksFailed: number;
 }
@@ -42,7 +55,12 @@ interface TaskState {
   executor: number;
   state: 'queued' | 'running' | 'done' | 'cancelled';
   memoryHeldMb: number;
+  pythonMemoryMb: number;
+  /** CPU time the running attempt will have used when it ends, ms. */
+  cpuMs: number;
+  /** The running attempt fails: OutOfMemoryError in the JVM, or the pod OOM-killed. */
   oom: boolean;
+  podOom: boolean;
   /** In taskQueue or retryQueue (a cancelled task may still sit there; it no longer counts). */
   inQueue: boolean;
 }
@@ -82,13 +100,17 @@ export class SparkApp {
   private readonly liveTasks = new Map<number, TaskState>();
   private nextTaskId = 0;
   private queuedTasks = 0;
+  /** Integral of queuedTasks since the last reset, task·ms, and when it was last brought up to date. */
+  private queuedTaskMs = 0;
+  private queuedAccountedMs = 0;
   private clusterBusySlots = 0;
-  /** Running executors per node index (their background CPU loads the node). */
-  private readonly executorsOnNode: number[] = [];
+  /** Executors with at least one running task, per node index (their background CPU loads the node). */
+  private readonly activeExecutorsOnNode: number[] = [];
   private config: SparkConfig;
   private deployedUntilMs = 0;
   taskFailures = 0;
   oomKills = 0;
+  podOomKills = 0;
   executorLosses = 0;
   jobsAborted = 0;
   // Dynamic allocation state, after Spark's ExecutorAllocationManager.
@@ -101,6 +123,8 @@ export class SparkApp {
   private readonly kDeployed: number;
   private readonly kAllocate: number;
   private readonly rngTasks: Rng;
+  /** Called whenever a job ends (done or aborted): a stored-video workload cuts its next batch then. */
+  onJobEnded: () => void = () => {};
 
   constructor(
     private readonly sim: Simulation,
@@ -160,7 +184,10 @@ export class SparkApp {
         executor: -1,
         state: 'queued',
         memoryHeldMb: 0,
+        pythonMemoryMb: 0,
+        cpuMs: 0,
         oom: false,
+        podOom: false,
         inQueue: false,
       };
       this.liveTasks.set(task.id, task);
@@ -178,6 +205,7 @@ export class SparkApp {
   private enqueue(task: TaskState, retry: boolean): void {
     task.state = 'queued';
     task.inQueue = true;
+    this.accountQueue();
     this.queuedTasks++;
     (retry ? this.retryQueue : this.taskQueue).push(task);
   }
@@ -229,6 +257,17 @@ export class SparkApp {
   /** Time integrals of executors up to now. */
   flush(): void {
     for (const executor of this.executors) this.accountExecutor(executor);
+    this.accountQueue();
+  }
+
+  /** Tasks waiting for a slot, time-weighted since the last reset (what Spark's dynamic allocation reacts to). */
+  get pendingTaskMs(): number {
+    return this.queuedTaskMs;
+  }
+
+  private accountQueue(): void {
+    this.queuedTaskMs += this.queuedTasks * (this.sim.nowMs - this.queuedAccountedMs);
+    this.queuedAccountedMs = this.sim.nowMs;
   }
 
   resetIntegrals(): void {
@@ -237,11 +276,15 @@ export class SparkApp {
       executor.registeredMs = 0;
       executor.busySlotMs = 0;
       executor.memoryHeldMbMs = 0;
+      executor.cpuUsedMs = 0;
+      executor.workingSetMbMs = 0;
       executor.tasksRun = 0;
       executor.tasksFailed = 0;
     }
+    this.queuedTaskMs = 0;
     this.taskFailures = 0;
     this.oomKills = 0;
+    this.podOomKills = 0;
     this.executorLosses = 0;
     this.jobsAborted = 0;
   }
@@ -254,7 +297,10 @@ export class SparkApp {
 
   private requestExecutor(warm = false): void {
     const config = this.config;
+    const p = this.spec.profile.parameters;
     const id = this.executors.length;
+    const podMemoryLimitMb = executorPodMemoryMb(config.executorMemoryMb);
+    const cpuRequest = executorPodCpu(config.executorCores, config.cpuRequestRatio);
     const executor: ExecutorState = {
       id,
       podId: -1,
@@ -266,12 +312,19 @@ export class SparkApp {
       runningTasks: new Set(),
       memoryHeldMb: 0,
       usableMemoryMb: 0,
+      pythonHeldMb: 0,
+      baseWorkingSetMb: p.jvmBaseRssMb + config.executorCores * p.pythonWorkerBaseMb,
+      podMemoryLimitMb,
+      cpuRequest,
+      cpuLimit: config.cpuLimitRatio * config.executorCores,
       idleSinceMs: this.sim.nowMs,
       removing: false,
       lastChangeMs: this.sim.nowMs,
       registeredMs: 0,
       busySlotMs: 0,
       memoryHeldMbMs: 0,
+      cpuUsedMs: 0,
+      workingSetMbMs: 0,
       tasksRun: 0,
       tasksFailed: 0,
     };
@@ -281,11 +334,7 @@ export class SparkApp {
     const podId = this.cluster.pods.length;
     executor.podId = podId;
     this.podToExecutor.set(podId, id);
-    this.cluster.createPod({
-      cpu: executorPodCpu(config.executorCores, config.cpuRequestRatio),
-      memoryMb: executorPodMemoryMb(config.executorMemoryMb),
-      warm,
-    });
+    this.cluster.createPod({ cpu: cpuRequest, memoryMb: podMemoryLimitMb, warm });
   }
 
   private executorRegistered(podId: number): void {
@@ -294,7 +343,7 @@ export class SparkApp {
     const p = this.spec.profile.parameters;
     executor.phase = 'running';
     executor.node = this.cluster.pods[podId].node;
-    this.executorsOnNode[executor.node] = (this.executorsOnNode[executor.node] ?? 0) + 1;
+    this.activeExecutorsOnNode[executor.node] ??= 0;
     executor.freeSlots = executor.cores;
     executor.usableMemoryMb = usableMemoryPerTaskMb(p, executor.memoryMb, this.config.memoryFraction, executor.cores) * executor.cores;
     executor.lastChangeMs = this.sim.nowMs;
@@ -321,7 +370,6 @@ export class SparkApp {
     if (executor.phase !== 'gone') this.liveExecutors.splice(this.liveExecutors.indexOf(executor), 1);
     executor.phase = 'gone';
     if (!wasRunning) return;
-    this.executorsOnNode[executor.node]--;
     for (const taskId of executor.runningTasks) {
       const task = this.liveTasks.get(taskId)!;
       this.releaseSlot(task, executor);
@@ -393,6 +441,7 @@ export class SparkApp {
   private dequeue(task: TaskState): boolean {
     if (!task.inQueue) return false;
     task.inQueue = false;
+    this.accountQueue();
     this.queuedTasks--;
     return task.state === 'queued';
   }
@@ -427,6 +476,7 @@ export class SparkApp {
     this.cluster.changeBusySlots(executor.node, +1);
     this.clusterBusySlots++;
     executor.freeSlots--;
+    if (executor.runningTasks.size === 0) this.activeExecutorsOnNode[executor.node]++;
     executor.runningTasks.add(task.id);
     task.state = 'running';
     task.executor = executor.id;
@@ -442,16 +492,25 @@ export class SparkApp {
       memoryFraction: this.config.memoryFraction,
       serializer: this.config.serializer,
       nodeBusySlots: node.busySlots,
-      nodeExecutors: this.executorsOnNode[executor.node],
+      nodeExecutors: this.activeExecutorsOnNode[executor.node],
       nodeVcpu: node.vcpu,
       clusterBusySlots: this.clusterBusySlots,
       remoteStorage: node.name !== this.spec.cluster.storageNode,
+      podBusySlots: executor.cores - executor.freeSlots,
+      podCpuLimit: executor.cpuLimit,
+      podMemoryLimitMb: executor.podMemoryLimitMb,
+      podWorkingSetMb: executor.baseWorkingSetMb + executor.pythonHeldMb,
+      podHeapHeldMb: executor.memoryHeldMb,
     });
     task.attemptToken++;
     task.oom = cost.oom;
+    task.podOom = cost.podOom;
+    task.cpuMs = cost.cpuMs;
     task.memoryHeldMb = Math.min(cost.memoryNeedMb, cost.usableMemoryPerTaskMb);
+    task.pythonMemoryMb = cost.pythonMemoryMb;
     this.accountExecutor(executor);
     executor.memoryHeldMb += task.memoryHeldMb;
+    executor.pythonHeldMb += task.pythonMemoryMb;
     const durationMs = this.rngTasks.lognormal(cost.durationMs, p.taskJitterSigma);
     this.sim.schedule(durationMs, this.kTaskEnd, task.id * TOKEN_SPAN + (task.attemptToken % TOKEN_SPAN));
   }
@@ -462,8 +521,12 @@ export class SparkApp {
     this.clusterBusySlots--;
     executor.freeSlots++;
     executor.memoryHeldMb -= task.memoryHeldMb;
+    executor.pythonHeldMb -= task.pythonMemoryMb;
     executor.runningTasks.delete(task.id);
-    if (executor.runningTasks.size === 0) executor.idleSinceMs = this.sim.nowMs;
+    if (executor.runningTasks.size === 0) {
+      executor.idleSinceMs = this.sim.nowMs;
+      this.activeExecutorsOnNode[executor.node]--;
+    }
   }
 
   private taskEnd(arg: number): void {
@@ -474,15 +537,19 @@ export class SparkApp {
     const executor = this.executors[task.executor];
     this.releaseSlot(task, executor);
     executor.tasksRun++;
-    if (task.oom) {
+    executor.cpuUsedMs += task.cpuMs;
+    if (task.oom || task.podOom) {
       task.attempts++;
       executor.tasksFailed++;
       this.taskFailures++;
-      this.oomKills++;
+      // The JVM dies of OutOfMemoryError, or the kernel OOM-kills the
+      // container whose working set outgrew its limit (Kubernetes: OOMKilled);
+      // either way the pod goes and the executor is lost.
+      if (task.oom) this.oomKills++;
+      else this.podOomKills++;
       task.state = 'queued';
       if (task.attempts >= this.config.taskMaxFailures) this.abortJob(task.job);
       else this.enqueue(task, true);
-      // The JVM dies of OutOfMemoryError and takes the pod with it.
       this.cluster.killPod(executor.podId, 'oom');
       this.dispatch();
       return;
@@ -499,6 +566,7 @@ export class SparkApp {
     if (job.remaining === 0) {
       this.runningJobs--;
       this.startJobs();
+      this.onJobEnded();
     }
   }
 
@@ -512,6 +580,7 @@ export class SparkApp {
       if (task.state === 'running' || task.state === 'queued') {
         if (task.inQueue) {
           task.inQueue = false;
+          this.accountQueue();
           this.queuedTasks--;
         }
         task.state = 'cancelled';
@@ -522,6 +591,7 @@ export class SparkApp {
     job.remaining = 0;
     this.runningJobs--;
     this.startJobs();
+    this.onJobEnded();
   }
 
   private allocationTick(): void {
@@ -569,12 +639,22 @@ export class SparkApp {
     if (now + ALLOCATION_INTERVAL_MS <= this.spec.durationMs) this.ensureAllocationTicks();
   }
 
+  /** The pod's working set now: JVM non-heap, resident heap, Python workers and their frames, MB. */
+  private workingSetMb(executor: ExecutorState): number {
+    const heapResidentMb = Math.max(this.spec.profile.parameters.jvmHeapResidentFraction * executor.memoryMb, executor.memoryHeldMb);
+    // A pod never holds more than its limit: at the limit the kernel kills it.
+    return Math.min(executor.podMemoryLimitMb, executor.baseWorkingSetMb + heapResidentMb + executor.pythonHeldMb);
+  }
+
   private accountExecutor(executor: ExecutorState): void {
     const dt = this.sim.nowMs - executor.lastChangeMs;
     if (dt > 0 && executor.phase === 'running') {
       executor.registeredMs += dt;
       executor.busySlotMs += (executor.cores - executor.freeSlots) * dt;
       executor.memoryHeldMbMs += executor.memoryHeldMb * dt;
+      // An executor's own threads work while it runs tasks (the PySpark pipe, GC, JIT); idle, they are nearly still.
+      if (executor.runningTasks.size > 0) executor.cpuUsedMs += this.spec.profile.parameters.executorBackgroundCpu * dt;
+      executor.workingSetMbMs += this.workingSetMb(executor) * dt;
     }
     executor.lastChangeMs = this.sim.nowMs;
   }

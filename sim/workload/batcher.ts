@@ -48,12 +48,18 @@ export class Batcher {
     private readonly onBatch: (batch: Batch) => void,
   ) {
     this.kCut = sim.register('batch-cut', (generation) => {
-      if (generation === this.generation) this.cut();
+      if (this.stored) this.topUp();
+      else if (generation === this.generation) this.cut();
     });
   }
 
   start(): void {
     this.lastCutMs = this.sim.nowMs;
+    if (this.stored) {
+      this.cutFrames = 0;
+      this.topUp();
+      return;
+    }
     this.cutFrames = this.arrivedBy(this.sim.nowMs);
     this.scheduleNext();
   }
@@ -61,11 +67,48 @@ export class Batcher {
   /** Recomputes the next cut after the load or the batch shape changed. */
   reschedule(): void {
     this.generation++;
-    this.scheduleNext();
+    if (this.stored) this.topUp();
+    else this.scheduleNext();
   }
 
-  /** Frames captured by time t (whole frames). */
+  private get stored(): boolean {
+    return this.workload.arrival === 'stored';
+  }
+
+  /**
+   * A stored video: the driver keeps concurrentJobs batches in Spark, cutting
+   * the next one from the store as soon as a job ends (a cut event, so that
+   * the ending job's own bookkeeping completes first).
+   */
+  jobEnded(): void {
+    if (!this.stored || this.stopped) return;
+    this.inSpark--;
+    if (this.sim.nowMs < this.horizonMs) this.sim.schedule(0, this.kCut, this.generation);
+  }
+
+  /** Batches handed to Spark and not yet ended (stored mode). */
+  private inSpark = 0;
+
+  private topUp(): void {
+    while (this.inSpark < this.config().concurrentJobs && this.sim.nowMs < this.horizonMs) this.cutStored();
+  }
+
+  private cutStored(): void {
+    const config = this.config();
+    const perPartition = this.framesPerPartitionNow();
+    const partitionFrames: number[] = new Array(config.partitions).fill(perPartition);
+    const frames = perPartition * config.partitions;
+    this.cutFrames += frames;
+    this.inSpark++;
+    // The frames were on the store all along: capture = submission.
+    const batch: Batch = { id: this.nextId++, submitMs: this.sim.nowMs, captureStartMs: this.sim.nowMs, captureEndMs: this.sim.nowMs, frames, partitionFrames };
+    this.lastCutMs = this.sim.nowMs;
+    this.onBatch(batch);
+  }
+
+  /** Frames captured by time t (whole frames); for a stored video, the frames read so far. */
   arrivedBy(tMs: number): number {
+    if (this.stored) return this.cutFrames;
     return Math.floor(framesBy(this.workload.trace, tMs) + 1e-9);
   }
 

@@ -21,9 +21,18 @@ export interface TrialOutcome {
   framesArrived: number;
   framesProcessed: number;
   framesDropped: number;
-  /** Busy task slots ÷ slots of registered executors. */
+  /**
+   * CPU used ÷ CPU requested by the executor pods, as Kubernetes metrics
+   * report it (what the HPA reads); a real run without those metrics reports
+   * the busy share of task slots from its event log instead.
+   */
   cpuUtil: number;
+  /** Working set ÷ memory limit of the executor pods (NaN when not measured). */
   memUtil: number;
+  /** Busy task slots ÷ slots of registered executors (Spark's view; absent when not measured). */
+  slotUtil?: number;
+  /** Time-averaged tasks waiting for a free slot (what Spark's dynamic allocation reacts to; absent when not measured). */
+  pendingTasksMean?: number;
   executorsRunning: number;
   pendingPods: number;
   taskFailures: number;

@@ -144,6 +144,8 @@ export function toOutcome(result: RunResult, extra: { redeployed: boolean; reque
     framesDropped: result.framesDropped,
     cpuUtil: result.cpuUtil,
     memUtil: result.memUtil,
+    slotUtil: result.slotUtil,
+    pendingTasksMean: result.pendingTasksMean,
     executorsRunning: result.executors.length,
     pendingPods: result.pendingPods,
     taskFailures: result.failures.taskFailures,

@@ -3,7 +3,16 @@
  * `{ "name": ..., "description": ..., "parameters": { <every PROFILE_PARAMETERS entry>: number } }`.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { checkProfileParameters, PROFILE_PARAMETERS, PROFILE_PARAMETER_NAMES, type LatencyProfile, type ParameterSpec } from '../../sim/profile.js';
+import {
+  checkProfileParameters,
+  PARAMETER_SOURCES,
+  PROFILE_PARAMETERS,
+  PROFILE_PARAMETER_NAMES,
+  type LatencyProfile,
+  type ParameterSource,
+  type ParameterSpec,
+  type ProfileParameterName,
+} from '../../sim/profile.js';
 import { UserInputError } from '../errors.js';
 import { jsonSyntaxMessage } from '../input/excerpt.js';
 import { formatValue } from '../scenario/schema.js';
@@ -11,7 +20,7 @@ import { formatValue } from '../scenario/schema.js';
 /** The largest profile file read; a real one is about 2 KB. */
 export const MAX_PROFILE_BYTES = 256 * 1024;
 
-const PROFILE_KEYS = ['name', 'description', 'parameters'];
+const PROFILE_KEYS = ['name', 'description', 'parameters', 'provenance'];
 
 function describeJson(value: unknown): string {
   if (value === undefined) return 'nothing (the field is required)';
@@ -57,11 +66,39 @@ export function parseProfile(value: unknown, where: string): LatencyProfile {
     }
   }
   try {
-    return { name, description: description ?? '', parameters: { ...checkProfileParameters(parameters, where) } };
+    const checked = { name, description: description ?? '', parameters: { ...checkProfileParameters(parameters, where) } };
+    return value.provenance === undefined ? checked : { ...checked, provenance: parseProvenance(value.provenance, where) };
   } catch (error) {
     if (error instanceof RangeError) throw new UserInputError(error.message, { cause: error });
     throw error;
   }
+}
+
+/** Validates a profile's `provenance`: per known parameter, {source, note, range?, atBound?}. */
+function parseProvenance(value: unknown, where: string): NonNullable<LatencyProfile['provenance']> {
+  if (!isRecord(value)) throw new UserInputError(`${where}: provenance: expected an object keyed by parameter, got ${describeJson(value)}`);
+  const result: NonNullable<LatencyProfile['provenance']> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    const at = `${where}: provenance.${name}`;
+    if (!(PROFILE_PARAMETER_NAMES as string[]).includes(name)) throw new UserInputError(`${at}: unknown parameter; allowed: ${PROFILE_PARAMETER_NAMES.join(', ')}`);
+    if (!isRecord(entry)) throw new UserInputError(`${at}: expected {source, note}, got ${describeJson(entry)}`);
+    const { source, note, range, atBound } = entry;
+    if (typeof source !== 'string' || !(PARAMETER_SOURCES as readonly string[]).includes(source)) {
+      throw new UserInputError(`${at}.source: expected one of ${PARAMETER_SOURCES.join(', ')}, got ${describeJson(source)}`);
+    }
+    if (typeof note !== 'string') throw new UserInputError(`${at}.note: expected a text, got ${describeJson(note)}`);
+    if (range !== undefined && !(Array.isArray(range) && range.length === 2 && range.every((x) => typeof x === 'number' && Number.isFinite(x)) && range[0] <= range[1])) {
+      throw new UserInputError(`${at}.range: expected [min, max] numbers, got ${describeJson(range)}`);
+    }
+    if (atBound !== undefined && atBound !== 'min' && atBound !== 'max') throw new UserInputError(`${at}.atBound: expected 'min' or 'max', got ${describeJson(atBound)}`);
+    result[name as ProfileParameterName] = {
+      source: source as ParameterSource,
+      note,
+      ...(range === undefined ? {} : { range: range as [number, number] }),
+      ...(atBound === undefined ? {} : { atBound }),
+    };
+  }
+  return result;
 }
 
 /** Reads and validates a profile JSON file; every problem is a UserInputError of one line naming the file. */

@@ -91,13 +91,14 @@ export function toRunSpec(scenario: Scenario, overrides: RunOverrides = {}): Run
   if (typeof seed === 'string' ? seed === '' : !Number.isSafeInteger(seed)) {
     throw new UserInputError(`seed: expected an integer or a non-empty text, got ${formatValue(seed)}`);
   }
-  const { sources, trace, minFramesPerPartition, maxFramesPerPartition } = scenario.workload;
+  const { sources, trace, arrival, minFramesPerPartition, maxFramesPerPartition } = scenario.workload;
   return structuredClone({
     cluster: scenario.cluster,
     spark: { ...scenario.spark, ...config },
     workload: {
       sources,
       trace: fps === undefined ? trace : { kind: 'constant', fps },
+      arrival,
       minFramesPerPartition,
       maxFramesPerPartition,
     },

@@ -20,8 +20,8 @@ import type { LatencyProfile } from '../../sim/profile.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
 import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '../config/learning.js';
 import { zodOf } from '../config/options.js';
-import type { RequestPricing } from './pricing.js';
 import { escapeText } from '../input/excerpt.js';
+import type { RequestPricing } from './pricing.js';
 
 // ---------------------------------------------------------------- the typed result
 
@@ -332,6 +332,7 @@ export const sparkFieldSchemas = {
   taskMaxFailures: intIn(1, 100).describe("spark.task.maxFailures: attempts per task before its partition's frames are dropped"),
   serializer: oneOf(['java', 'kryo']).describe('spark.serializer'),
   cpuRequestRatio: numberIn(0, 1, { minExclusive: true }).describe('CPU each executor pod requests, as a fraction of executorCores'),
+  cpuLimitRatio: numberIn(0, 16).describe('CPU limit of each executor pod as a multiple of executorCores (spark.kubernetes.executor.limit.cores); 0 = no limit'),
   dynamicAllocation: section(
     { ...dynamicAllocationShape, maxExecutors: intIn(1, 10_000).describe('spark.dynamicAllocation.maxExecutors') },
     'a mapping of dynamic allocation settings',
@@ -351,6 +352,7 @@ const sparkSchema = section(
     taskMaxFailures: sparkFieldSchemas.taskMaxFailures.default(4),
     serializer: sparkFieldSchemas.serializer.default('kryo'),
     cpuRequestRatio: sparkFieldSchemas.cpuRequestRatio.default(1),
+    cpuLimitRatio: sparkFieldSchemas.cpuLimitRatio.default(0),
     dynamicAllocation: section(dynamicAllocationShape, 'a mapping of dynamic allocation settings')
       .prefault({})
       .describe('Spark dynamic allocation; default: disabled'),
@@ -475,6 +477,9 @@ const workloadSchema = section(
   {
     sources: listOf(sourceSchema, 'sources', 1).describe('the video sources'),
     trace: traceSchema,
+    arrival: oneOf(['live', 'stored'])
+      .default('live')
+      .describe("how frames reach Spark: 'live' = at the trace's rate, a batch cut when full; 'stored' = a video on the shared store, the next batch cut as soon as a job slot frees (the trace's fps is the video's frame rate)"),
     minFramesPerPartition: intIn(1, 100_000).default(10).describe("smallest framesPerPartition when it is 'fps'"),
     maxFramesPerPartition: intIn(1, 100_000).default(60).describe("largest framesPerPartition when it is 'fps'"),
     fpsLevels: listOf(numberIn(0, MAX_FPS, { minExclusive: true }), 'frame rates', 1)

@@ -34,6 +34,7 @@ export function paperSpec(overrides: { spark?: Partial<SparkConfig>; fps?: numbe
       taskMaxFailures: 4,
       serializer: 'kryo',
       cpuRequestRatio: 1,
+      cpuLimitRatio: 0,
       dynamicAllocation: {
         enabled: false,
         minExecutors: 1,
@@ -51,6 +52,7 @@ export function paperSpec(overrides: { spark?: Partial<SparkConfig>; fps?: numbe
         { name: 'drone', kind: 'drone', weight: 0.2, widthPx: 1920, heightPx: 1080 },
       ],
       trace: { kind: 'constant', fps: fps ?? 10 },
+      arrival: 'live',
       minFramesPerPartition: 10,
       maxFramesPerPartition: 60,
     },

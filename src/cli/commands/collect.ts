@@ -290,6 +290,7 @@ function sparkConfigFor(shape: ExecutorShape, partitions: number, framesPerParti
     taskMaxFailures: 4,
     serializer,
     cpuRequestRatio: 1,
+    cpuLimitRatio: 0,
     dynamicAllocation: {
       enabled: false,
       minExecutors: 1,
@@ -520,6 +521,8 @@ function collectScenario(fps: number, sloPerFrameMs: number, sources: Scenario['
     workload: {
       sources,
       trace: { kind: 'constant', fps },
+      // The demonstrator submits each batch when the last one is done (without --realtime).
+      arrival: 'stored',
       fpsLevels: [fps],
       minFramesPerPartition: 1,
       maxFramesPerPartition: 100_000,

@@ -42,11 +42,12 @@ const CONFIG: SparkConfig = {
   taskMaxFailures: 4,
   serializer: 'kryo',
   cpuRequestRatio: 1,
+  cpuLimitRatio: 0,
   dynamicAllocation: { enabled: false, minExecutors: 1, maxExecutors: 2, schedulerBacklogTimeoutMs: 1000, sustainedBacklogTimeoutMs: 1000, executorIdleTimeoutMs: 60_000 },
 };
 
 const SCENARIO: Pick<Scenario, 'workload' | 'slo'> = {
-  workload: { sources: [], trace: { kind: 'constant', fps: 10 }, fpsLevels: [10], minFramesPerPartition: 10, maxFramesPerPartition: 60 },
+  workload: { sources: [], trace: { kind: 'constant', fps: 10 }, arrival: 'stored', fpsLevels: [10], minFramesPerPartition: 10, maxFramesPerPartition: 60 },
   slo: { perFrameMs: 500 },
 };
 

@@ -227,6 +227,7 @@ describe('resetWindow', () => {
     expect(window.failures).toEqual({
       taskFailures: atEnd.result.failures.taskFailures - atReset.result.failures.taskFailures,
       oomKills: atEnd.result.failures.oomKills - atReset.result.failures.oomKills,
+      podOomKills: atEnd.result.failures.podOomKills - atReset.result.failures.podOomKills,
       executorLosses: atEnd.result.failures.executorLosses - atReset.result.failures.executorLosses,
       nodeFailures: atEnd.result.failures.nodeFailures - atReset.result.failures.nodeFailures,
       jobsAborted: atEnd.result.failures.jobsAborted - atReset.result.failures.jobsAborted,

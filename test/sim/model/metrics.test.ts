@@ -35,7 +35,7 @@ describe('run result', () => {
     expect(Number.isInteger(finishedBatches)).toBe(true);
     expect(result.executors.reduce((sum, e) => sum + e.tasksRun, 0)).toBe(finishedBatches * 8);
     expect(result.executors.every((e) => e.tasksFailed === 0)).toBe(true);
-    expect(result.failures).toEqual({ taskFailures: 0, oomKills: 0, executorLosses: 0, nodeFailures: 0, jobsAborted: 0 });
+    expect(result.failures).toEqual({ taskFailures: 0, oomKills: 0, podOomKills: 0, executorLosses: 0, nodeFailures: 0, jobsAborted: 0 });
     model.destroy();
   });
 
@@ -102,17 +102,20 @@ describe('run result', () => {
     expect(crowded.executors).toHaveLength(3);
   });
 
-  it('CPU utilisation is near 1 when executors never run out of work and small when they idle', () => {
+  it('slot utilisation is near 1 when executors never run out of work, and CPU used ÷ requested is small when they idle', () => {
     const busy = withParameters(
       paperSpec({ fps: 80, durationMs: 60_000, spark: { executorCores: 1, executorInstances: 1, framesPerPartition: 1, partitions: 16 } }),
       NO_NOISE,
     );
     const saturated = simulateRun(busy);
-    expect(saturated.cpuUtil).toBeGreaterThan(0.9);
-    expect(saturated.cpuUtil).toBeLessThanOrEqual(1);
+    expect(saturated.slotUtil).toBeGreaterThan(0.9);
+    expect(saturated.slotUtil).toBeLessThanOrEqual(1);
     expect(saturated.backlogFrames).toBeGreaterThan(1000);
     const idle = simulateRun(paperSpec({ fps: 1, spark: { executorCores: 1, executorInstances: 6 } }));
+    expect(idle.slotUtil).toBeLessThan(0.1);
     expect(idle.cpuUtil).toBeLessThan(0.1);
     expect(idle.cpuUtil).toBeGreaterThan(0);
+    // A saturated executor uses its requested core for the CPU part of every task.
+    expect(saturated.cpuUtil).toBeGreaterThan(5 * idle.cpuUtil);
   });
 });

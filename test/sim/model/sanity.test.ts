@@ -9,7 +9,8 @@ import { meanFrameMegapixels } from '../../../sim/workload/batcher.js';
 import { paperProfile, paperSpec } from '../fixtures.js';
 import { burst, NO_NOISE, node, withNodes, withParameters } from './drive.js';
 
-const p = paperProfile().parameters;
+// Without executor background CPU, so that node load is exactly its busy slots.
+const p = { ...paperProfile().parameters, executorBackgroundCpu: 0 };
 const megapixelsPerFrame = meanFrameMegapixels(paperSpec().workload);
 const MEMORY_FRACTION = 0.6;
 
@@ -57,6 +58,11 @@ function context(overrides: Partial<TaskContext> = {}): TaskContext {
     nodeVcpu: 4,
     clusterBusySlots: 1,
     remoteStorage: false,
+    podBusySlots: 1,
+    podCpuLimit: 0,
+    podMemoryLimitMb: Infinity,
+    podWorkingSetMb: 0,
+    podHeapHeldMb: 0,
     ...overrides,
   };
 }
@@ -282,7 +288,8 @@ describe('whole model, steady load on the paper testbed', () => {
   it('more load never lowers the per-frame time of a fixed configuration (noise off)', () => {
     for (const executorCores of [1, 2, 3]) {
       const means = levels.map(
-        (fps) => simulateRun(withParameters(paperSpec({ fps, spark: { executorCores } }), NO_NOISE)).perFrameMs.mean,
+        // 2 GB of heap: enough pod memory for three tasks of 60 frames each.
+        (fps) => simulateRun(withParameters(paperSpec({ fps, spark: { executorCores, executorMemoryMb: 2000 } }), NO_NOISE)).perFrameMs.mean,
       );
       expectNonDecreasing(means, `per-frame mean over ${levels.join('/')} fps with ${executorCores} cores`);
       expect(means[5]).toBeGreaterThan(means[0]);

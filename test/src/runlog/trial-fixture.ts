@@ -14,6 +14,7 @@ export const sparkConfig: SparkConfig = {
   taskMaxFailures: 4,
   serializer: 'kryo',
   cpuRequestRatio: 1,
+  cpuLimitRatio: 0,
   dynamicAllocation: {
     enabled: false,
     minExecutors: 0,
