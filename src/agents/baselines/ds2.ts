@@ -5,7 +5,7 @@
  * processed per unit of useful, i.e. busy, time, not per unit of wall time),
  * then run as many instances as the input rate needs at that rate:
  *
- *   trueRatePerExecutor = throughput ÷ (cpuUtil × executors running)
+ *   trueRatePerExecutor = throughput ÷ (busy share of task slots × executors running)
  *   instances = ceil(input rate ÷ (trueRatePerExecutor × targetUtilization))
  *
  * The target utilisation is the headroom Flink's Kubernetes-operator
@@ -38,8 +38,10 @@ export class Ds2Policy implements Policy {
   /** Frames one executor processes per second of busy time, from the last window; NaN without a measurement. */
   trueRatePerExecutorFps(ctx: DecisionContext): number {
     const last = ctx.last;
-    if (last === null || last.throughputFps <= 0 || last.cpuUtil <= 0 || last.executorsRunning === 0) return NaN;
-    return last.throughputFps / (last.cpuUtil * last.executorsRunning);
+    // Useful time is the time the executors' task slots are busy (DS2's "useful time"), not CPU used ÷ requested.
+    const busy = last === null ? 0 : (last.slotUtil ?? last.cpuUtil);
+    if (last === null || last.throughputFps <= 0 || busy <= 0 || last.executorsRunning === 0) return NaN;
+    return last.throughputFps / (busy * last.executorsRunning);
   }
 
   /** The executor count DS2 computes for the load ahead. */

@@ -67,12 +67,18 @@ export class SparkDynamicAllocationPolicy implements Policy {
       return target;
     }
     this.executorsToAdd = 1;
-    return last.cpuUtil < this.options.idleCpuUtil ? current - 1 : current;
+    return (last.slotUtil ?? last.cpuUtil) < this.options.idleCpuUtil ? current - 1 : current;
   }
 
-  /** Whether work waited in the last window: more backlog than the batch just cut, or batches slower than they arrive. */
+  /**
+   * Whether work waited in the last window: tasks pending for a slot longer,
+   * in all, than Spark's schedulerBacklogTimeout; more backlog than the batch
+   * just cut; or batches slower than they arrive.
+   */
   private hadPendingWork(ctx: DecisionContext): boolean {
     const last = ctx.last!;
+    const pendingTaskMs = (last.pendingTasksMean ?? 0) * last.windowMs;
+    if (pendingTaskMs >= this.scenario.spark.dynamicAllocation.schedulerBacklogTimeoutMs) return true;
     const fps = measuredInputFps(last);
     if (fps <= 0) return false;
     const intervalMs = batchIntervalMs(this.scenario, ctx.config, fps);

@@ -27,6 +27,11 @@ describe('the DS2 baseline', () => {
     expect(new Ds2Policy({ targetUtilization: 1 }).desiredInstances(decision({ scenario: paper, config: at6, last, fps: 40 }))).toBe(5);
   });
 
+  it("measures useful time by busy task slots when the backend reports them (DS2's useful time), not CPU used ÷ requested", () => {
+    const ctx = decision({ scenario: paper, config: at6, last: outcome({ throughputFps: 20, cpuUtil: 0.9, slotUtil: 0.5, executorsRunning: 5 }), fps: 40 });
+    expect(ds2.trueRatePerExecutorFps(ctx)).toBe(8);
+  });
+
   it('keeps the configuration without a measured rate', () => {
     for (const l of [null, outcome({ throughputFps: 0 }), outcome({ cpuUtil: 0 }), outcome({ executorsRunning: 0 })]) {
       expect(ds2.act(decision({ scenario: paper, config: at6, last: l }))).toBe(KEEP);

@@ -25,6 +25,21 @@ describe('the Spark dynamic allocation baseline', () => {
     expect(want()).toBe(6);
   });
 
+  it('adds executors when tasks waited for a slot longer than schedulerBacklogTimeout in all, as Spark does', () => {
+    const policy = new SparkDynamicAllocationPolicy(paper);
+    // 0.1 tasks pending on average over 16 s is 1.6 s of pending task time: past the 1 s backlog timeout.
+    const waited = outcome({ backlogFrames: 480, pendingTasksMean: 0.1 });
+    expect(policy.desiredInstances(decision({ scenario: paper, config: oneCore(5), last: waited }))).toBe(6);
+    const brief = outcome({ backlogFrames: 480, pendingTasksMean: 0.05 });
+    expect(new SparkDynamicAllocationPolicy(paper).desiredInstances(decision({ scenario: paper, config: oneCore(5), last: brief }))).toBe(5);
+  });
+
+  it('judges an idle pool by its busy task slots, not by CPU used ÷ requested', () => {
+    const policy = new SparkDynamicAllocationPolicy(paper);
+    const idleSlots = outcome({ backlogFrames: 480, cpuUtil: 0.5, slotUtil: 0.01 });
+    expect(policy.act(decision({ scenario: paper, config: oneCore(7), last: idleSlots }))).toBe(REMOVE_ONE);
+  });
+
   it('counts batches slower than their interval as backlog', () => {
     const policy = new SparkDynamicAllocationPolicy(paper);
     const slow = outcome({ backlogFrames: 480, perFrameMs: { mean: 9000, p50: 9000, p95: 9000, p99: 9000, max: 9000 } });
