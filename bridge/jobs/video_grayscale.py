@@ -430,10 +430,24 @@ def run_batch(sc: Any, descriptors: list[dict[str, Any]], input_dir: str, batch_
     return submit_ms, partitions, job_end_ms
 
 
-def move_work_out_of_pyspark(master: str, app_id: str, destination: Path) -> str | None:
+def launched_by(executor_dir: Path, driver_port: str) -> bool:
+    """Whether an executor folder's stderr names this driver: app ids are a local
+    master's start second plus a counter, so two runs started in the same second
+    share one; their drivers' ports differ."""
+    try:
+        with open(executor_dir / "stderr", "rb") as stderr:
+            head = stderr.read(16384).decode(errors="replace")
+    except OSError:
+        return False
+    # The executor command line Spark logs first: "--driver-url" "spark://CoarseGrainedScheduler@<host>:<port>"
+    return re.search(rf'CoarseGrainedScheduler@[^:"\s]+:{re.escape(driver_port)}"', head) is not None
+
+
+def move_work_out_of_pyspark(master: str, app_id: str, driver_port: str | None, destination: Path) -> str | None:
     """Moves a local-cluster app's executor folders out of $SPARK_HOME/work when
     SPARK_HOME is a pip-installed pyspark package (a plain spark-submit from a
-    venv); returns where they went, None when there was nothing to move."""
+    venv) and they are this run's; returns where they went, None when there was
+    nothing to move."""
     spark_home = os.environ.get("SPARK_HOME")
     if not master.startswith("local-cluster") or not spark_home or not app_id:
         return None
@@ -444,8 +458,11 @@ def move_work_out_of_pyspark(master: str, app_id: str, destination: Path) -> str
         return None
     work = Path(spark_home) / "work"
     source = work / app_id
-    if not source.is_dir():
+    if not source.is_dir() or driver_port is None:
         return None
+    executors = [entry for entry in source.iterdir() if entry.is_dir()]
+    if not executors or not all(launched_by(entry, driver_port) for entry in executors):
+        return None  # another run's folder of the same name (or not one of ours): left alone
     if destination.exists():
         shutil.rmtree(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -651,11 +668,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         metrics["endMs"] = now_ms()
         metrics["summary"] = summarise(metrics["batches"])
+        driver_port = sc.getConf().get("spark.driver.port")
         try:
             sc.stop()
         finally:
             # After the stop: the local cluster's workers and executors are gone, their logs complete.
-            metrics["executorLogDir"] = move_work_out_of_pyspark(metrics["master"], metrics["appId"], run_dir / "executor-logs")
+            metrics["executorLogDir"] = move_work_out_of_pyspark(metrics["master"], metrics["appId"], driver_port, run_dir / "executor-logs")
             write_json_atomically(metrics_path, metrics)
     return 0
 

@@ -5,10 +5,12 @@
  * the job moves its app's folder into its output after the run, so nothing of
  * the run is left inside the venv. Under CI=true it always runs (and fails
  * when Spark is missing); elsewhere it is skipped, with the reason in its
- * name, when scripts/setup-python.sh has not been run.
+ * name, when scripts/setup-python.sh has not been run. The move's guard
+ * (only this run's folder: app ids repeat across runs started in the same
+ * second) is tested without Spark.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,4 +68,41 @@ describe.skipIf(skipReason !== null)(`plain spark-submit of video_grayscale.py o
     expect(readdirSync(join(metrics.executorLogDir!, '0')).sort()).toEqual(['stderr', 'stdout']);
     expect(existsSync(join(venvSparkHome, 'work', metrics.appId))).toBe(false);
   }, 200_000);
+});
+
+describe("the job's move of local-cluster work folders", () => {
+  const venvPython = join(repo, '.venv', 'bin', 'python');
+  const anyPython = existsSync(venvPython) ? venvPython : 'python3';
+
+  /** Runs move_work_out_of_pyspark on a fake pip SPARK_HOME holding one app folder whose executor was launched by `launchedByPort`. */
+  function moveWith(launchedByPort: string, ourPort: string): { moved: string | null; left: boolean } {
+    const root = mkdtempSync(join(tmpdir(), 'sspe-move-work-'));
+    try {
+      const home = join(root, 'site-packages', 'pyspark');
+      const executor = join(home, 'work', 'app-20260101000000-0000', '0');
+      mkdirSync(executor, { recursive: true });
+      writeFileSync(join(executor, 'stderr'), `Spark Executor Command: "java" "--driver-url" "spark://CoarseGrainedScheduler@localhost:${launchedByPort}" "--executor-id" "0"\n`);
+      const script = `
+import sys
+from pathlib import Path
+sys.path.insert(0, ${JSON.stringify(join(repo, 'bridge', 'jobs'))})
+import video_grayscale as job
+print(job.move_work_out_of_pyspark("local-cluster[1,1,1024]", "app-20260101000000-0000", ${JSON.stringify(ourPort)}, Path(${JSON.stringify(join(root, 'out', 'executor-logs'))})))
+`;
+      const printed = execFileSync(anyPython, ['-c', script], { encoding: 'utf8', env: { ...process.env, SPARK_HOME: home } }).trim();
+      return { moved: printed === 'None' ? null : printed, left: existsSync(join(home, 'work', 'app-20260101000000-0000')) };
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  it("moves this run's folder out of the pyspark package", () => {
+    const { moved, left } = moveWith('40123', '40123');
+    expect(moved).toMatch(/\/out\/executor-logs$/);
+    expect(left).toBe(false);
+  });
+
+  it('leaves alone a folder of the same app id that another run (another driver port) launched', () => {
+    expect(moveWith('40999', '40123')).toEqual({ moved: null, left: true });
+  });
 });
