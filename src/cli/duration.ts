@@ -8,7 +8,7 @@ const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_0
  */
 export function parseDurationMs(text: string | number, flag: string, maxMs = 30 * 24 * 3_600_000): number {
   const raw = String(text).trim();
-  const allowed = `a duration in (0, ${maxMs / 3_600_000} h] with a unit (ms, s, m or h) such as 500ms, 90s, 2m or 1h`;
+  const allowed = `a duration in (0, ${maxMs / 3_600_000} h] such as 500ms, 90s, 2m or 1h`;
   if (/^\d+(?:\.\d+)?$/.test(raw)) {
     throw new UserInputError(`${flag}: expected ${allowed}, got '${raw}' without a unit (${raw}s for seconds, ${raw}ms for milliseconds)`);
   }

@@ -162,8 +162,8 @@ export const deployCommand = {
       .option('run-log', runLogOption)
       .options(REAL_CLUSTER_FLAGS)
       .example(
-        '$0 deploy --policy models/policies/paper-testbed-dqn-tuned --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --windows 5',
-        'five windows on this machine with the policy `sspe finetune` tuned (or models/policies/paper-testbed-dqn as shipped)',
+        '$0 deploy --policy models/policies/local-cluster-dqn-tuned --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --windows 5',
+        'five windows on this machine with the policy `sspe finetune` tuned',
       ),
   handler: async (args: ArgumentsCamelCase<DeployCommandOptions>) => {
     const summary = await runDeploy(args);

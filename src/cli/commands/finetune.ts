@@ -91,7 +91,10 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
     throw new UserInputError(`--checkpoint: ${checkpointPath} holds a fine-tuning in progress; pass --resume to continue it, or move it away to start over`);
   }
   if (!existsSync(checkpointPath) && args.resume) throw new UserInputError(`--resume: no checkpoint at ${checkpointPath} to resume (give --checkpoint, or leave out --resume)`);
-  if (existsSync(out) && readdirSync(out).length > 0 && !args.force) throw new UserInputError(`--out: ${out} already holds files; pass --force to replace it`);
+  // --out of a resumed fine-tuning is its own (written when an earlier budget was spent): it is replaced; a new one must not overwrite a folder.
+  if (!args.resume && existsSync(out) && readdirSync(out).length > 0 && !args.force) {
+    throw new UserInputError(`--out: ${out} already holds files; pass --force to replace it`);
+  }
   // Every real-cluster flag is checked before anything runs; tests stand a simulator in for the cluster.
   const realBackend = realBackendFrom(args, scenario, 'finetune');
   const makeBackend = deps.makeBackend !== undefined ? () => deps.makeBackend!(scenario) : realBackend;
@@ -154,7 +157,7 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
         await savePolicy(out, {
           model: result.policy.model,
           metadata: result.policy.metadata,
-          overwrite: args.force,
+          overwrite: args.force || args.resume,
           extraFiles: { 'finetune.json': `${JSON.stringify(historyJson(result), null, 2)}\n` },
         });
       }
@@ -270,11 +273,11 @@ export const finetuneCommand = {
       .options(yargsOf(FINETUNE_OPTIONS, 'Fine-tuning:'))
       .options(REAL_CLUSTER_FLAGS)
       .example(
-        '$0 finetune --policy models/policies/paper-testbed-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --budget 10',
-        'ten real runs on executor JVMs on this machine, on the test videos `sspe collect --out runs/collect` made; the tuned policy goes to models/policies/paper-testbed-dqn-tuned',
+        '$0 finetune --policy models/policies/local-cluster-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --budget 10',
+        'ten real runs on executor JVMs here: the policy `sspe train scenarios/local-cluster.yaml` wrote, on the videos `sspe collect --out runs/collect` made; the tuned policy goes to models/policies/local-cluster-dqn-tuned',
       )
       .example(
-        '$0 finetune --policy models/policies/paper-testbed-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --budget 10 --resume',
+        '$0 finetune --policy models/policies/local-cluster-dqn --scenario scenarios/local-cluster.yaml --master "local-cluster[2,2,2048]" --input-dir runs/collect/videos --budget 10 --resume',
         'continue after a stop',
       ),
   handler: async (args: ArgumentsCamelCase<FinetuneCommandOptions>) => {

@@ -82,7 +82,8 @@ export const trainCommand = {
       .option('run-log', { type: 'string', describe: 'SQLite run log (default runs/sspe.sqlite, or $SSPE_RUN_LOG)' })
       .options(yargsOf(DQN_OPTIONS, 'DQN (defaults from the scenario, then the paper):'))
       .example('$0 train scenarios/paper-testbed.yaml --out models/policies/mine', "the scenario's own settings")
-      .example('$0 train scenarios/paper-testbed.yaml --out models/policies/quick --episodes 100 --seed 3 --json', 'a shorter run, as JSON'),
+      .example('$0 train scenarios/paper-testbed.yaml --out models/policies/quick --episodes 100 --seed 3 --json', 'a shorter run, as JSON')
+      .example('$0 train scenarios/local-cluster.yaml --out models/policies/local-cluster-dqn --episodes 100', 'a policy for the local test cluster, to fine-tune on real Spark (sspe finetune --help)'),
   handler: async (args: ArgumentsCamelCase<TrainOptions>) => {
     const summary = await runTrain(args);
     if (args.json) console.log(JSON.stringify(summary, null, 2));

@@ -110,6 +110,18 @@ describe('sspe finetune', () => {
     expect(cluster.calls).toBe(0);
   });
 
+  test('--resume after the budget was spent runs the runs a larger budget adds and replaces its own tuned policy', async () => {
+    const { policyDir, args } = await setUp();
+    const cluster = new StandInCluster(shiftedScenario(scenario));
+    await runFinetune({ ...args, budget: 2 }, standIn(cluster));
+    expect(existsSync(join(`${policyDir}-tuned`, 'model.json'))).toBe(true);
+    const summary = await runFinetune({ ...args, budget: 3, resume: true }, standIn(cluster));
+    expect(summary).toMatchObject({ real_runs: 3, resumed_from: 2 });
+    expect(cluster.calls).toBe(3);
+    const saved = JSON.parse(readFileSync(join(`${policyDir}-tuned`, 'finetune.json'), 'utf8')) as { history: unknown[] };
+    expect(saved.history).toHaveLength(3);
+  });
+
   test('refuses to overwrite a tuned policy without --force', async () => {
     const { policyDir, args } = await setUp();
     mkdirSync(`${policyDir}-tuned`);

@@ -175,8 +175,8 @@ export const CASES: BadInputCase[] = [
   },
 
   // ------------------------------------------------------------ flags
-  { name: '--duration without a unit', args: ['simulate', PAPER_SCENARIO, '--duration', '120'], message: "--duration: expected a duration in (0, 720 h] with a unit (ms, s, m or h) such as 500ms, 90s, 2m or 1h, got '120' without a unit (120s for seconds, 120ms for milliseconds)" },
-  { name: '--duration not a duration', args: ['sweep', PAPER_SCENARIO, '--duration', 'soon'], message: "--duration: expected a duration in (0, 720 h] with a unit (ms, s, m or h) such as 500ms, 90s, 2m or 1h, got 'soon'" },
+  { name: '--duration without a unit', args: ['simulate', PAPER_SCENARIO, '--duration', '120'], message: "--duration: expected a duration in (0, 720 h] such as 500ms, 90s, 2m or 1h, got '120' without a unit (120s for seconds, 120ms for milliseconds)" },
+  { name: '--duration not a duration', args: ['sweep', PAPER_SCENARIO, '--duration', 'soon'], message: "--duration: expected a duration in (0, 720 h] such as 500ms, 90s, 2m or 1h, got 'soon'" },
   { name: '--fps not a number', args: ['simulate', PAPER_SCENARIO, '--fps', 'abc'], message: "--fps: expected a number, got 'abc'" },
   { name: '--fps=abc', args: ['sweep', PAPER_SCENARIO, '--fps=abc'], message: "--fps: expected a number, got 'abc'" },
   { name: '--fps negative', args: ['simulate', PAPER_SCENARIO, '--fps', '-5'], message: '--fps: expected a number in (0, 100000], got -5' },
