@@ -144,12 +144,13 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
   }
   console.log(
     formatTable(
-      ['run', 'split', 'cores x MB x inst', 'parts x frames', 'fps', 'measured ms', 'simulated ms', 'Ernest ms', 'error %'],
+      ['run', 'split', 'cores x MB x inst', 'parts x frames', 'MP/frame', 'fps', 'measured ms', 'simulated ms', 'Ernest ms', 'error %'],
       f.perRun.map((r) => [
         r.runId,
         r.split,
         `${r.config.cores} x ${r.config.memoryMb} x ${r.config.instances}`,
         `${r.config.partitions} x ${r.config.framesPerPartition}`,
+        r.config.megapixelsPerFrame.toFixed(4),
         r.config.fps,
         Math.round(r.measuredMs),
         Math.round(r.simulatedMs),
@@ -202,8 +203,8 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
     ),
   );
   console.log(
-    `identified: a ±${step} change moves the training MAPE by at least ${formatNumber(result.fit.identificationThresholdPct)} points ` +
-      `(${f.noise.pct === null ? 'no noise floor: 1 point' : 'the noise floor'}); a parameter that is not keeps no meaning from these runs`,
+    `identified: a ±${step} change of the parameter alone raises the training MAPE by at least ${formatNumber(result.fit.identificationThresholdPct)} ` +
+      `percentage points (${f.noise.pct === null ? 'no noise floor, so 1 point' : 'the noise floor'}); the value of one that is not is whatever the fit drifted to, not a measurement`,
   );
   console.log(`profile written to ${args.profile}`);
   return { ...result, profile };
