@@ -61,10 +61,13 @@ export function sweep(options: {
   configs: readonly ConfigPoint[];
   specFor: (config: ConfigPoint) => RunSpec;
   onProgress?: (done: number, total: number) => void;
+  /** How one configuration's run is simulated; default simulateRun (to spec.durationMs). */
+  run?: (spec: RunSpec) => RunResult;
 }): SweepResult {
   const rows: SweepRow[] = [];
+  const run = options.run ?? simulateRun;
   for (const config of options.configs) {
-    rows.push(sweepRow(config, simulateRun(options.specFor(config))));
+    rows.push(sweepRow(config, run(options.specFor(config))));
     options.onProgress?.(rows.length, options.configs.length);
   }
   // A configuration that processed nothing has no per-frame time: it ranks last,

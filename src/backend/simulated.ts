@@ -1,4 +1,4 @@
-import type { SparkConfig } from '../../sim/config.js';
+import type { RunSpec, SparkConfig } from '../../sim/config.js';
 import type { RunResult } from '../../sim/metrics/result.js';
 import { SparkOnK8sModel } from '../../sim/model.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -25,6 +25,23 @@ const TRIAL_DRAIN_LIMIT_WINDOWS = 20;
 export function windowMsFor(config: SparkConfig, fps: number, batches: number, scenario: Scenario): number {
   const frames = config.partitions * resolvedFramesPerPartition(config, fps, scenario);
   return Math.ceil((batches * frames * 1000) / fps);
+}
+
+/**
+ * One trial as the 'trial' mode runs it: the load for spec.durationMs, then,
+ * like a spark-submit over a fixed input, until its batches are done (at
+ * most TRIAL_DRAIN_LIMIT_WINDOWS more windows). Every frame handed to Spark
+ * in the window is counted, the slow ones too.
+ */
+export function simulateTrial(spec: RunSpec): RunResult {
+  const model = new SparkOnK8sModel(spec);
+  try {
+    model.runUntil(spec.durationMs);
+    model.drain(TRIAL_DRAIN_LIMIT_WINDOWS * spec.durationMs);
+    return model.result();
+  } finally {
+    model.destroy();
+  }
 }
 
 /** The simulator behind the Backend seam. */

@@ -11,7 +11,7 @@
  * no warm-up), so the oracle ranks exactly what the environment rewards.
  * The table is built once per load level and kept.
  */
-import { windowMsFor } from '../../backend/simulated.js';
+import { simulateTrial, windowMsFor } from '../../backend/simulated.js';
 import { actionSpaceConfigs, toRunSpec, type ExecutorConfig } from '../../scenario/run-spec.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { sweep, type ConfigPoint } from '../../sweep.js';
@@ -90,6 +90,8 @@ export class OraclePolicy implements Policy {
         spec.warmupMs = 0;
         return spec;
       },
+      // Drained like a trial: a configuration whose slow frames end after the window is not flattered.
+      run: simulateTrial,
     });
     const best = result.results[0];
     return {

@@ -31,7 +31,7 @@ describe('scenario errors: one line naming file, field path and what is allowed'
     expect(await errorOf(edit(MINIMAL_YAML, '  executorCores: 2\n', '  executorCores: 2\n  executorCorez: 2\n'))).toBe(
       "<dir>/scenario.yaml:9: spark.executorCorez: unknown field 'executorCorez'; allowed: executorCores, executorMemoryMb, " +
         'executorInstances, partitions, framesPerPartition, batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, ' +
-        'serializer, cpuRequestRatio, dynamicAllocation',
+        'serializer, cpuRequestRatio, cpuLimitRatio, dynamicAllocation',
     );
   });
 
@@ -244,7 +244,7 @@ describe('loadProfile', () => {
 
   it.each([
     ['not JSON', '{ name: ', /^<dir>\/p\.json: not valid JSON at line 1, column 3 \(near 'name: '\); expected a latency profile/],
-    ['unknown field', JSON.stringify({ ...PAPER_PROFILE, extra: 1 }), /^<dir>\/p\.json: extra: unknown field 'extra'; allowed: name, description, parameters$/],
+    ['unknown field', JSON.stringify({ ...PAPER_PROFILE, extra: 1 }), /^<dir>\/p\.json: extra: unknown field 'extra'; allowed: name, description, parameters, provenance$/],
     ['missing parameter', JSON.stringify({ ...PAPER_PROFILE, parameters: {} }), /^<dir>\/p\.json: parameters\.\w+: missing; expected a number in \[/],
     [
       'unknown parameter',

@@ -29,6 +29,7 @@ describe('toRunSpec', () => {
       workload: {
         sources: scenario.workload.sources,
         trace: scenario.workload.trace,
+        arrival: 'stored',
         minFramesPerPartition: 10,
         maxFramesPerPartition: 60,
       },
@@ -115,7 +116,7 @@ describe('parseConfigFlag', () => {
     [
       'speed=9',
       "--config: unknown key 'speed'; allowed: cores, memory, instances, executorCores, executorMemoryMb, executorInstances, " +
-        'partitions, framesPerPartition, batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, serializer, cpuRequestRatio',
+        'partitions, framesPerPartition, batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, serializer, cpuRequestRatio, cpuLimitRatio',
     ],
   ])('%s', (flag, message) => {
     expect(thrown(() => parseConfigFlag(flag))).toBe(message);

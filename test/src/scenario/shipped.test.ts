@@ -46,7 +46,7 @@ describe('shipped scenarios', () => {
       failures: { nodeMtbfMs: 0, nodeRepairMs: 60_000, podMtbfMs: 0, scheduled: [] },
     });
     expect(scenario.spark).toEqual({
-      executorCores: 2,
+      executorCores: 1,
       executorMemoryMb: 800,
       executorInstances: 6,
       partitions: 8,
@@ -57,6 +57,7 @@ describe('shipped scenarios', () => {
       taskMaxFailures: 4,
       serializer: 'kryo',
       cpuRequestRatio: 1,
+      cpuLimitRatio: 0,
       dynamicAllocation: {
         enabled: false,
         minExecutors: 1,
@@ -73,6 +74,8 @@ describe('shipped scenarios', () => {
     });
     expect(scenario.workload.fpsLevels).toEqual([10, 20, 30, 40, 50, 60]);
     expect(scenario.workload.trace).toEqual({ kind: 'constant', fps: 10 });
+    // Each trial is a spark-submit over a stored video chunk, as in the case study.
+    expect(scenario.workload.arrival).toBe('stored');
     expect(scenario.workload.sources.map((s) => [s.kind, s.widthPx, s.heightPx, s.weight])).toEqual([
       ['camera', 1280, 720, 0.5],
       ['cctv', 640, 480, 0.3],

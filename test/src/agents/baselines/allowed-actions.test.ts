@@ -23,7 +23,7 @@ describe('every baseline on the paper testbed', () => {
   it('static keeps the starting configuration: action 13 at every step', async () => {
     const steps = await runEpisode({ scenario: paper, policy: makeBaseline('static', { scenario: paper }), encoding: 'delta', steps: 6, seed: 1 });
     expect(steps.map((s) => s.action)).toEqual([13, 13, 13, 13, 13, 13]);
-    expect(steps.map((s) => `${s.config.executorCores}/${s.config.executorMemoryMb}/${s.config.executorInstances}`)).toEqual(Array(6).fill('2/800/6'));
+    expect(steps.map((s) => `${s.config.executorCores}/${s.config.executorMemoryMb}/${s.config.executorInstances}`)).toEqual(Array(6).fill('1/800/6'));
   });
 
   it('random is reproducible from its seed and differs across seeds', async () => {
