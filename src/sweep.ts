@@ -18,8 +18,12 @@ export interface SweepRow {
   throughput_fps: number;
   backlog_frames: number;
   dropped_frames: number;
+  /** CPU used ÷ requested by the executor pods. */
   cpu_util: number;
+  /** Pod working set ÷ memory limit. */
   mem_util: number;
+  /** Busy task slots ÷ slots. */
+  slot_util: number;
   pending_pods: number;
   executors_running: number;
   cost: number;
@@ -49,6 +53,7 @@ export function sweepRow(config: ConfigPoint, result: RunResult): SweepRow {
     dropped_frames: result.framesDropped,
     cpu_util: result.cpuUtil,
     mem_util: result.memUtil,
+    slot_util: result.slotUtil,
     pending_pods: result.pendingPods,
     executors_running: result.executors.length,
     cost: result.cost,
