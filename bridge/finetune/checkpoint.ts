@@ -13,11 +13,12 @@
  * checkpoint, never half of one.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { LatencyProfile } from '../../sim/profile.js';
 import { UserInputError } from '../../src/errors.js';
+import { makeDir } from '../../src/output-dir.js';
 import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
 import type { TrialOutcome } from '../../src/backend/backend.js';
 import type { Slo } from '../safety/slo.js';
@@ -124,7 +125,7 @@ function reviver(_key: string, value: unknown): unknown {
 /** Writes the checkpoint atomically: temp file, fsync, rename. */
 export async function writeCheckpoint(path: string, checkpoint: FinetuneCheckpoint): Promise<void> {
   const target = resolve(path);
-  mkdirSync(dirname(target), { recursive: true });
+  makeDir(dirname(target), `--checkpoint ${target}`);
   const temp = `${target}.tmp-${process.pid}`;
   const text = `${JSON.stringify(checkpoint, replacer)}\n`;
   try {

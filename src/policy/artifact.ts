@@ -25,6 +25,7 @@ import { UserInputError } from '../errors.js';
 import { jsonSyntaxMessage } from '../input/excerpt.js';
 import type { ActionEncoding } from '../managers/configuration.js';
 import { OBSERVATION_FEATURES, type ObservationFeature, type ObservationNormalisation } from '../managers/state.js';
+import { makeDir } from '../output-dir.js';
 import { onKnobGrid } from '../scenario/knob-grid.js';
 import { actionSpaceConfigs } from '../scenario/run-spec.js';
 import { fallbackError, formatPath, formatValue, toProblem, type ActionSpace, type KnobRange, type Scenario } from '../scenario/schema.js';
@@ -279,7 +280,7 @@ export async function savePolicy(dir: string, options: SavePolicyOptions): Promi
   };
 
   const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
+  makeDir(parent, `policy folder ${dir}`);
   const temp = join(parent, `${tempPrefix(basename(target))}${process.pid}-${randomBytes(4).toString('hex')}`);
   const files = [MODEL_FILE, WEIGHTS_FILE, METADATA_FILE, README_FILE, ...Object.keys(extraFiles)];
   try {

@@ -7,12 +7,13 @@
  * call is its own transaction, so a killed training run (or a lost machine)
  * keeps every trial it had logged. Readers (`sspe runs`) don't block the writer.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
+import { makeDir } from '../output-dir.js';
 
 export type BackendKind = 'simulated' | 'real';
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
@@ -275,11 +276,7 @@ export class RunLog {
    */
   static open(path: string, options: RunLogOptions = {}): RunLog {
     const absolute = resolve(path);
-    try {
-      mkdirSync(dirname(absolute), { recursive: true });
-    } catch (error) {
-      throw new UserInputError(`run log ${absolute}: cannot create its folder (${(error as Error).message})`, { cause: error });
-    }
+    makeDir(dirname(absolute), `run log ${absolute}`);
     let db: Database.Database | undefined;
     try {
       db = new Database(absolute);
@@ -445,6 +442,7 @@ const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
  * bytes 18 and 19) reads the same data without touching the folder.
  */
 function openSnapshot(path: string): Database.Database {
+  if (statSync(path).isDirectory()) throw new UserInputError(`run log ${path}: expected an SQLite file, got a folder`);
   if (existsSync(`${path}-wal`) || statSync(path).size > MAX_SNAPSHOT_BYTES) {
     return new Database(path, { readonly: true, fileMustExist: true });
   }

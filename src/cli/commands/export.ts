@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initTf } from '../../agents/tf.js';
 import { describeActionSpace, loadPolicy, savePolicy } from '../../policy/artifact.js';
+import { checkOutputDir } from '../../output-dir.js';
 import { formatTable } from '../table.js';
 import type { GlobalOptions } from '../options.js';
 
@@ -22,6 +23,7 @@ export const exportCommand = {
       .option('force', { type: 'boolean', default: false, describe: 'replace --out if it exists and is not empty' })
       .example('$0 export models/policies/paper-testbed-dqn --out out/exported-policy', 'a copy of the shipped policy to ship next to a Spark application'),
   handler: async (args: ArgumentsCamelCase<ExportOptions>) => {
+    checkOutputDir(args.out, '--out');
     const { tf } = await initTf();
     const policy = await loadPolicy(args.policyDir, { tf });
     await savePolicy(args.out, { model: policy.model, metadata: policy.metadata, overwrite: args.force });

@@ -5,7 +5,7 @@
  * after every run; `--resume` continues a fine-tuning that was stopped.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { finetune, configKey, type FinetuneResult, type FinetuneRun } from '../../../bridge/finetune/finetune.js';
 import { FINETUNE_OPTIONS, type FinetuneSettings } from '../../../bridge/finetune/options.js';
@@ -15,6 +15,7 @@ import { initTf, type Tf, type TfBackendChoice } from '../../agents/tf.js';
 import type { Backend } from '../../backend/backend.js';
 import { checkOption, yargsOf } from '../../config/options.js';
 import { UserInputError } from '../../errors.js';
+import { checkOutputDir } from '../../output-dir.js';
 import { loadPolicy, savePolicy, scenarioHash } from '../../policy/artifact.js';
 import { runLogOption, runLogPath } from '../../runlog/location.js';
 import { RunLog } from '../../runlog/run-log.js';
@@ -92,6 +93,8 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
   }
   if (!existsSync(checkpointPath) && args.resume) throw new UserInputError(`--resume: no checkpoint at ${checkpointPath} to resume (give --checkpoint, or leave out --resume)`);
   // --out of a resumed fine-tuning is its own (written when an earlier budget was spent): it is replaced; a new one must not overwrite a folder.
+  checkOutputDir(out, '--out');
+  checkOutputDir(dirname(checkpointPath), '--checkpoint');
   if (!args.resume && existsSync(out) && readdirSync(out).length > 0 && !args.force) {
     throw new UserInputError(`--out: ${out} already holds files; pass --force to replace it`);
   }

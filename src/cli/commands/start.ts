@@ -2,6 +2,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { join } from 'node:path';
 import { DQN_OPTIONS } from '../../config/learning.js';
 import { yargsOf } from '../../config/options.js';
+import { checkOutputDir } from '../../output-dir.js';
 import { repoRoot } from '../../paths.js';
 import { loadScenarioSync } from '../../scenario/load.js';
 import type { GlobalOptions } from '../options.js';
@@ -44,6 +45,7 @@ export const startCommand = {
       .example('$0 start', 'what `npm start` runs (about two minutes)')
       .example('$0 start --episodes 16 --seeds 1', 'a smoke run in seconds'),
   handler: async (args: ArgumentsCamelCase<StartOptions>) => {
+    checkOutputDir(args.outDir, '--out-dir');
     const policy = join(args.outDir, 'policy');
     const report = join(args.outDir, 'report.html');
     if (!args.json) console.log(`1/2 training a DQN on ${args.scenario} -> ${policy}`);

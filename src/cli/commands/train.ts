@@ -7,6 +7,7 @@ import { DQN_OPTIONS, type DqnOptions } from '../../config/learning.js';
 import { checkOption, yargsOf } from '../../config/options.js';
 import { observationNormalisationFor } from '../../env/config-env.js';
 import { UserInputError } from '../../errors.js';
+import { checkOutputDir } from '../../output-dir.js';
 import { createPolicyMetadata, savePolicy, scenarioHash } from '../../policy/artifact.js';
 import { RunLog } from '../../runlog/run-log.js';
 import { runLogPath } from '../../runlog/location.js';
@@ -109,6 +110,8 @@ export async function runTrain(args: TrainOptions) {
   const scenario = await loadScenario(args.scenario);
   const dqn = dqnOptionsFrom(scenario, args);
   if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
+  // Before the training, not after it: a path that cannot be written fails now.
+  checkOutputDir(args.out, '--out');
   if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
     throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
   }

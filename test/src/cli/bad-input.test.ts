@@ -35,7 +35,7 @@ afterAll(() => {
 
 describe('bad-input corpus: one line, exit 2, nothing written', () => {
   it('has a case per input the issue names, and more', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(45);
+    expect(CASES.length).toBeGreaterThanOrEqual(55);
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
@@ -50,7 +50,7 @@ describe('bad-input corpus: one line, exit 2, nothing written', () => {
       const run = runCli(
         c.args.map((a) => a.replaceAll('<dir>', dir)),
         // The run log would default to <cwd>/runs/sspe.sqlite: in the temp folder, so a stray write shows.
-        { cwd: dir, input: c.stdin ?? '', env: { SSPE_RUN_LOG: '', CI: process.env.CI ?? '' } },
+        { cwd: dir, input: c.stdin ?? '', env: { SSPE_RUN_LOG: '', ...c.env } },
       );
       const stderr = run.stderr.replaceAll(dir, '<dir>');
       expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 2, stdout: '' });

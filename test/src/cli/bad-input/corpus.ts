@@ -77,6 +77,8 @@ export interface BadInputCase {
   /** Arguments; `<dir>` stands for the temp folder. */
   args: string[];
   stdin?: string;
+  /** Extra environment. */
+  env?: Record<string, string>;
   /** Makes files the case needs that are not plain text (a policy, an SQLite file). */
   prepare?: (dir: string) => void;
   /**
@@ -249,7 +251,25 @@ export const CASES: BadInputCase[] = [
     message: /^<dir>\/nan-policy\/weights\.bin: weight '[\w/]+' holds \d+ of \d+ values that are NaN or infinite: expected finite weights/,
   },
 
+  // ------------------------------------------------------------ output paths (checked before the work; Node's recursive mkdir hangs under /proc)
+  { name: 'export --out under /proc', args: ['export', SHIPPED_POLICY, '--out', '/proc/nope/x'], message: '--out: expected a folder that can be made, got /proc/nope/x (nothing can be made under /proc)' },
+  { name: 'train --out under /proc', args: ['train', PAPER_SCENARIO, '--out', '/proc/nope/x', '--episodes', '1'], message: '--out: expected a folder that can be made, got /proc/nope/x (nothing can be made under /proc)' },
+  {
+    name: 'train --out below a file',
+    files: { 'a-file': 'x' },
+    args: ['train', PAPER_SCENARIO, '--out', '<dir>/a-file/policy', '--episodes', '1'],
+    message: '--out: expected a folder that exists or can be made, got <dir>/a-file/policy (<dir>/a-file is a file)',
+  },
+  {
+    name: 'a run log under /proc',
+    env: { SSPE_RUN_LOG: '/proc/nope/log.sqlite' },
+    args: ['train', PAPER_SCENARIO, '--out', '<dir>/policy', '--episodes', '1'],
+    message: 'run log /proc/nope/log.sqlite: expected a folder that can be made, got /proc/nope (nothing can be made under /proc)',
+  },
+  { name: 'start --out-dir under /proc', args: ['start', '--scenario', PAPER_SCENARIO, '--out-dir', '/proc/x'], message: '--out-dir: expected a folder that can be made, got /proc/x (nothing can be made under /proc)' },
+
   // ------------------------------------------------------------ runs (read only)
+  { name: 'runs on a folder', args: ['runs', '--run-log', '<dir>'], message: 'run log <dir>: expected an SQLite file, got a folder' },
   { name: 'runs --last 0', args: ['runs', '--last', '0'], message: '--last: expected a positive integer, got 0' },
   { name: 'runs --last abc', args: ['runs', '--last', 'abc'], message: "--last: expected a number, got 'abc'" },
   { name: 'runs --backend bogus', args: ['runs', '--backend', 'bogus'], message: "--backend: expected simulated or real, got 'bogus'" },
