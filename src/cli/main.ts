@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UserInputError } from '../errors.js';
+import { InterruptedError, UserInputError } from '../errors.js';
 import { benchCommand } from './commands/bench.js';
 import { runsCommand } from './commands/runs.js';
 import { trainCommand } from './commands/train.js';
@@ -69,6 +69,10 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function reportAndExit(error: unknown): never {
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`sspe: ${error.message}\n`);
+    process.exit(130);
+  }
   if (error instanceof UserInputError) {
     // One line, even for messages yargs spreads over several.
     process.stderr.write(`sspe: ${error.message.trim().replace(/\s*\n\s*/g, ' ')}\n`);

@@ -6,7 +6,7 @@ import { LearnedPolicy } from '../../agents/learned-policy.js';
 import { BASELINE_NAMES, makeBaseline, parseBaselineNames } from '../../agents/baselines/index.js';
 import { evaluatePolicies, type PolicyFactory } from '../../evaluate/evaluate.js';
 import { evaluateTrace, type TracePolicy } from '../../evaluate/trace.js';
-import { UserInputError } from '../../errors.js';
+import { InterruptedError, UserInputError } from '../../errors.js';
 import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
 import { checkReportPath, renderReport, writeReport } from '../../report/html.js';
 import type { EvaluationLevel, TraceEvaluation, TrainingCurves } from '../../report/types.js';
@@ -15,6 +15,7 @@ import { runLogPath } from '../../runlog/location.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { parseDurationMs } from '../duration.js';
+import { catchInterrupt } from '../interrupt.js';
 import type { GlobalOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 import { formatNumber, formatTable } from '../table.js';
@@ -132,6 +133,14 @@ export async function runEvaluate(args: EvaluateOptions) {
   const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
   const log = RunLog.open(args.runLog ?? runLogPath());
   const runId = log.startRun({ command: 'evaluate', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy ?? null, seed: args.seed ?? null, backend: 'simulated' });
+  const interrupt = catchInterrupt('sspe evaluate: stopping after this episode; the run is marked interrupted and no report is written (Ctrl-C again to exit now)', {
+    // Signals are handled between tasks, never inside a run-log write, so the log can be closed here.
+    exit: (code) => {
+      log.endRun(runId, 'interrupted');
+      log.close();
+      process.exit(code);
+    },
+  });
   const bar = progressBar('evaluate', 1);
   let levels: EvaluationLevel[];
   const pending: Parameters<RunLog['logTrials']>[1] = [];
@@ -141,6 +150,7 @@ export async function runEvaluate(args: EvaluateOptions) {
       policies: factories,
       seeds,
       steps: args.steps,
+      shouldStop: () => interrupt.requested,
       oracle: factories.oracle !== undefined ? 'oracle' : undefined,
       onProgress: (done, total) => {
         bar.setTotal?.(total);
@@ -154,10 +164,16 @@ export async function runEvaluate(args: EvaluateOptions) {
     log.logTrials(runId, pending.splice(0));
     log.endRun(runId, 'ok');
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      log.logTrials(runId, pending.splice(0));
+      log.endRun(runId, 'interrupted');
+      throw new InterruptedError(`evaluate: ${error.message}; run ${runId} marked interrupted in the run log, no report written`, { cause: error });
+    }
     log.endRun(runId, 'failed');
     throw error;
   } finally {
     bar.stop();
+    interrupt.dispose();
     log.close();
   }
   if (args.report !== undefined) {
@@ -168,7 +184,7 @@ export async function runEvaluate(args: EvaluateOptions) {
       levels,
       training: curves,
     });
-    writeReport(args.report, html);
+    await writeReport(args.report, html);
   }
   return { scenario: scenario.name, seeds, levels, report: args.report ?? null };
 }
