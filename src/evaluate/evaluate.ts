@@ -1,8 +1,10 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as ss from 'simple-statistics';
 import type { Policy } from '../agents/agent.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import { SimulatedBackend } from '../backend/simulated.js';
 import { ConfigEnv } from '../env/config-env.js';
+import { InterruptedError } from '../errors.js';
 import type { EvaluationLevel, PolicyLevelResult } from '../report/types.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -22,6 +24,8 @@ export interface EvaluateOptions {
   /** Name of the oracle policy, for the gap column. */
   oracle?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Polled after every episode; true stops the evaluation with an InterruptedError (what is done so far is not summarised). */
+  shouldStop?: () => boolean;
   /** Every trial, for the run log. */
   onTrial?: (trial: { policy: string; seed: number; fps: number; step: number; outcome: TrialOutcome; reward: number; config: { executorCores: number; executorMemoryMb: number; executorInstances: number } }) => void;
 }
@@ -39,6 +43,9 @@ interface EpisodeSummary {
   sloViolationFraction: number;
   rescalesPerHour: number;
   failedTrials: number;
+  rewardPerStep: number;
+  /** Every configuration of the measured trials. */
+  measuredConfigs: { cores: number; memoryMb: number; instances: number }[];
 }
 
 /**
@@ -63,6 +70,9 @@ export async function evaluatePolicies(options: EvaluateOptions): Promise<Evalua
       for (const seed of options.seeds) {
         episodes.push(await runEpisode({ ...options, name, seed, fps, steps, measured }));
         options.onProgress?.(++done, total);
+        // The simulator never waits on I/O: let signal handlers run between episodes.
+        await yieldToEventLoop();
+        if (options.shouldStop?.()) throw new InterruptedError(`evaluation stopped after ${done} of ${total} episodes`);
       }
       policies[name] = summarise(episodes);
     }
@@ -90,6 +100,8 @@ async function runEpisode(
   let rescales = 0;
   let simulatedMs = 0;
   let failed = 0;
+  let rewardSum = 0;
+  const measuredConfigs: EpisodeSummary['measuredConfigs'] = [];
   for (let step = 0; step < options.steps; step++) {
     const before = env.configuration.config;
     const action = policy.act({
@@ -108,7 +120,9 @@ async function runEpisode(
     const outcome = result.info.outcome!;
     simulatedMs += outcome.windowMs;
     options.onTrial?.({ policy: options.name, seed: options.seed, fps: options.fps, step, outcome, reward: result.reward, config: after });
+    rewardSum += result.reward;
     if (step >= options.steps - options.measured) {
+      measuredConfigs.push({ cores: after.executorCores, memoryMb: after.executorMemoryMb, instances: after.executorInstances });
       if (outcome.failure === null) tail.push(outcome);
       else failed++;
     }
@@ -131,6 +145,8 @@ async function runEpisode(
     sloViolationFraction: mean((o) => o.sloViolationFraction),
     rescalesPerHour: simulatedMs > 0 ? rescales / (simulatedMs / 3_600_000) : 0,
     failedTrials: failed,
+    rewardPerStep: rewardSum / options.steps,
+    measuredConfigs,
   };
 }
 
@@ -149,6 +165,9 @@ function summarise(episodes: EpisodeSummary[]): PolicyLevelResult {
   }
   const [modeKey] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
   const [cores, memoryMb, instances] = modeKey.split('/').map(Number);
+  const measured = episodes.flatMap((e) => e.measuredConfigs);
+  const range = (pick: (c: EpisodeSummary['measuredConfigs'][number]) => number, fallback: number) =>
+    measured.length > 0 ? { min: Math.min(...measured.map(pick)), max: Math.max(...measured.map(pick)) } : { min: fallback, max: fallback };
   return {
     per_frame_ms: {
       mean: perFrame.length > 0 ? ss.mean(perFrame) : NaN,
@@ -164,6 +183,8 @@ function summarise(episodes: EpisodeSummary[]): PolicyLevelResult {
     request_cost_per_hour: mean((e) => e.requestCostPerHour),
     slo_violation_fraction: mean((e) => e.sloViolationFraction),
     rescales_per_hour: mean((e) => e.rescalesPerHour),
+    chosen_range: { cores: range((c) => c.cores, cores), memory_mb: range((c) => c.memoryMb, memoryMb), instances: range((c) => c.instances, instances) },
+    reward_per_step: mean((e) => e.rewardPerStep),
     gap_to_oracle_pct: null,
     seeds: episodes.length,
   };

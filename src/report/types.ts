@@ -26,10 +26,24 @@ export interface PolicyLevelResult {
   slo_violation_fraction: number;
   /** Configuration changes per simulated hour. */
   rescales_per_hour: number;
+  /**
+   * Lowest and highest value of each setting over the measured decisions of
+   * every seed: min < max when the policy kept changing (random does every
+   * decision), so `cores`, `memory_mb`, `instances` (the configuration most
+   * seeds ended in) are not the whole story. Absent in older reports.
+   */
+  chosen_range?: { cores: ValueRange; memory_mb: ValueRange; instances: ValueRange };
+  /** Mean reward per decision over whole episodes (the unit training logs), mean over seeds; absent in older reports. */
+  reward_per_step?: number;
   /** (mean − oracle mean) ÷ oracle mean × 100; null for the oracle itself or when there is no oracle. */
   gap_to_oracle_pct: number | null;
   /** How many seeds the numbers aggregate. */
   seeds: number;
+}
+
+export interface ValueRange {
+  min: number;
+  max: number;
 }
 
 /** Every policy evaluated at one input rate. */
@@ -39,12 +53,20 @@ export interface EvaluationLevel {
   policies: Record<string, PolicyLevelResult>;
 }
 
-/** What training logged, one entry per vector step or per finished episode. */
+/** What training logged (a policy's curves.json), one entry per vector step or per finished episode. */
 export interface TrainingCurves {
+  /** Mean reward over the environments, per vector step. */
   stepRewards: number[];
+  /** Mean reward per step of each finished episode, in episode order. */
   episodeMeanRewards: number[];
-  /** Exploration rate at the end of each episode; same length as `episodeMeanRewards`. */
+  /** Exploration rate of each finished episode; same length as `episodeMeanRewards`. */
   episodeEpsilons: number[];
+  /** The load level each episode ran at, fps (null when the level changed within the episode); same length as `episodeMeanRewards`. Absent in curves written before it existed. */
+  episodeFps?: (number | null)[];
+  /** The episode whose weights were saved (the best greedy evaluation); null when training kept the last weights. Absent in older curves. */
+  keptEpisode?: number | null;
+  /** The reward the episodes were scored with (scenario learning.reward). Absent in older curves. */
+  reward?: { kind: string; changePenalty: number; dropPenalty: number; costWeight?: number };
 }
 
 /** One decision of a policy on the trace and the interval after it. */
