@@ -29,6 +29,7 @@ import { SimulatedBackend } from '../backend/simulated.js';
 import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
 import type { DqnOptions } from '../config/learning.js';
 import { ConfigEnv } from '../env/config-env.js';
+import type { TrainingCurves } from '../report/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 
@@ -48,14 +49,8 @@ export interface TrainProgress {
   envSteps: number;
 }
 
-export interface TrainingCurves {
-  /** Mean reward over the environments, per vector step. */
-  stepRewards: number[];
-  /** Mean reward per step of each finished episode, in episode order. */
-  episodeMeanRewards: number[];
-  /** Exploration rate of each finished episode. */
-  episodeEpsilons: number[];
-}
+/** What training logs (saved as the policy's curves.json); declared with the report that reads it. */
+export type { TrainingCurves };
 
 export interface TrainDqnOptions {
   scenario: Scenario;
@@ -130,7 +125,15 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
   const explorationRng = rng.split('exploration');
   const agent = new DqnAgent({ obsSize, actionCount, options: dqn, seed: `${seed}/q-network`, tf: options.tf });
   const replayBuffer = new ReplayBuffer(dqn.bufferSize, obsSize, actionCount);
-  const curves: TrainingCurves = { stepRewards: [], episodeMeanRewards: [], episodeEpsilons: [] };
+  const curves: TrainingCurves = {
+    stepRewards: [],
+    episodeMeanRewards: [],
+    episodeEpsilons: [],
+    // Each episode's load level, so the report can score it against the best known at that level.
+    episodeFps: [],
+    keptEpisode: null,
+    reward: { ...scenario.learning.reward },
+  };
   const seeded = new Array<boolean>(envs.length).fill(false);
   let episodesDone = 0;
   let vectorSteps = 0;
@@ -157,6 +160,8 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
         masks.set(info.actionMask, i * actionCount);
       }
       const rewardSums = new Float64Array(active.length);
+      // The level of each episode: its first step's, or null once a step ran at another one.
+      const levels: (number | null | undefined)[] = active.map(() => undefined);
       let lossSum = 0;
       let lossCount = 0;
       // ConfigEnv never terminates and truncates every episode at stepsPerEpisode, so the envs stay in lock-step.
@@ -183,6 +188,7 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
           masks.set(result.info.actionMask, i * actionCount);
           rewardSums[i] += result.reward;
           stepRewardSum += result.reward;
+          levels[i] = levels[i] === undefined || levels[i] === result.info.fps ? result.info.fps : null;
         }
         options.onTrials?.(
           results.map((result, i) => ({
@@ -202,9 +208,10 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
         }
       }
       if (stoppedEarly) break;
-      for (const sum of rewardSums) {
+      for (const [i, sum] of rewardSums.entries()) {
         curves.episodeMeanRewards.push(sum / envOptions.stepsPerEpisode);
         curves.episodeEpsilons.push(epsilon);
+        curves.episodeFps!.push(levels[i] ?? null);
       }
       episodesDone += active.length;
       options.onProgress?.({
@@ -233,6 +240,7 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
     if (best !== null) {
       agent.onlineNetwork.setWeights(best.weights);
       agent.targetNetwork.setWeights(best.weights);
+      curves.keptEpisode = best.episode;
     }
   } finally {
     options.tf.dispose(best?.weights ?? []);

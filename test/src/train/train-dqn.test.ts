@@ -30,6 +30,11 @@ describe('trainDqn (smoke run at a tiny budget)', () => {
     expect(a.curves.stepRewards).toHaveLength(10);
     expect(a.curves.episodeMeanRewards).toHaveLength(3);
     expect(a.curves.episodeEpsilons).toEqual([1, 1, 0.25]);
+    // One load level per episode (levelChangeProbability 0), recorded so the report can compare like with like.
+    expect(a.curves.episodeFps).toHaveLength(3);
+    for (const fps of a.curves.episodeFps!) expect(paper.workload.fpsLevels).toContain(fps);
+    expect(a.curves.keptEpisode).toBeNull(); // no evaluation: the last weights are kept
+    expect(a.curves.reward).toEqual({ ...paper.learning.reward });
     // Learning starts once 10 transitions are stored: the last step of round 1, then every step of round 2.
     expect(a.agent.gradientSteps).toBe(6);
     expect(progress).toEqual([2, 3, 2, 3]);
@@ -70,6 +75,7 @@ describe('trainDqn (smoke run at a tiny budget)', () => {
     expect(result.evaluationEnvSteps).toBe(3 * 6 * 5);
     expect(result.best).not.toBeNull();
     expect([2, 4, 6]).toContain(result.best!.episode);
+    expect(result.curves.keptEpisode).toBe(result.best!.episode);
     // The agent now holds the weights that scored best, so scoring it again gives that score.
     expect(await new GreedyEvaluator(scenario, '7/evaluation').score(result.agent)).toBeCloseTo(result.best!.score, 10);
     expect(scores).toHaveLength(3);
