@@ -10,6 +10,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import type { LoadTrace } from '../../sim/config.js';
 import { loadProfile } from '../profile/load.js';
 import { UserInputError } from '../errors.js';
+import { excerpt } from '../input/excerpt.js';
 import {
   MAX_FPS,
   fallbackError,
@@ -92,6 +93,11 @@ export function parseScenario(text: string, options: { file: string }): Scenario
   }
   if (data === undefined) {
     throw new UserInputError(`${shownFile}: expected a scenario mapping (name, cluster, spark, actionSpace, workload, ...), got an empty file`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    // A file that is not a mapping at all (a list, a text: often the wrong file): a short excerpt, not its first line.
+    const got = Array.isArray(data) ? 'a list' : typeof data === 'string' ? `a text starting ${excerpt(data)}` : formatValue(data);
+    throw new UserInputError(`${shownFile}: expected a scenario mapping (name, cluster, spark, actionSpace, workload, ...), got ${got}`);
   }
   const parsed = scenarioSchema.safeParse(data, { error: fallbackError });
   if (!parsed.success) {

@@ -89,7 +89,11 @@ const DEFAULT_FPS_LEVELS = [10, 20, 30, 40, 50, 60];
 export function formatValue(value: unknown): string {
   if (value === undefined) return 'nothing (the field is required)';
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') return `'${escapeText(value.length > 60 ? `${value.slice(0, 57)}...` : value)}'`;
+  if (typeof value === 'string') {
+    // Cut after escaping: binary text escapes to six characters a byte.
+    const text = escapeText(value.slice(0, 60));
+    return `'${text.length > 60 || value.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const json = shortJson(value, 60);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;

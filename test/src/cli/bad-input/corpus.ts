@@ -141,7 +141,7 @@ export const CASES: BadInputCase[] = [
   },
   {
     name: 'field of the wrong type',
-    files: scenarioFiles('', paperYaml.replace(/^  executorCores: 2$/m, '  executorCores: two')),
+    files: scenarioFiles('', paperYaml.replace(/^  executorCores: \d+/m, '  executorCores: two')),
     args: ['simulate', '<dir>/scenario.yaml'],
     message: /^<dir>\/scenario\.yaml:\d+: spark\.executorCores: expected an integer in \[1, \d+\], got 'two'/,
   },
@@ -150,6 +150,21 @@ export const CASES: BadInputCase[] = [
     files: { ...scenarioFiles('', paperYaml.replace(/^profile: .*$/m, 'profile: passwd')), passwd },
     args: ['simulate', '<dir>/scenario.yaml'],
     message: "passwd: not valid JSON: it starts with 'root:x:0:0:root:…'; expected a latency profile {name, description, parameters}",
+  },
+  {
+    name: 'a system file given as the scenario',
+    files: { passwd },
+    args: ['simulate', '<dir>/passwd'],
+    message: "<dir>/passwd: expected a scenario mapping (name, cluster, spark, actionSpace, workload, ...), got a text starting 'root:x:0:0:root:…'",
+  },
+  {
+    name: 'a replay CSV of binary bytes',
+    files: {
+      ...scenarioFiles('', paperYaml.replace(/^  trace: .*$/m, '  trace: { kind: replay, file: trace.csv }')),
+      'trace.csv': Buffer.concat([Buffer.from('time_s,fps\n'), Buffer.from(Array.from({ length: 400 }, (_, i) => (i * 37) % 256).filter((b) => ![10, 13, 34, 35, 44].includes(b))), Buffer.from(',5\n')]),
+    },
+    args: ['simulate', '<dir>/scenario.yaml'],
+    message: /^trace\.csv:2: time_s: expected a number of seconds >= 0, got '.{1,57}\.\.\.'$/,
   },
   {
     name: 'binary profile',
