@@ -94,7 +94,7 @@ describe('finetune budget and trust region', () => {
 });
 
 describe('finetune guard rails', () => {
-  // +1 instance while it can, then -1 memory, else stay: 2/800/7, 2/800/8, 2/700/8, ...
+  // +1 instance while it can, then -1 memory, else stay: 1/800/7, 1/800/8, 1/700/8, ...
   const preferences = { [deltaAction(0, 0, 1)]: 10, [deltaAction(0, -1, 0)]: 9, [deltaAction(0, 0, 0)]: 8 };
 
   test.each([
@@ -105,15 +105,15 @@ describe('finetune guard rails', () => {
     const policy = fixedPolicy(tf, scenario, preferences);
     const result = await finetune(options({ policy, realBackend: cluster, budget: 5, epsilonStart: 0, gradientStepsPerRun: 0 }));
     expect(result.history.map((r) => [key(r.config), r.kind, r.breach === null ? 'ok' : 'breach'])).toEqual([
-      ['2/800/7', 'greedy', 'ok'],
-      ['2/800/8', 'greedy', 'ok'],
-      ['2/700/8', 'greedy', 'breach'],
-      ['2/800/8', 'rollback', 'ok'],
-      // The policy's next choice would be 2/700/8 again; it broke the SLO at this load, so the next best (stay) wins.
-      ['2/800/8', 'greedy', 'ok'],
+      ['1/800/7', 'greedy', 'ok'],
+      ['1/800/8', 'greedy', 'ok'],
+      ['1/700/8', 'greedy', 'breach'],
+      ['1/800/8', 'rollback', 'ok'],
+      // The policy's next choice would be 1/700/8 again; it broke the SLO at this load, so the next best (stay) wins.
+      ['1/800/8', 'greedy', 'ok'],
     ]);
     expect(result.history[2].breach).toMatch(reason);
-    expect(key(result.history[2].rollbackTo!)).toBe('2/800/8');
+    expect(key(result.history[2].rollbackTo!)).toBe('1/800/8');
     expect(result.rollbacks).toBe(1);
     expect(cluster.calls).toBe(5);
   });
@@ -123,8 +123,8 @@ describe('finetune guard rails', () => {
     const policy = fixedPolicy(tf, scenario, preferences);
     const result = await finetune(options({ policy, realBackend: cluster, budget: 2, epsilonStart: 0, gradientStepsPerRun: 0 }));
     expect(result.history.map((r) => [key(r.config), r.kind])).toEqual([
-      ['2/800/7', 'greedy'],
-      ['2/800/8', 'greedy'],
+      ['1/800/7', 'greedy'],
+      ['1/800/8', 'greedy'],
     ]);
     expect(result.history[0].rollbackTo).toBeNull();
   });
