@@ -3,8 +3,9 @@ import { statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserInputError } from '../errors.js';
-import { ORACLE_POLICY, perFrameVsFps, policyOrder, resourcesVsFps, trainingCurves, utilisationVsFps } from './plots.js';
+import { ORACLE_POLICY, perFrameVsFps, policyOrder, resourcesVsFps, utilisationVsFps } from './plots.js';
 import { traceOutcomes, traceTimeline } from './trace-plots.js';
+import { rewardUnit, runningMeanWindow, trainingCurves } from './training-plot.js';
 import type { EvaluationLevel, EvaluationReportInput, PolicyLevelResult, TraceEvaluation } from './types.js';
 
 /**
@@ -20,7 +21,7 @@ export async function renderReport(input: EvaluationReportInput): Promise<string
   const [levelsHtml, traceHtml, trainingSvg] = await Promise.all([
     hasLevels ? levelsSections(input) : Promise.resolve(''),
     trace !== null ? traceSection(trace) : Promise.resolve(''),
-    input.training ? trainingCurves(input.training) : Promise.resolve(null),
+    input.training ? trainingCurves(input.training, { referenceByFps: oracleRewardByFps(input.levels) }) : Promise.resolve(null),
   ]);
   const policies = hasLevels ? policyOrder(input.levels) : Object.keys(trace?.policies ?? {});
   const title = `sspe evaluation — ${scenario.name}`;
@@ -51,21 +52,21 @@ ${traceHtml}
 ${
   trainingSvg === null
     ? '<p class="absent">No training curves in this input.</p>'
-    : figure(trainingSvg, 'Top: reward per vector step and its running mean. Bottom: mean reward per episode, with epsilon dashed on the right axis.')
+    : figure(trainingSvg, trainingCaption(input.training!))
 }
 </section>
 ${notesSection(input.notes ?? [])}
 <section class="how">
 <h2>How to read this</h2>
 <ul>
-<li>Each colour is one policy, the same in every plot and table. The dark dashed line is the <b>${escapeHtml(ORACLE_POLICY)}</b>, the reference the “gap to oracle” column is measured against.</li>
-<li>Points of different policies are nudged sideways a little so their error bars do not hide each other; the axis ticks mark the true input rates.</li>
+<li>Each plot against input rate has one panel per policy, in the policy’s own colour and marker, the same in every plot. The dark dashed line with open circles in every panel is the <b>${escapeHtml(ORACLE_POLICY)}</b>, the reference the “gap to oracle” column is measured against, drawn on top: where a policy does what the oracle does, its markers fill the circles.</li>
+<li>A vertical bar in the resources plot is the range a policy’s choice covered over the measured decisions of every seed; a policy that keeps rescaling (random does at every decision) has no single configuration, and its table cells say “varies” with the range.</li>
 <li><b>Per-frame</b> is the time from a frame’s batch reaching Spark to its output written, mean ± standard deviation over seeds. Lower is better; above the SLO line frames miss their deadline.</li>
 <li><b>Gap to oracle</b> is how much slower than the oracle a policy is, in % of the oracle’s per-frame mean; negative means faster.</li>
 <li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the cheaper one).</li>
 <li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
 <li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
-${trace !== null ? TRACE_HOW : ''}<li>In the training plot, long runs are downsampled: each drawn stretch keeps its lowest and highest reward so spikes still show. Reward rising while epsilon falls means the agent is learning rather than just exploring less.</li>
+${trace !== null ? TRACE_HOW : ''}<li>In the training plot, each episode runs at one load level, and the reward a level allows differs more between levels than within one; so each episode is plotted as its <b>regret</b>: the best mean reward known at its level minus its own (0 is as good as the best known). Regret falling to 0 as epsilon falls means the agent learned; falling only as fast as epsilon means it mostly explores less. Long runs are downsampled.</li>
 </ul>
 </section>
 </main>
@@ -83,12 +84,12 @@ async function levelsSections(input: EvaluationReportInput): Promise<string> {
     utilisationVsFps(input.levels),
   ]);
   const policies = policyOrder(input.levels);
-  return `${bestSummary(input.levels)}
+  return `${bestSummary(input.levels, input.scenario.sloPerFrameMs)}
 <section>
 <h2>Plots</h2>
-${figure(perFrameSvg, 'Lower is better. Mean ± one standard deviation over seeds; the red dotted line is the per-frame SLO.')}
-${figure(resourcesSvg, 'What each policy asked for: executor cores, executor memory and executor count.')}
-${figure(utilisationSvg, 'How much of what it asked for each policy used.')}
+${figure(perFrameSvg, 'Lower is better. One panel per policy: its mean ± one standard deviation over seeds; dark dashed line and open circles: the oracle; red dotted line: the per-frame SLO.')}
+${figure(resourcesSvg, 'What each policy asked for: executor cores, executor memory and executor count, the configuration most seeds ended in; a bar where the policy kept changing it: the range its measured decisions covered.')}
+${figure(utilisationSvg, 'How much of what it asked for each policy used; dark dashed line and open circles: the oracle.')}
 </section>
 <section>
 <h2>Summary by input rate</h2>
@@ -234,6 +235,13 @@ function checkReportInput(input: EvaluationReportInput): void {
         ...(r.request_cost_per_hour !== undefined ? { request_cost_per_hour: r.request_cost_per_hour } : {}),
         slo_violation_fraction: r.slo_violation_fraction,
         rescales_per_hour: r.rescales_per_hour,
+        ...(r.reward_per_step !== undefined ? { reward_per_step: r.reward_per_step } : {}),
+        ...Object.fromEntries(
+          Object.entries(r.chosen_range ?? {}).flatMap(([key, range]) => [
+            [`chosen_range.${key}.min`, range.min],
+            [`chosen_range.${key}.max`, range.max],
+          ]),
+        ),
         gap_to_oracle_pct: r.gap_to_oracle_pct,
         seeds: r.seeds,
       };
@@ -248,6 +256,12 @@ function checkReportInput(input: EvaluationReportInput): void {
     for (const key of ['stepRewards', 'episodeMeanRewards', 'episodeEpsilons'] as const) {
       const bad = training[key].findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`expected finite numbers in training.${key}, got ${training[key][bad]} at index ${bad}`);
+    }
+    const badFps = (training.episodeFps ?? []).findIndex((v) => v !== null && !Number.isFinite(v));
+    if (badFps >= 0) throw new Error(`expected finite numbers or null in training.episodeFps, got ${training.episodeFps![badFps]} at index ${badFps}`);
+    const kept = training.keptEpisode;
+    if (kept !== undefined && kept !== null && !(Number.isInteger(kept) && kept >= 1 && kept <= training.episodeMeanRewards.length)) {
+      throw new Error(`expected training.keptEpisode to be null or an episode in [1, ${training.episodeMeanRewards.length}], got ${kept}`);
     }
   }
 }
@@ -270,23 +284,53 @@ function checkFinite(path: string, value: unknown): void {
   }
 }
 
-function bestSummary(levels: readonly EvaluationLevel[]): string {
-  const items = levels.map((level) => {
+/** The headline: per input rate, the best policy's per-frame time beside its SLO attainment, request cost and gap to the oracle. */
+function bestSummary(levels: readonly EvaluationLevel[], sloPerFrameMs: number): string {
+  const missed: string[] = [];
+  const rows = levels.map((level) => {
     const best = bestPolicy(level);
-    if (best === null) return `<li><b>${formatNumber(level.fps)} fps</b>: only the oracle was evaluated</li>`;
+    const fps = `${formatNumber(level.fps)} fps`;
+    if (best === null) return `<tr><th scope="row">${fps}</th><td class="name" colspan="5">only the oracle was evaluated</td></tr>`;
     const r = level.policies[best];
-    const gap = r.gap_to_oracle_pct === null ? '' : `, ${formatGap(r.gap_to_oracle_pct)} vs oracle`;
-    return `<li><b>${formatNumber(level.fps)} fps</b>: <span class="best-mark">★ ${escapeHtml(best)}</span> ${formatMeanStd(r)} ms${gap}</li>`;
+    const attainment = 1 - r.slo_violation_fraction;
+    if (attainment < 0.5) missed.push(fps);
+    const cells = [
+      `${formatMeanStd(r)} ms`,
+      formatPercent(attainment),
+      r.request_cost_per_hour === undefined ? '—' : `$${r.request_cost_per_hour.toFixed(3)}`,
+      r.gap_to_oracle_pct === null ? '—' : formatGap(r.gap_to_oracle_pct),
+    ];
+    return `<tr><th scope="row">${fps}</th><td class="name"><span class="best-mark">★ ${escapeHtml(best)}</span></td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
-  return `<section class="glance"><h2>Best policy per input rate</h2><ul>${items.join('')}</ul></section>`;
+  const slo = `${formatNumber(sloPerFrameMs)} ms`;
+  const verdict =
+    missed.length === 0
+      ? `The best policy meets the ${slo} per-frame SLO on at least half the frames at every input rate.`
+      : `Even the best policy meets the ${slo} per-frame SLO on fewer than half the frames at ${missed.join(', ')}.`;
+  const headers: [string, string][] = [
+    ['input rate', 'frames per second sent to the application'],
+    ['best policy', 'lowest per-frame mean, the oracle excluded'],
+    ['per-frame ms', 'mean ± std over seeds'],
+    ['within SLO', `share of frames processed within the ${slo} per-frame SLO`],
+    ['request $/h', 'cost of the CPU and memory the executor pods requested, per simulated hour'],
+    ['gap to oracle', 'per-frame mean vs the oracle, %'],
+  ];
+  return `<section class="glance"><h2>Best policy per input rate</h2>
+<p>${escapeHtml(verdict)}</p>
+<div class="table-wrap"><table>
+<thead><tr>${headers.map(([h, hint]) => `<th scope="col" title="${escapeHtml(hint)}">${escapeHtml(h)}</th>`).join('')}</tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div></section>`;
 }
 
 const COLUMNS: { header: string; hint: string; cell: (r: PolicyLevelResult) => string }[] = [
   { header: 'per-frame ms', hint: 'mean ± std over seeds', cell: formatMeanStd },
   { header: 'p95 ms', hint: '95th percentile of per-frame time', cell: (r) => r.per_frame_ms.p95.toFixed(1) },
-  { header: 'cores', hint: 'cores per executor', cell: (r) => formatNumber(r.cores) },
-  { header: 'memory MB', hint: 'memory per executor, MB', cell: (r) => formatNumber(r.memory_mb, 0) },
-  { header: 'instances', hint: 'executor instances', cell: (r) => formatNumber(r.instances) },
+  { header: 'cores', hint: 'cores per executor (“varies”: the range over the measured decisions)', cell: (r) => chosenCell(r, 'cores') },
+  { header: 'memory MB', hint: 'memory per executor, MB (“varies”: the range over the measured decisions)', cell: (r) => chosenCell(r, 'memory_mb') },
+  { header: 'instances', hint: 'executor instances (“varies”: the range over the measured decisions)', cell: (r) => chosenCell(r, 'instances') },
   { header: 'CPU util', hint: 'CPU utilisation', cell: (r) => formatPercent(r.cpu_util) },
   { header: 'memory util', hint: 'memory utilisation', cell: (r) => formatPercent(r.mem_util) },
   { header: 'cost $/h', hint: 'node cost per simulated hour', cell: (r) => r.cost_per_hour.toFixed(2) },
@@ -296,6 +340,39 @@ const COLUMNS: { header: string; hint: string; cell: (r: PolicyLevelResult) => s
   { header: 'gap to oracle', hint: 'per-frame mean vs the oracle, %', cell: (r) => (r.gap_to_oracle_pct === null ? '—' : formatGap(r.gap_to_oracle_pct)) },
   { header: 'seeds', hint: 'runs aggregated', cell: (r) => String(r.seeds) },
 ];
+
+/** The setting a policy chose, or “varies” and the range when its measured decisions did not agree. */
+function chosenCell(r: PolicyLevelResult, key: 'cores' | 'memory_mb' | 'instances'): string {
+  const range = r.chosen_range?.[key];
+  if (range === undefined || range.min === range.max) return formatNumber(r[key], 0);
+  return `<span class="varies">varies<br>${formatNumber(range.min, 0)}–${formatNumber(range.max, 0)}</span>`;
+}
+
+/** The oracle's mean reward per step at each level, when the evaluation recorded it: the training plot's best known. */
+function oracleRewardByFps(levels: readonly EvaluationLevel[]): Map<number, number> {
+  const byFps = new Map<number, number>();
+  for (const level of levels) {
+    const reward = level.policies[ORACLE_POLICY]?.reward_per_step;
+    if (reward !== undefined) byFps.set(level.fps, reward);
+  }
+  return byFps;
+}
+
+function trainingCaption(curves: NonNullable<EvaluationReportInput['training']>): string {
+  const { explanation } = rewardUnit(curves.reward);
+  const episodes = curves.episodeMeanRewards.length;
+  const kept =
+    curves.keptEpisode === undefined
+      ? ''
+      : curves.keptEpisode === null
+        ? ' Training kept the last weights (no greedy evaluation chose others).'
+        : ` Green line: episode ${curves.keptEpisode}, whose weights were saved (the best greedy evaluation at every load level).`;
+  const top =
+    curves.episodeFps === undefined
+      ? `Top: mean reward per step of each of the ${episodes} episodes (this policy’s curves.json predates per-episode load levels, so episodes cannot be compared with the best at their level; retrain to see the regret), epsilon dashed on the right axis.`
+      : `Top: regret of each of the ${episodes} episodes, coloured by its load level: the best mean reward per step known at that level (the best training episode there, or the oracle's evaluation episode when higher) minus the episode's own; lower is better, 0 is as good as the best known. Dark line: running mean over ${runningMeanWindow(episodes)} episodes; dashed grey: epsilon, right axis.`;
+  return `${top}${kept} Bottom: reward per vector step (mean over the parallel environments) and its running mean. ${explanation}`;
+}
 
 function levelTable(level: EvaluationLevel, policies: readonly string[]): string {
   const best = bestPolicy(level);
@@ -371,7 +448,9 @@ tbody tr:last-child th, tbody tr:last-child td { border-bottom: none; }
 tr.oracle th, tr.oracle td { color: var(--muted); font-style: italic; }
 tr.best th, tr.best td { background: var(--best); font-weight: 600; }
 .best-mark { display: inline-block; font-size: 11px; font-weight: 700; font-style: normal; color: var(--best-ink); background: var(--best); border: 1px solid #e6c25a; border-radius: 10px; padding: 0 6px; margin-left: 4px; }
-.glance ul { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 6px 16px; }
+.glance table { font-size: 14px; }
+.glance td.name, .glance th { text-align: left; }
+.varies { font-style: italic; color: var(--muted); }
 .absent { color: var(--muted); font-style: italic; }
 .how ul, .notes ul { padding-left: 20px; }
 .how li { margin-bottom: 4px; }

@@ -1,7 +1,7 @@
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { EvaluationLevel, TrainingCurves } from './types.js';
+import type { EvaluationLevel, PolicyLevelResult } from './types.js';
 
 /** The policy every other one is measured against; drawn dashed and never "best". */
 export const ORACLE_POLICY = 'oracle';
@@ -12,7 +12,8 @@ export const DEFAULT_MAX_POINTS = 1200;
 // Tableau 10 without its grey, which is kept for the oracle.
 export const POLICY_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2', '#72b7b2', '#9d755d', '#ff9da6', '#eeca3b'];
 export const ORACLE_COLOR = '#333333';
-const SOLID: number[] = [1, 0];
+/** vega's marker shapes, in the order policies take them (the oracle is always an open circle). */
+export const POLICY_SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right', 'triangle-left', 'wedge'];
 // Kept short: a rotated title longer than the plot is tall grows the SVG above and below it.
 const PER_FRAME_TITLE = 'per-frame time (ms)';
 const DASHED: number[] = [6, 4];
@@ -35,292 +36,234 @@ export function policyOrder(levels: readonly EvaluationLevel[]): string[] {
   return seen.has(ORACLE_POLICY) ? [...names, ORACLE_POLICY] : names;
 }
 
-/** Per-frame mean ± std against input rate, one line per policy, the oracle dashed, the SLO as a red rule. */
+/**
+ * Per policy, how its choices compare with the oracle's as the load grows.
+ *
+ * Small multiples, one panel per policy, rather than every policy in one
+ * panel: with seven baselines several pick the very same configuration at a
+ * level (hpa, spark-streaming-da and ds2 all run 1 / 800 / 5 at 10 fps), and
+ * identical series in one panel hide each other whatever their colours,
+ * dashes or markers; nudging them sideways instead makes equal series look
+ * like parallel ones. In its own panel each policy is drawn exactly, and the
+ * oracle sits on top of it as a dark dashed line with open circles: a policy
+ * that matches the oracle fills the circles, one that does not shows beside
+ * them. The panels share their axes, so they compare across the grid too.
+ */
+interface PanelRow {
+  /** The panel (a non-oracle policy) the row is drawn in. */
+  panel: string;
+  policy: string;
+  fps: number;
+  value: number;
+  /** The spread drawn as a bar: mean ± std, or the range a policy's choices covered. */
+  low: number;
+  high: number;
+  /** The value was not the same across the measured decisions (drawn as its range, not as a point). */
+  varies: boolean;
+  /** What a screen reader (and a test) reads for the point: policy, panel, level and value with its unit. */
+  label: string;
+}
+
+/** The panels: every non-oracle policy; the oracle alone when it is the only one. */
+function panelsOf(policies: readonly string[]): string[] {
+  const others = policies.filter((p) => p !== ORACLE_POLICY);
+  return others.length > 0 ? others : [...policies];
+}
+
+/** One row per (panel, policy, level): each panel's policy, and the oracle copied into every panel as its reference. */
+function panelRows(
+  levels: readonly EvaluationLevel[],
+  policies: readonly string[],
+  pick: (r: PolicyLevelResult) => { value: number; low: number; high: number; varies: boolean },
+  format: (value: number) => string,
+): PanelRow[] {
+  const rows: PanelRow[] = [];
+  for (const panel of panelsOf(policies)) {
+    for (const level of levels) {
+      for (const policy of panel === ORACLE_POLICY ? [panel] : [panel, ORACLE_POLICY]) {
+        const r = level.policies[policy];
+        if (r === undefined) continue;
+        const picked = pick(r);
+        const shown = picked.varies ? `${format(picked.low)} to ${format(picked.high)}` : format(picked.value);
+        rows.push({ panel, policy, fps: level.fps, ...picked, label: `${policy} in the ${panel} panel at ${level.fps} fps: ${shown}` });
+      }
+    }
+  }
+  return rows;
+}
+
+/** The faceted spec of `panelRows`: spread bars, the policy's line and markers, the oracle drawn last (on top). */
+function policyPanels(options: {
+  levels: readonly EvaluationLevel[];
+  policies: readonly string[];
+  rows: PanelRow[];
+  yTitle: string;
+  format: string;
+  /** Always draw the spread bars (mean ± std), or only where a policy's choice varied (its range). */
+  spread: 'always' | 'where-varied';
+  domain?: [number, number];
+  zero?: boolean;
+  tickValues?: number[];
+  extraLayers?: unknown[];
+  widthPx: number;
+  heightPx: number;
+  columns: number;
+}) {
+  const { policies } = options;
+  const panels = panelsOf(policies);
+  const x = fpsAxis(options.levels);
+  const y = {
+    field: 'value',
+    type: 'quantitative',
+    title: options.yTitle,
+    scale: options.domain ? { domain: options.domain } : { zero: options.zero ?? true },
+    axis: { format: options.format, ...(options.tickValues !== undefined ? { values: options.tickValues } : {}) },
+  };
+  const isOracle = `datum.policy === '${ORACLE_POLICY}'`;
+  const policyOnly = panels.includes(ORACLE_POLICY) ? 'true' : `!(${isOracle})`;
+  const spreadFilter = options.spread === 'always' ? policyOnly : `${policyOnly} && datum.varies`;
+  const pointFilter = options.spread === 'always' ? policyOnly : `${policyOnly} && !datum.varies`;
+  const layers: unknown[] = [
+    {
+      transform: [{ filter: spreadFilter }],
+      mark: { type: 'errorbar', ticks: { size: 7 }, thickness: 2 },
+      encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, color: policyColor(policies), description: { field: 'label' } },
+    },
+    {
+      transform: [{ filter: pointFilter }],
+      mark: { type: 'line', strokeWidth: 2 },
+      encoding: { x, y, color: policyColor(policies) },
+    },
+    {
+      transform: [{ filter: pointFilter }],
+      mark: { type: 'point', filled: true, size: 70, opacity: 1 },
+      encoding: { x, y, color: policyColor(policies), shape: policyShape(policies), description: { field: 'label' } },
+    },
+  ];
+  if (!panels.includes(ORACLE_POLICY)) {
+    layers.push(
+      { transform: [{ filter: isOracle }], mark: { type: 'line', color: ORACLE_COLOR, strokeDash: DASHED, strokeWidth: 1.5 }, encoding: { x, y } },
+      {
+        transform: [{ filter: isOracle }],
+        mark: { type: 'point', shape: 'circle', filled: false, size: 150, strokeWidth: 1.5, color: ORACLE_COLOR, opacity: 1 },
+        encoding: { x, y, description: { field: 'label' } },
+      },
+    );
+  }
+  layers.push(...(options.extraLayers ?? []));
+  return {
+    data: { values: options.rows },
+    columns: Math.min(options.columns, panels.length),
+    spacing: { column: 14, row: 18 },
+    facet: {
+      field: 'panel',
+      type: 'nominal',
+      sort: panels,
+      title: null,
+      header: { labelFontSize: 12, labelFontWeight: 'bold', labelOrient: 'top', labelLimit: options.widthPx + 14 },
+    },
+    // An x axis under every panel, so a last row with fewer panels has no axis under an empty slot.
+    resolve: { axis: { x: 'independent' } },
+    spec: { width: options.widthPx, height: options.heightPx, layer: layers },
+  };
+}
+
+/** Per-frame mean ± std against input rate, a panel per policy with the oracle on top, the SLO as a red rule. */
 export async function perFrameVsFps(
   levels: readonly EvaluationLevel[],
   options: { sloPerFrameMs?: number | null } = {},
 ): Promise<string> {
   const policies = policyOrder(levels);
-  const points = policyPoints(levels, policies);
   const sloPerFrameMs = options.sloPerFrameMs ?? null;
-  const layers: unknown[] = [
-    {
-      mark: { type: 'errorbar', ticks: { size: 8 }, thickness: 1.5 },
-      encoding: {
-        x: fpsAxis(levels),
-        y: { field: 'perFrameLowMs', type: 'quantitative', title: PER_FRAME_TITLE },
-        y2: { field: 'perFrameHighMs' },
-        color: policyColor(policies),
-      },
-    },
-    {
-      mark: { type: 'line', point: { filled: true, size: 50 } },
-      encoding: {
-        x: fpsAxis(levels),
-        y: {
-          field: 'perFrameMeanMs',
-          type: 'quantitative',
-          title: PER_FRAME_TITLE,
-          scale: { zero: false },
-        },
-        color: policyColor(policies),
-        strokeDash: policyDash(policies),
-      },
-    },
-  ];
-  if (sloPerFrameMs !== null) {
-    layers.push({
-      data: { values: [{ sloPerFrameMs, label: `SLO ${formatMs(sloPerFrameMs)}` }] },
-      layer: [
-        { mark: { type: 'rule', color: '#c0392b', strokeDash: [2, 3], strokeWidth: 1.5 }, encoding: { y: { field: 'sloPerFrameMs', type: 'quantitative' } } },
-        {
-          mark: { type: 'text', color: '#c0392b', align: 'right', baseline: 'bottom', dy: -3, fontSize: 12 },
-          encoding: { y: { field: 'sloPerFrameMs', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'label' } },
-        },
-      ],
-    });
-  }
+  const rows = panelRows(levels, policies, (r) => ({
+    value: r.per_frame_ms.mean,
+    low: r.per_frame_ms.mean - r.per_frame_ms.std,
+    high: r.per_frame_ms.mean + r.per_frame_ms.std,
+    varies: false,
+  }), (ms) => `${Number(ms.toFixed(1))} ms`);
+  const extraLayers =
+    sloPerFrameMs === null
+      ? []
+      : [
+          { mark: { type: 'rule', color: '#c0392b', strokeDash: [2, 3], strokeWidth: 1.5 }, encoding: { y: { datum: sloPerFrameMs, type: 'quantitative' } } },
+          {
+            mark: { type: 'text', color: '#c0392b', align: 'right', baseline: 'bottom', dy: -3, fontSize: 11, text: `SLO ${formatMs(sloPerFrameMs)}` },
+            encoding: { y: { datum: sloPerFrameMs, type: 'quantitative' }, x: { value: 'width' } },
+          },
+        ];
   return renderSvg({
-    title: 'Per-frame processing time against input rate',
-    width: 760,
-    height: 360,
-    data: { values: points },
-    layer: layers,
+    title: 'Per-frame processing time against input rate (dashed, open circles: the oracle)',
+    ...policyPanels({ levels, policies, rows, yTitle: PER_FRAME_TITLE, format: ',d', spread: 'always', zero: false, extraLayers, widthPx: 215, heightPx: 170, columns: 4 }),
   });
 }
 
-/** Executor cores, memory and instances each policy chose against input rate, three small multiples. */
+/**
+ * Executor cores, memory and instances each policy chose against input rate,
+ * a row per setting. A policy whose choice changed over the measured
+ * decisions (random rescales every decision) is drawn as the range it
+ * covered, not as the configuration it happened to end in.
+ */
 export async function resourcesVsFps(levels: readonly EvaluationLevel[]): Promise<string> {
   const policies = policyOrder(levels);
   // Small whole-number axes get one tick per value: vega's own ticks repeat labels like '1, 1, 2'.
-  const upTo = (pick: (p: EvaluationLevel['policies'][string]) => number) => {
+  const upTo = (pick: (p: PolicyLevelResult) => number) => {
     const max = Math.max(...levels.flatMap((level) => Object.values(level.policies).map(pick)));
     return Array.from({ length: Math.ceil(max) + 1 }, (_, i) => i);
   };
+  const setting = (key: 'cores' | 'memory_mb' | 'instances', yTitle: string, format: string, tickValues?: number[]) =>
+    policyPanels({
+      levels,
+      policies,
+      rows: panelRows(levels, policies, (r) => chosen(r, key), (v) => `${v}${key === 'memory_mb' ? ' MB' : ''}`),
+      yTitle,
+      format,
+      spread: 'where-varied',
+      tickValues,
+      // Wide and tall enough for the axis titles: a title longer than its panel pushes the panels apart.
+      widthPx: 122,
+      heightPx: 150,
+      columns: 8,
+    });
   return renderSvg({
-    title: 'Resources chosen against input rate',
-    data: { values: policyPoints(levels, policies) },
-    hconcat: [
-      metricPanel({ levels, policies, field: 'cores', title: 'cores per executor', format: 'd', tickValues: upTo((p) => p.cores) }),
-      metricPanel({ levels, policies, field: 'memoryMb', title: 'memory per executor (MB)', format: ',d' }),
-      metricPanel({ levels, policies, field: 'instances', title: 'executor instances', format: 'd', tickValues: upTo((p) => p.instances) }),
+    title: 'Resources chosen against input rate (dashed, open circles: the oracle; a bar: the range of a choice that kept changing)',
+    vconcat: [
+      setting('cores', 'executor cores (count)', 'd', upTo((p) => p.chosen_range?.cores.max ?? p.cores)),
+      setting('memory_mb', 'executor memory (MB)', ',d'),
+      setting('instances', 'executors (count)', 'd', upTo((p) => p.chosen_range?.instances.max ?? p.instances)),
     ],
   });
 }
 
-/** CPU and memory utilisation each policy achieved against input rate, side by side. */
+/** The value a policy chose for one setting, with the range its measured decisions covered. */
+function chosen(r: PolicyLevelResult, key: 'cores' | 'memory_mb' | 'instances') {
+  const range = r.chosen_range?.[key] ?? { min: r[key], max: r[key] };
+  return { value: r[key], low: range.min, high: range.max, varies: range.min !== range.max };
+}
+
+/** CPU and memory utilisation each policy achieved against input rate, a row each. */
 export async function utilisationVsFps(levels: readonly EvaluationLevel[]): Promise<string> {
   const policies = policyOrder(levels);
-  const points = policyPoints(levels, policies);
-  const utilMax = Math.max(1, ...points.flatMap((p) => [p.cpuUtil, p.memUtil]));
-  return renderSvg({
-    title: 'Utilisation against input rate',
-    data: { values: points },
-    hconcat: [
-      metricPanel({ levels, policies, field: 'cpuUtil', title: 'CPU utilisation', format: '.0%', domain: [0, utilMax], widthPx: 400 }),
-      metricPanel({ levels, policies, field: 'memUtil', title: 'memory utilisation', format: '.0%', domain: [0, utilMax], widthPx: 400 }),
-    ],
-  });
-}
-
-/**
- * Training progress: reward per vector step with its running mean (top), and
- * mean reward per episode with epsilon on a right-hand axis (bottom). Long
- * series are downsampled to `maxPoints`, keeping each bucket's min and max so
- * spikes still show.
- */
-export async function trainingCurves(curves: TrainingCurves, options: { maxPoints?: number } = {}): Promise<string> {
-  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
-  if (curves.episodeEpsilons.length !== curves.episodeMeanRewards.length) {
-    throw new Error(
-      `expected one epsilon per episode (${curves.episodeMeanRewards.length} episode mean rewards), got ${curves.episodeEpsilons.length} epsilons`,
-    );
-  }
-  const windowSteps = runningMeanWindow(curves.stepRewards.length);
-  const stepSeries = 'reward per step';
-  const meanSeries = `running mean (last ${windowSteps} steps)`;
-  const stepRows = [
-    ...minMaxDownsample(curves.stepRewards, maxPoints).map((p) => ({ step: p.index + 1, value: p.value, series: stepSeries })),
-    ...strideDownsample(runningMean(curves.stepRewards, windowSteps), maxPoints).map((p) => ({
-      step: p.index + 1,
-      value: p.value,
-      series: meanSeries,
-    })),
-  ];
-  const rewardSeries = 'mean reward per episode';
-  const epsilonSeries = 'epsilon (right axis)';
-  const episodeRows = [
-    ...minMaxDownsample(curves.episodeMeanRewards, maxPoints).map((p) => ({ episode: p.index + 1, value: p.value, series: rewardSeries })),
-    ...strideDownsample(curves.episodeEpsilons, maxPoints).map((p) => ({ episode: p.index + 1, value: p.value, series: epsilonSeries })),
-  ];
-  const seriesColor = (domain: string[], range: string[]) => ({
-    field: 'series',
-    type: 'nominal',
-    title: null,
-    scale: { domain, range },
-    legend: { orient: 'top', direction: 'horizontal', labelLimit: 400, symbolType: 'stroke' },
-  });
-  const onlySeries = (name: string) => [{ filter: { field: 'series', equal: name } }];
-  const stepColor = seriesColor([stepSeries, meanSeries], ['#9ecae9', '#08519c']);
-  const episodeColor = seriesColor([rewardSeries, epsilonSeries], ['#e6550d', '#777777']);
-  return renderSvg({
-    title: 'Training',
-    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
-    vconcat: [
-      {
-        width: 860,
-        height: 240,
-        data: { values: stepRows },
-        encoding: { x: { field: 'step', type: 'quantitative', title: 'vector step', axis: { format: ',d' } } },
-        layer: [
-          {
-            transform: onlySeries(stepSeries),
-            mark: { type: 'line', strokeWidth: 1, clip: true },
-            encoding: { y: { field: 'value', type: 'quantitative', title: 'reward', scale: { zero: false } }, color: stepColor },
-          },
-          {
-            transform: onlySeries(meanSeries),
-            mark: { type: 'line', strokeWidth: 2.5, clip: true },
-            encoding: { y: { field: 'value', type: 'quantitative' }, color: stepColor },
-          },
-        ],
-      },
-      {
-        width: 860,
-        height: 200,
-        data: { values: episodeRows },
-        encoding: { x: { field: 'episode', type: 'quantitative', title: 'episode', axis: { format: ',d' } } },
-        resolve: { scale: { y: 'independent' } },
-        layer: [
-          {
-            transform: onlySeries(rewardSeries),
-            mark: { type: 'line', point: episodeRows.length <= 120 ? { filled: true, size: 25 } : false },
-            encoding: {
-              y: { field: 'value', type: 'quantitative', title: 'mean reward per episode', scale: { zero: false } },
-              color: episodeColor,
-            },
-          },
-          {
-            transform: onlySeries(epsilonSeries),
-            mark: { type: 'line', strokeDash: DASHED, strokeWidth: 1.5 },
-            encoding: {
-              y: { field: 'value', type: 'quantitative', title: 'epsilon', scale: { domain: [0, 1] }, axis: { orient: 'right' } },
-              color: episodeColor,
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
-
-/** One point of a (index, value) series after downsampling; `index` is into the original series. */
-export interface SeriesPoint {
-  index: number;
-  value: number;
-}
-
-/**
- * At most `maxPoints` points: the series is cut into maxPoints / 2 buckets and
- * each keeps its lowest and highest value in their original order, so a line
- * through them has the same envelope as the full series.
- */
-export function minMaxDownsample(values: readonly number[], maxPoints: number): SeriesPoint[] {
-  checkMaxPoints(maxPoints);
-  if (values.length <= maxPoints) return values.map((value, index) => ({ index, value }));
-  const buckets = Math.floor(maxPoints / 2);
-  const points: SeriesPoint[] = [];
-  for (let b = 0; b < buckets; b++) {
-    const start = Math.floor((b * values.length) / buckets);
-    const end = Math.floor(((b + 1) * values.length) / buckets);
-    let lo = start;
-    let hi = start;
-    for (let i = start + 1; i < end; i++) {
-      if (values[i] < values[lo]) lo = i;
-      if (values[i] > values[hi]) hi = i;
-    }
-    const [first, second] = lo <= hi ? [lo, hi] : [hi, lo];
-    points.push({ index: first, value: values[first] });
-    if (second !== first) points.push({ index: second, value: values[second] });
-  }
-  return points;
-}
-
-/** At most `maxPoints` evenly spaced points, always including the last; for smooth series. */
-export function strideDownsample(values: readonly number[], maxPoints: number): SeriesPoint[] {
-  checkMaxPoints(maxPoints);
-  if (values.length <= maxPoints) return values.map((value, index) => ({ index, value }));
-  const stride = Math.ceil(values.length / (maxPoints - 1));
-  const points: SeriesPoint[] = [];
-  for (let i = 0; i < values.length - 1; i += stride) points.push({ index: i, value: values[i] });
-  points.push({ index: values.length - 1, value: values[values.length - 1] });
-  return points;
-}
-
-/** Mean of the last `windowSteps` values at each step (fewer at the start). */
-export function runningMean(values: readonly number[], windowSteps: number): number[] {
-  const means: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i];
-    if (i >= windowSteps) sum -= values[i - windowSteps];
-    means.push(sum / Math.min(i + 1, windowSteps));
-  }
-  return means;
-}
-
-/** A twentieth of the run, between 10 and 1000 steps: smooth enough to read, short enough to follow learning. */
-function runningMeanWindow(steps: number): number {
-  return Math.min(1000, Math.max(10, Math.round(steps / 20)));
-}
-
-function checkMaxPoints(maxPoints: number): void {
-  if (!Number.isInteger(maxPoints) || maxPoints < 4) throw new Error(`expected maxPoints to be an integer of at least 4, got ${maxPoints}`);
-}
-
-interface PolicyPoint {
-  policy: string;
-  fps: number;
-  /** fps nudged sideways per policy so overlapping points and error bars stay visible. */
-  x: number;
-  perFrameMeanMs: number;
-  perFrameLowMs: number;
-  perFrameHighMs: number;
-  cores: number;
-  memoryMb: number;
-  instances: number;
-  cpuUtil: number;
-  memUtil: number;
-}
-
-function policyPoints(levels: readonly EvaluationLevel[], policies: readonly string[]): PolicyPoint[] {
-  const gapFps = fpsGap(levels);
-  // Spread all policies over at most 30 % of the gap between adjacent levels.
-  const nudgeFps = gapFps * Math.min(0.08, 0.3 / Math.max(1, policies.length - 1));
-  const points: PolicyPoint[] = [];
-  for (const level of levels) {
-    policies.forEach((policy, i) => {
-      const r = level.policies[policy];
-      if (r === undefined) return;
-      points.push({
-        policy,
-        fps: level.fps,
-        x: level.fps + (i - (policies.length - 1) / 2) * nudgeFps,
-        perFrameMeanMs: r.per_frame_ms.mean,
-        perFrameLowMs: r.per_frame_ms.mean - r.per_frame_ms.std,
-        perFrameHighMs: r.per_frame_ms.mean + r.per_frame_ms.std,
-        cores: r.cores,
-        memoryMb: r.memory_mb,
-        instances: r.instances,
-        cpuUtil: r.cpu_util,
-        memUtil: r.mem_util,
-      });
+  const utilMax = Math.max(1, ...levels.flatMap((l) => Object.values(l.policies).flatMap((p) => [p.cpu_util, p.mem_util])));
+  const util = (key: 'cpu_util' | 'mem_util', yTitle: string) =>
+    policyPanels({
+      levels,
+      policies,
+      rows: panelRows(levels, policies, (r) => ({ value: r[key], low: r[key], high: r[key], varies: false }), (f) => `${Number((100 * f).toFixed(1))} %`),
+      yTitle,
+      format: '.0%',
+      spread: 'where-varied',
+      domain: [0, utilMax],
+      // Wide and tall enough for the axis titles: a title longer than its panel pushes the panels apart.
+      widthPx: 122,
+      heightPx: 150,
+      columns: 8,
     });
-  }
-  return points;
+  return renderSvg({
+    title: 'Utilisation against input rate (dashed, open circles: the oracle)',
+    vconcat: [util('cpu_util', 'CPU utilisation (%)'), util('mem_util', 'memory util. (%)')],
+  });
 }
 
-/** Smallest distance between adjacent fps levels; a fifth of the rate when there is only one. */
 function fpsGap(levels: readonly EvaluationLevel[]): number {
   const fps = [...new Set(levels.map((l) => l.fps))].sort((a, b) => a - b);
   let gap = Infinity;
@@ -332,68 +275,33 @@ function fpsAxis(levels: readonly EvaluationLevel[]) {
   const fps = [...new Set(levels.map((l) => l.fps))].sort((a, b) => a - b);
   const padFps = fpsGap(levels) * 0.4;
   return {
-    field: 'x',
+    field: 'fps',
     type: 'quantitative',
     title: 'input rate (fps)',
     scale: { domain: [fps[0] - padFps, fps[fps.length - 1] + padFps], nice: false, zero: false },
-    axis: { values: fps, format: '~r', grid: false },
+    axis: { values: fps, format: '~r', grid: false, labelOverlap: true },
   };
 }
 
+/** Colour per policy, the same in every plot; no legend: each panel is headed by its policy. */
 function policyColor(policies: readonly string[]) {
   return {
     field: 'policy',
     type: 'nominal',
-    title: 'policy',
     sort: policies,
-    legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5 },
-    scale: {
-      domain: policies,
-      range: policies.map((p, i) => (p === ORACLE_POLICY ? ORACLE_COLOR : POLICY_COLORS[i % POLICY_COLORS.length])),
-    },
+    legend: null,
+    scale: { domain: policies, range: policies.map((p, i) => (p === ORACLE_POLICY ? ORACLE_COLOR : POLICY_COLORS[i % POLICY_COLORS.length])) },
   };
 }
 
-function policyDash(policies: readonly string[]) {
+/** A marker shape per policy as well as a colour, so no policy is told apart by colour alone. */
+function policyShape(policies: readonly string[]) {
   return {
     field: 'policy',
     type: 'nominal',
-    title: 'policy',
     sort: policies,
-    scale: { domain: policies, range: policies.map((p) => (p === ORACLE_POLICY ? DASHED : SOLID)) },
-  };
-}
-
-function metricPanel(options: {
-  levels: readonly EvaluationLevel[];
-  policies: readonly string[];
-  field: keyof PolicyPoint;
-  title: string;
-  format: string;
-  domain?: [number, number];
-  widthPx?: number;
-  tickValues?: number[];
-}) {
-  return {
-    width: options.widthPx ?? 250,
-    height: 220,
-    title: { text: options.title, fontSize: 13, fontWeight: 'normal' },
-    mark: { type: 'line', point: { filled: true, size: 45 } },
-    encoding: {
-      x: fpsAxis(options.levels),
-      y: {
-        field: options.field,
-        type: 'quantitative',
-        title: null,
-        scale: options.domain ? { domain: options.domain } : { zero: true },
-        axis: {
-          format: options.format,
-          ...(options.tickValues !== undefined ? { values: options.tickValues } : { tickMinStep: options.format.endsWith('d') ? 1 : undefined }),
-        },
-      },
-      color: policyColor(options.policies),
-      strokeDash: policyDash(options.policies),
-    },
+    legend: null,
+    scale: { domain: policies, range: policies.map((_, i) => POLICY_SHAPES[i % POLICY_SHAPES.length]) },
   };
 }
 

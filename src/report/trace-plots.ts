@@ -74,9 +74,9 @@ export async function traceTimeline(result: TraceEvaluation): Promise<string> {
           y: { field: 'fps', type: 'quantitative', title: 'input rate (fps)', scale: { zero: true } },
         },
       },
-      panel('cores', 'cores per executor', 'd'),
-      panel('memory_mb', 'memory per executor (MB)', ',d'),
-      panel('instances', 'executor instances', 'd'),
+      panel('cores', 'executor cores (count)', 'd'),
+      panel('memory_mb', 'executor memory (MB)', ',d'),
+      panel('instances', 'executors (count)', 'd'),
     ],
     resolve: { scale: { color: 'shared', strokeDash: 'shared' } },
   });

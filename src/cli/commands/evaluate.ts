@@ -189,6 +189,14 @@ export async function runEvaluate(args: EvaluateOptions) {
   return { scenario: scenario.name, seeds, levels, report: args.report ?? null };
 }
 
+/** cores / MB / instances, or 'varies' with each setting's range when the measured decisions did not agree (random). */
+function chosenConfig(p: EvaluationLevel['policies'][string]): string {
+  const r = p.chosen_range;
+  if (r === undefined || [r.cores, r.memory_mb, r.instances].every((x) => x.min === x.max)) return `${p.cores} / ${p.memory_mb} / ${p.instances}`;
+  const span = (x: { min: number; max: number }) => (x.min === x.max ? String(x.min) : `${x.min}-${x.max}`);
+  return `varies: ${span(r.cores)} / ${span(r.memory_mb)} / ${span(r.instances)}`;
+}
+
 export function printLevels(levels: EvaluationLevel[]): void {
   const rows: (string | number)[][] = [];
   for (const level of levels) {
@@ -198,7 +206,7 @@ export function printLevels(levels: EvaluationLevel[]): void {
         level.fps,
         p.per_frame_ms.mean === best ? `${name} *` : name,
         `${formatNumber(p.per_frame_ms.mean)} ± ${formatNumber(p.per_frame_ms.std)}`,
-        `${p.cores} / ${p.memory_mb} / ${p.instances}`,
+        chosenConfig(p),
         100 * p.cpu_util,
         100 * p.mem_util,
         p.rescales_per_hour,

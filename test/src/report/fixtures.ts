@@ -26,10 +26,16 @@ export function result(perFrameMeanMs: number, overrides: Partial<PolicyLevelRes
 function curves(steps: number): TrainingCurves {
   const stepRewards = Array.from({ length: steps }, (_, i) => -1 + (1.5 * i) / steps + noise(i) * 0.8);
   const episodes = Math.max(1, Math.floor(steps / 20));
+  // Each episode at one of three levels; a level caps the reward (2, 1.5, 1), and the agent closes on the cap.
+  const episodeFps = Array.from({ length: episodes }, (_, e) => [10, 20, 30][e % 3]);
+  const cap = (fps: number) => ({ 10: 2, 20: 1.5, 30: 1 })[fps]!;
   return {
     stepRewards,
-    episodeMeanRewards: Array.from({ length: episodes }, (_, e) => -1 + (1.5 * e) / episodes + noise(e + 7) * 0.2),
+    episodeMeanRewards: episodeFps.map((fps, e) => cap(fps) - 0.8 * (1 - e / episodes) - Math.abs(noise(e + 7)) * 0.1),
     episodeEpsilons: Array.from({ length: episodes }, (_, e) => Math.max(0.05, 1 - (1.2 * e) / episodes)),
+    episodeFps,
+    keptEpisode: Math.max(1, episodes - 2),
+    reward: { kind: 'inverse', changePenalty: 0.02, dropPenalty: 1, costWeight: 1 },
   };
 }
 
@@ -55,7 +61,14 @@ export function syntheticInput(options: { steps?: number; policyName?: string } 
         cost_per_hour: 0.9,
         gap_to_oracle_pct: ((staticMs - oracleMs) / oracleMs) * 100,
       }),
-      oracle: result(oracleMs, { cores: 1 + fps / 10, instances: 1 + fps / 10, cpu_util: 0.5 + fps / 100, mem_util: 0.45 + fps / 200 }),
+      oracle: result(oracleMs, {
+        cores: 1 + fps / 10,
+        instances: 1 + fps / 10,
+        cpu_util: 0.5 + fps / 100,
+        mem_util: 0.45 + fps / 200,
+        // A little above the best training episode at each level (see curves()).
+        reward_per_step: { 10: 2, 20: 1.5, 30: 1 }[fps]! + 0.05,
+      }),
     },
   });
   return {

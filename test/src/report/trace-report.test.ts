@@ -56,9 +56,9 @@ describe('trace-mode report', () => {
     for (const title of [
       'time since the trace started (s)',
       'input rate (fps)',
-      'cores per executor',
-      'memory per executor (MB)',
-      'executor instances',
+      'executor cores (count)',
+      'executor memory (MB)',
+      'executors (count)',
       'SLO attainment (% of frames)',
       'request cost ($/hour)',
       'node cost ($/hour)',
