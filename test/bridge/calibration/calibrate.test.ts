@@ -39,25 +39,30 @@ function truthRuns(seed: string): RealRun[] {
 describe('calibrate on runs the simulator made (known profile, 3% noise)', () => {
   let runs: RealRun[];
   let result: CalibrationResult;
+  let recovered: CalibrationResult;
   beforeAll(() => {
     runs = truthRuns('truth');
     result = calibrate({ runs, scenario, start, holdoutFraction: 0.3, seed: 3 });
+    // Recovery is a property of the fit on every configuration; the five parameters the truth moved (taskMemoryBaseMb,
+    // in the default set, trades off against the task overhead on these runs, so the fit there is not unique).
+    recovered = calibrate({ runs, scenario, start, holdoutFraction: 0, seed: 3, parameters: Object.keys(TRUTH) as (keyof typeof TRUTH)[] });
   });
 
   it('recovers the parameters it fits', () => {
-    const fitted = result.profile.parameters;
-    // Fitted on 14 of the 20 configurations (6 held out whole): looser than a fit on every configuration.
-    expect(Math.abs(fitted.frameCpuMsPerMegapixel / TRUTH.frameCpuMsPerMegapixel - 1)).toBeLessThan(0.15);
+    const fitted = recovered.profile.parameters;
+    expect(Math.abs(fitted.frameCpuMsPerMegapixel / TRUTH.frameCpuMsPerMegapixel - 1)).toBeLessThan(0.1);
     expect(Math.abs(fitted.taskOverheadMs / TRUTH.taskOverheadMs - 1)).toBeLessThan(0.1);
     expect(Math.abs(fitted.cpuContentionExponent / TRUTH.cpuContentionExponent - 1)).toBeLessThan(0.1);
     // 25 ms against task times of hundreds: the least identified of the four.
     expect(Math.abs(fitted.jobOverheadMs / TRUTH.jobOverheadMs - 1)).toBeLessThan(0.4);
     // One executor of two cores against two of one, on a full node.
     expect(Math.abs(fitted.executorBackgroundCpu - TRUTH.executorBackgroundCpu)).toBeLessThan(0.1);
-    // The others keep the start's values (taskMemoryBaseMb is fitted too, but no run here presses on memory).
-    const { frameCpuMsPerMegapixel: _a, taskOverheadMs: _b, jobOverheadMs: _c, cpuContentionExponent: _d, executorBackgroundCpu: _i, taskMemoryBaseMb: _k, ...rest } = fitted;
-    const { frameCpuMsPerMegapixel: _e, taskOverheadMs: _f, jobOverheadMs: _g, cpuContentionExponent: _h, executorBackgroundCpu: _j, taskMemoryBaseMb: _l, ...startRest } = start.parameters;
+    // The others keep the start's values.
+    const { frameCpuMsPerMegapixel: _a, taskOverheadMs: _b, jobOverheadMs: _c, cpuContentionExponent: _d, executorBackgroundCpu: _i, ...rest } = fitted;
+    const { frameCpuMsPerMegapixel: _e, taskOverheadMs: _f, jobOverheadMs: _g, cpuContentionExponent: _h, executorBackgroundCpu: _j, ...startRest } = start.parameters;
     expect(rest).toEqual(startRest);
+    expect(recovered.fidelity.n_configs_holdout).toBe(0);
+    expect(recovered.fidelity.mape_holdout).toBeNull();
   });
 
   it('predicts configurations it never saw within a few percent, better than Ernest, and says how noisy the runs are', () => {
