@@ -58,7 +58,14 @@ export const calibrateCommand = {
         describe: "scale each run's measured time by the CPU probe sspe collect ran before it, to the collection's median machine speed (corrects drift from other load)",
       })
       .example('$0 calibrate --eventlogs runs/spark/event-logs --profile models/profiles/local-machine.json', 'fit the local-cluster profile to the logged runs')
-      .example('$0 calibrate --runs runs/collect/runs.csv --scenario scenarios/local-cluster.yaml --profile models/profiles/mine.json --json', 'from a runs CSV, as JSON'),
+      .example(
+        '$0 calibrate --runs runs/calib/runs.csv --scenario scenarios/local-cluster.yaml --profile models/profiles/mine.json --json',
+        "from the calibration set collect's example makes (32 configurations, twice each): 30 % of the configurations held out whole, as JSON",
+      )
+      .example(
+        '$0 calibrate --eventlogs runs/calib --holdout 0 --parameters taskOverheadMs,jobOverheadMs,frameCpuMsPerMegapixel --profile models/profiles/mine-from-logs.json',
+        "from collect's own event logs (its --out folder, sub-folders included): three parameters on every run, no MAPE",
+      ),
   handler: async (args: ArgumentsCamelCase<CalibrateCommandOptions>) => {
     await runCalibrate(args);
   },
