@@ -63,7 +63,7 @@ ${notesSection(input.notes ?? [])}
 <li>A vertical bar in the resources plot is the range a policy’s choice covered over the measured decisions of every seed; a policy that keeps rescaling (random does at every decision) has no single configuration, and its table cells say “varies” with the range.</li>
 <li><b>Per-frame</b> is the time from a frame’s batch reaching Spark to its output written, mean ± standard deviation over seeds. Lower is better; above the SLO line frames miss their deadline.</li>
 <li><b>Gap to oracle</b> is how much slower than the oracle a policy is, in % of the oracle’s per-frame mean; negative means faster.</li>
-<li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the cheaper one).</li>
+<li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the one with the cheaper requests).</li>
 <li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
 <li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
 ${trace !== null ? TRACE_HOW : ''}<li>In the training plot, each episode runs at one load level, and the reward a level allows differs more between levels than within one; so each episode is plotted as its <b>regret</b>: the best mean reward known at its level minus its own (0 is as good as the best known). Regret falling to 0 as epsilon falls means the agent learned; falling only as fast as epsilon means it mostly explores less. Long runs are downsampled.</li>
@@ -193,7 +193,12 @@ export async function writeReport(path: string, html: string | Promise<string>):
   }
 }
 
-/** The policy with the lowest per-frame mean at this level, the oracle excluded; ties go to the cheaper, then by name. */
+/**
+ * The policy with the lowest per-frame mean at this level, the oracle
+ * excluded; ties go to the cheaper requests (policies that pick the same
+ * executor count often differ only in memory), then the cheaper nodes, then
+ * by name.
+ */
 export function bestPolicy(level: EvaluationLevel): string | null {
   let best: [string, PolicyLevelResult] | null = null;
   for (const entry of Object.entries(level.policies)) {
@@ -204,7 +209,8 @@ export function bestPolicy(level: EvaluationLevel): string | null {
 }
 
 function compareForBest([nameA, a]: [string, PolicyLevelResult], [nameB, b]: [string, PolicyLevelResult]): number {
-  return a.per_frame_ms.mean - b.per_frame_ms.mean || a.cost_per_hour - b.cost_per_hour || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
+  const requestCost = a.request_cost_per_hour !== undefined && b.request_cost_per_hour !== undefined ? a.request_cost_per_hour - b.request_cost_per_hour : 0;
+  return a.per_frame_ms.mean - b.per_frame_ms.mean || requestCost || a.cost_per_hour - b.cost_per_hour || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
 }
 
 export function escapeHtml(text: string): string {
@@ -309,7 +315,7 @@ function bestSummary(levels: readonly EvaluationLevel[], sloPerFrameMs: number):
       : `Even the best policy meets the ${slo} per-frame SLO on fewer than half the frames at ${missed.join(', ')}.`;
   const headers: [string, string][] = [
     ['input rate', 'frames per second sent to the application'],
-    ['best policy', 'lowest per-frame mean, the oracle excluded'],
+    ['best policy', 'lowest per-frame mean, the oracle excluded; ties go to the cheaper requests'],
     ['per-frame ms', 'mean ± std over seeds'],
     ['within SLO', `share of frames processed within the ${slo} per-frame SLO`],
     ['request $/h', 'cost of the CPU and memory the executor pods requested, per simulated hour'],

@@ -91,6 +91,9 @@ describe('bestPolicy', () => {
   it('ignores the oracle and breaks ties by cost', () => {
     expect(bestPolicy({ fps: 10, policies: { oracle: result(1), a: result(5, { cost_per_hour: 2 }), b: result(5, { cost_per_hour: 1 }) } })).toBe('b');
     expect(bestPolicy({ fps: 10, policies: { oracle: result(1) } })).toBeNull();
+    // Equally fast: the cheaper requests win, even at the same node cost and against the name order.
+    const fast = (requestCostPerHour: number) => result(418, { cost_per_hour: 0.5, request_cost_per_hour: requestCostPerHour });
+    expect(bestPolicy({ fps: 10, policies: { dqn: fast(0.313), 'spark-da': fast(0.308), oracle: fast(0.308) } })).toBe('spark-da');
   });
 });
 
