@@ -306,7 +306,10 @@ function bestSummary(levels: readonly EvaluationLevel[], sloPerFrameMs: number):
       r.request_cost_per_hour === undefined ? '—' : `$${r.request_cost_per_hour.toFixed(3)}`,
       r.gap_to_oracle_pct === null ? '—' : formatGap(r.gap_to_oracle_pct),
     ];
-    return `<tr><th scope="row">${fps}</th><td class="name"><span class="best-mark">★ ${escapeHtml(best)}</span></td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    // Others exactly as fast (ranked lower on cost or name) are named, so a tie does not read as a loss.
+    const asFast = Object.keys(level.policies).filter((name) => name !== best && name !== ORACLE_POLICY && level.policies[name].per_frame_ms.mean === r.per_frame_ms.mean);
+    const tie = asFast.length > 0 ? ` <small class="tie">as fast: ${asFast.map(escapeHtml).join(', ')}</small>` : '';
+    return `<tr><th scope="row">${fps}</th><td class="name"><span class="best-mark">★ ${escapeHtml(best)}</span>${tie}</td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
   const slo = `${formatNumber(sloPerFrameMs)} ms`;
   const verdict =
@@ -456,7 +459,7 @@ tr.best th, tr.best td { background: var(--best); font-weight: 600; }
 .best-mark { display: inline-block; font-size: 11px; font-weight: 700; font-style: normal; color: var(--best-ink); background: var(--best); border: 1px solid #e6c25a; border-radius: 10px; padding: 0 6px; margin-left: 4px; }
 .glance table { font-size: 14px; }
 .glance td.name, .glance th { text-align: left; }
-.varies { font-style: italic; color: var(--muted); }
+.varies, .tie { font-style: italic; color: var(--muted); }
 .absent { color: var(--muted); font-style: italic; }
 .how ul, .notes ul { padding-left: 20px; }
 .how li { margin-bottom: 4px; }

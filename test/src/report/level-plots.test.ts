@@ -122,4 +122,12 @@ describe('the headline', () => {
     ]);
     expect(glance).toContain('Even the best policy meets the 500 ms per-frame SLO on fewer than half the frames at 60 fps.');
   });
+
+  it('names the policies exactly as fast as the best, ranked lower only on request cost', async () => {
+    const tied = input();
+    for (const level of tied.levels) level.policies.hpa = { ...level.policies.oracle, request_cost_per_hour: 0.3 };
+    const glance = /<section class="glance">([\s\S]*?)<\/section>/.exec(await renderReport(tied))![1];
+    const best = [...glance.matchAll(/<td class="name">(.*?)<\/td>/g)].map((m) => m[1].replace(/<[^>]+>/g, '').trim());
+    expect(best).toEqual(['★ hpa as fast: dqn', '★ hpa as fast: dqn', '★ hpa as fast: dqn']);
+  });
 });
