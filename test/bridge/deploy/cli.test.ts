@@ -52,9 +52,9 @@ describe('sspe deploy', () => {
     const summary = await runDeploy(args, { makeBackend: () => cluster, tf });
     expect(summary).toMatchObject({ windows: 3, stopped_by: 'windows', rollbacks: 0, breaches: 0, slo: 'per_frame_ms=5000' });
     expect(summary.decisions.map((d) => [d.window, d.fps, d.from, d.config.instances, d.kind])).toEqual([
-      [0, 30, '2/800/6', 7, 'policy'],
-      [1, 30, '2/800/7', 8, 'policy'],
-      [2, 30, '2/800/8', 8, 'policy'],
+      [0, 30, '1/800/6', 7, 'policy'],
+      [1, 30, '1/800/7', 8, 'policy'],
+      [2, 30, '1/800/8', 8, 'policy'],
     ]);
     const log = RunLog.open(join(dir, 'runs.sqlite'));
     try {

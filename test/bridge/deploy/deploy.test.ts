@@ -14,7 +14,7 @@ beforeAll(async () => {
   real = shiftedScenario(scenario);
 });
 
-// +1 instance while it can, then -1 memory, else stay: 2/800/7, 2/800/8, 2/700/8, ...
+// +1 instance while it can, then -1 memory, else stay: 1/800/7, 1/800/8, 1/700/8, ...
 const preferences = { [deltaAction(0, 0, 1)]: 10, [deltaAction(0, -1, 0)]: 9, [deltaAction(0, 0, 0)]: 8 };
 
 function trace(levels: number[]): () => number {
@@ -39,10 +39,10 @@ describe('deploy', () => {
     expect(result.stoppedBy).toBe('windows');
     expect(seen).toEqual(result.decisions);
     expect(result.decisions.map((d) => [d.window, d.fps, key(d.from), key(d.config), d.kind])).toEqual([
-      [0, 10, '2/800/6', '2/800/7', 'policy'],
-      [1, 30, '2/800/7', '2/800/8', 'policy'],
-      [2, 60, '2/800/8', '2/700/8', 'policy'],
-      [3, 30, '2/700/8', '2/600/8', 'policy'],
+      [0, 10, '1/800/6', '1/800/7', 'policy'],
+      [1, 30, '1/800/7', '1/800/8', 'policy'],
+      [2, 60, '1/800/8', '1/700/8', 'policy'],
+      [3, 30, '1/700/8', '1/600/8', 'policy'],
     ]);
     expect(cluster.requests.map((r) => [r.fps, r.config.executorInstances])).toEqual([[10, 7], [30, 8], [60, 8], [30, 8]]);
     for (const d of result.decisions) {
@@ -64,13 +64,13 @@ describe('deploy', () => {
       stopOnSigint: false,
     });
     expect(result.decisions.map((d) => [key(d.config), d.kind, d.breach === null ? 'ok' : 'failed'])).toEqual([
-      ['2/800/7', 'policy', 'ok'],
-      ['2/800/8', 'policy', 'ok'],
-      ['2/700/8', 'policy', 'failed'],
-      ['2/800/8', 'rollback', 'ok'],
-      ['2/700/8', 'policy', 'ok'],
+      ['1/800/7', 'policy', 'ok'],
+      ['1/800/8', 'policy', 'ok'],
+      ['1/700/8', 'policy', 'failed'],
+      ['1/800/8', 'rollback', 'ok'],
+      ['1/700/8', 'policy', 'ok'],
     ]);
-    expect(key(result.decisions[2].rollbackTo!)).toBe('2/800/8');
+    expect(key(result.decisions[2].rollbackTo!)).toBe('1/800/8');
     expect(result.rollbacks).toBe(1);
   });
 
@@ -91,9 +91,9 @@ describe('deploy', () => {
     expect(onFailure.decisions.map((d) => d.kind)).toEqual(['policy', 'policy', 'policy']);
     const onBreach = await run('breach');
     expect(onBreach.decisions.map((d) => [key(d.config), d.kind])).toEqual([
-      ['2/800/7', 'policy'],
-      ['2/800/8', 'policy'],
-      ['2/800/7', 'rollback'],
+      ['1/800/7', 'policy'],
+      ['1/800/8', 'policy'],
+      ['1/800/7', 'rollback'],
     ]);
   });
 

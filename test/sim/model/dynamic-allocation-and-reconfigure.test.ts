@@ -109,8 +109,14 @@ describe('dynamic allocation', () => {
     model.runUntil(5_000);
     expect(aliveExecutors(model)).toBe(1);
     model.reconfigure({ ...spec.spark, dynamicAllocation: enabled });
-    model.runUntil(30_000);
-    expect(aliveExecutors(model)).toBe(8);
+    // The target follows the pending tasks of the running job only (queued micro-batch jobs are not
+    // stages yet, as in Spark Streaming), so it dips between jobs; it reaches maxExecutors while the backlog lasts.
+    let most = 0;
+    for (let t = 5_500; t <= 30_000; t += 500) {
+      model.runUntil(t);
+      most = Math.max(most, aliveExecutors(model));
+    }
+    expect(most).toBe(8);
     model.destroy();
   });
 });

@@ -304,10 +304,11 @@ describe('whole model, steady load on the paper testbed', () => {
         `per-frame mean, seed ${seed}`,
         0.02,
       );
+      // A p95 is noisier than a mean (and HdrHistogram buckets it): 3 %.
       expectNonDecreasing(
         results.map((r) => r.perFrameMs.p95),
         `per-frame p95, seed ${seed}`,
-        0.02,
+        0.03,
       );
     }
   });
