@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { makeDir } from '../../output-dir.js';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import {
@@ -57,7 +58,6 @@ export const calibrateCommand = {
         default: false,
         describe: "scale each run's measured time by the CPU probe sspe collect ran before it, to the collection's median machine speed (corrects drift from other load)",
       })
-      .example('$0 calibrate --eventlogs runs/spark/event-logs --profile models/profiles/local-machine.json', 'fit the local-cluster profile to the logged runs')
       .example(
         '$0 calibrate --runs runs/calib/runs.csv --scenario scenarios/local-cluster.yaml --profile models/profiles/mine.json --json',
         "from the calibration set collect's example makes (32 configurations, twice each): 30 % of the configurations held out whole, as JSON",
@@ -260,7 +260,8 @@ async function checkProfileTarget(path: string): Promise<void> {
 async function writeProfileAtomically(path: string, profile: LatencyProfile): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}`;
   try {
-    await mkdir(dirname(path), { recursive: true });
+    // One level at a time: a recursive mkdir never returns under /proc (src/output-dir.ts).
+    makeDir(dirname(path), '--profile');
     await writeFile(temporary, JSON.stringify(profile, null, 2) + '\n', 'utf8');
     await rename(temporary, path);
   } catch (error) {

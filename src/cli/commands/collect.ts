@@ -15,9 +15,9 @@
  * this machine; runs.csv keeps it (probeWallMs, probeCpuMs), so drift from
  * other load is visible and `sspe calibrate --normalise-probe` can correct it.
  */
+import { makeDir } from '../../output-dir.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -428,7 +428,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
     }
   }
 
-  await mkdir(out, { recursive: true });
+  makeDir(out, '--out');
   const existing = existsSync(runsCsv) ? await readRunsCsv(runsCsv) : [];
   const wrongMaster = existing.find((run) => run.master !== masterSpec(master));
   if (wrongMaster !== undefined) {
@@ -635,7 +635,7 @@ export const collectCommand = {
       .option('keep-output', { type: 'boolean', default: false, describe: "keep each run's grayscale frames" })
       .option('run-log', runLogOption)
       .example('$0 collect --master "local-cluster[2,1,1024]" --out runs/collect', 'the default grid on real executor JVMs here, once each')
-      .example('$0 collect --master "local-cluster[2,2,2048]" --configs 1/512/1,2/1024/2 --repeat 3 --out runs/collect --json', 'two configurations, three times each, as JSON')
+      .example('$0 collect --master "local-cluster[2,2,2048]" --configs 1/512/1,2/1024/2 --repeat 3 --out runs/collect-2 --json', 'two configurations, three times each, as JSON')
       .example('$0 collect --master "local-cluster[2,2,2048]" --workloads 2x10,4x10 --frame-scales 0.125,0.5 --repeat 2 --out runs/calib', 'the grid x 2 workloads x 2 frame sizes, twice, interleaved: a calibration set'),
   handler: async (args: ArgumentsCamelCase<CollectOptions>) => {
     const summary = await runCollect(args);

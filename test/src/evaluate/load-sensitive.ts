@@ -15,6 +15,9 @@ export const LOAD_SENSITIVE_PROFILE = {
   parameters: {
     ...PAPER_PROFILE.parameters,
     frameCpuMsPerMegapixel: 80,
+    // The CPU figures above are this cluster's own: no speed factor, no fixed CPU per task.
+    cpuSpeedFactor: 1,
+    taskCpuMs: 0,
     taskOverheadMs: 20,
     jobOverheadMs: 10,
     taskJitterSigma: 0.02,

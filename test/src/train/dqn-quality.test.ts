@@ -39,7 +39,8 @@ async function bestPerFrameMs(fps: number): Promise<number> {
   for (let action = 0; action < env.actionSpace.n; action++) {
     let sum = 0;
     for (let i = 0; i < TRIALS_PER_CONFIG; i++) sum += (await env.step(action)).info.outcome!.perFrameMs.mean;
-    best = Math.min(best, sum / TRIALS_PER_CONFIG);
+    // A configuration that processed no frame in some trial (OOM-killed over and over) has no per-frame time: never the best.
+    if (!Number.isNaN(sum)) best = Math.min(best, sum / TRIALS_PER_CONFIG);
   }
   return best;
 }
