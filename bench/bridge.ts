@@ -202,7 +202,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     const policyDir = join(work, 'policy');
     await sspe(['train', calibratedScenario, '--out', policyDir, ...(quick ? ['--episodes', '32'] : []), ...env]);
 
-    const budget = quick ? 3 : 10;
+    const budget = quick ? 2 : 10;
     progress(`4/5 fine-tuning on the real cluster, at most ${budget} real runs`);
     const tunedDir = join(work, 'tuned');
     const finetune = (await sspe([
@@ -216,7 +216,7 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     );
     progress(`  fine-tune: within 10 % ${finetuneHit >= 0 ? `at real run ${finetuneHit + 1}` : `not within ${budget} real runs`}`);
 
-    const boBudget = Math.min(configs.length, quick ? 3 : configs.length);
+    const boBudget = Math.min(configs.length, quick ? 2 : configs.length);
     progress(`5/5 Bayesian optimisation from scratch, at most ${boBudget} real runs`);
     const backend = makeRealBackend({
       master: { kind: 'local-cluster', workers: 2, coresPerWorker: 2, memoryPerWorkerMb: 2048 },

@@ -13,13 +13,14 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readSync, fstatSync, statSync } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, symlink, unlink } from 'node:fs/promises';
+import { cp, lstat, readdir, readFile, rename, rm, rmdir, stat, symlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Serializer } from '../../sim/config.js';
 import { UserInputError } from '../../src/errors.js';
+import { makeDir } from '../../src/output-dir.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
 import { repoRoot } from '../../src/paths.js';
 
@@ -590,8 +591,9 @@ export class SparkLauncher implements SparkSubmitter {
     const runDir = dirname(paths.metricsPath);
     const stdoutPath = join(runDir, 'stdout.log');
     const stderrPath = join(runDir, 'stderr.log');
-    await mkdir(runDir, { recursive: true });
-    await mkdir(this.eventLogDir, { recursive: true });
+    // One level at a time: a recursive mkdir never returns under /proc (src/output-dir.ts).
+    makeDir(runDir, 'run folder');
+    makeDir(this.eventLogDir, 'event-log folder');
     // A metrics file left by an earlier run with this id must not pass for this run's.
     await rm(paths.metricsPath, { force: true });
     const eventLogsBefore = new Set(await readdir(this.eventLogDir));
@@ -801,7 +803,7 @@ export async function summariseEventLog(path: string): Promise<EventLogHealth> {
 /** Fills `at` with a symbolic link to each entry of `sparkHome` but work/ (none when sparkHome is missing: the run then fails as it would have). */
 async function linkSparkHome(sparkHome: string, at: string): Promise<void> {
   await unlinkSparkHome(at);
-  await mkdir(at, { recursive: true });
+  makeDir(at, 'SPARK_HOME of the run');
   let entries: string[];
   try {
     entries = await readdir(sparkHome);
