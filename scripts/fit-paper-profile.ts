@@ -15,13 +15,13 @@ import {
   fittedProvenance,
   OTHER_PROVENANCE,
   paperFigures,
+  paperFitContext,
   paperLoss,
   PAPER_TARGETS,
   withMeasuredParameters,
   type MeasurementDocument,
 } from '../src/calibration/paper-fit.js';
 import { loadScenarioSync } from '../src/scenario/load.js';
-import { actionSpaceConfigs, toRunSpec } from '../src/scenario/run-spec.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scenario = loadScenarioSync(`${root}scenarios/paper-testbed.yaml`);
@@ -35,13 +35,7 @@ const write = process.argv.includes('--write');
 const measurementsPath = 'models/measurements/local-machine.json';
 const measurements = JSON.parse(readFileSync(`${root}${measurementsPath}`, 'utf8')) as MeasurementDocument;
 
-const context = {
-  configs: actionSpaceConfigs(scenario).map((c) => ({ cores: c.executorCores, memoryMb: c.executorMemoryMb, instances: c.executorInstances })),
-  specFor: (c: { cores: number; memoryMb: number; instances: number }, fps: number, profile: typeof scenario.profile) => ({
-    ...toRunSpec(scenario, { fps, config: { executorCores: c.cores, executorMemoryMb: c.memoryMb, executorInstances: c.instances } }),
-    profile,
-  }),
-};
+const context = paperFitContext(scenario);
 
 const before = paperFigures(context, scenario.profile);
 const start = withMeasuredParameters(scenario.profile, measurements, measurementsPath);

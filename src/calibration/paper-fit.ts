@@ -1,5 +1,7 @@
 import type { RunSpec } from '../../sim/config.js';
 import type { LatencyProfile, ProfileParameterName } from '../../sim/profile.js';
+import { actionSpaceConfigs, toRunSpec } from '../scenario/run-spec.js';
+import type { Scenario } from '../scenario/schema.js';
 import { sweep, type ConfigPoint } from '../sweep.js';
 import { nelderMead } from './nelder-mead.js';
 
@@ -62,6 +64,17 @@ export interface PaperFitContext {
   configs: readonly ConfigPoint[];
   /** The run spec for one configuration at one load level, with the given profile. */
   specFor: (config: ConfigPoint, fps: number, profile: LatencyProfile) => RunSpec;
+}
+
+/** The sweep context of a scenario's action space: every configuration at a load, with a given profile. */
+export function paperFitContext(scenario: Scenario): PaperFitContext {
+  return {
+    configs: actionSpaceConfigs(scenario).map((c) => ({ cores: c.executorCores, memoryMb: c.executorMemoryMb, instances: c.executorInstances })),
+    specFor: (c, fps, profile) => ({
+      ...toRunSpec(scenario, { fps, config: { executorCores: c.cores, executorMemoryMb: c.memoryMb, executorInstances: c.instances } }),
+      profile,
+    }),
+  };
 }
 
 export function paperFigures(context: PaperFitContext, profile: LatencyProfile): PaperFigures {

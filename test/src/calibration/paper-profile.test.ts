@@ -13,22 +13,16 @@ import {
   PAPER_FIT_RANGES,
   PAPER_TARGETS,
   paperFigures,
+  paperFitContext,
   withMeasuredParameters,
   type MeasurementDocument,
 } from '../../../src/calibration/paper-fit.js';
 import { loadScenarioSync } from '../../../src/scenario/load.js';
-import { actionSpaceConfigs, toRunSpec } from '../../../src/scenario/run-spec.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const scenario = loadScenarioSync(`${root}scenarios/paper-testbed.yaml`);
 const measurements = JSON.parse(readFileSync(`${root}models/measurements/local-machine.json`, 'utf8')) as MeasurementDocument;
-const context = {
-  configs: actionSpaceConfigs(scenario).map((c) => ({ cores: c.executorCores, memoryMb: c.executorMemoryMb, instances: c.executorInstances })),
-  specFor: (c: { cores: number; memoryMb: number; instances: number }, fps: number, profile: typeof scenario.profile) => ({
-    ...toRunSpec(scenario, { fps, config: { executorCores: c.cores, executorMemoryMb: c.memoryMb, executorInstances: c.instances } }),
-    profile,
-  }),
-};
+const context = paperFitContext(scenario);
 
 describe('paper-testbed profile', () => {
   it('reproduces the four published per-frame figures within 10 %', () => {
