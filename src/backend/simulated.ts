@@ -36,12 +36,17 @@ export function windowMsFor(config: SparkConfig, fps: number, batches: number, s
 export function simulateTrial(spec: RunSpec): RunResult {
   const model = new SparkOnK8sModel(spec);
   try {
-    model.runUntil(spec.durationMs);
-    model.drain(TRIAL_DRAIN_LIMIT_WINDOWS * spec.durationMs);
+    runDrained(model, spec.durationMs);
     return model.result();
   } finally {
     model.destroy();
   }
+}
+
+/** The load for `windowMs`, then until the batches handed to Spark are done (a trial). */
+function runDrained(model: SparkOnK8sModel, windowMs: number): void {
+  model.runUntil(windowMs);
+  model.drain(TRIAL_DRAIN_LIMIT_WINDOWS * windowMs);
 }
 
 /** The simulator behind the Backend seam. */
@@ -89,9 +94,8 @@ export class SimulatedBackend implements Backend {
       const model = new SparkOnK8sModel(spec);
       const meter = new RequestMeter(model);
       try {
-        model.runUntil(windowMs);
         // Like a spark-submit over a fixed input: the trial ends when its batches are done.
-        model.drain(TRIAL_DRAIN_LIMIT_WINDOWS * windowMs);
+        runDrained(model, windowMs);
         return toOutcome(model.result(), {
           redeployed: redeployNeeded(previous, request.config),
           requestCostPerHour: meter.costPerHour(this.pricing),
