@@ -99,11 +99,12 @@ async function walk<AgentId extends string, Obs, Act, Info, State, ResetOptions>
     }
   };
 
-  const checkKeys = (where: string, name: string, map: unknown, expected: readonly AgentId[]) => {
+  /** `expected`: the live agents after a reset, the acting ones after a step. */
+  const checkKeys = (where: string, name: string, map: unknown, expected: readonly AgentId[], others: string) => {
     expect(typeof map === 'object' && map !== null && !Array.isArray(map), 'keys', null, `${where}: expected ${name} to be an object keyed by agent, got ${String(map)}`);
     const keys = Object.keys(map);
     for (const agent of expected) expect(keys.includes(agent), 'keys', agent, `${where}: ${name} has no entry for agent '${agent}' (expected exactly: ${expected.join(', ')})`);
-    for (const key of keys) expect((expected as readonly string[]).includes(key), 'keys', key, `${where}: ${name} has an entry for agent '${key}', which did not act (expected exactly: ${expected.join(', ')})`);
+    for (const key of keys) expect((expected as readonly string[]).includes(key), 'keys', key, `${where}: ${name} has an entry for agent '${key}', which ${others} (expected exactly: ${expected.join(', ')})`);
   };
 
   const checkObservation = (where: string, agent: AgentId, observation: Obs) => {
@@ -137,8 +138,8 @@ async function walk<AgentId extends string, Obs, Act, Info, State, ResetOptions>
     checkAgentsSubset(where);
     const live = [...env.agents];
     expect(live.length > 0, 'reset', null, `${where}: no live agents after reset`);
-    checkKeys(where, 'observations', result.observations, live);
-    checkKeys(where, 'infos', result.infos, live);
+    checkKeys(where, 'observations', result.observations, live, 'is not live');
+    checkKeys(where, 'infos', result.infos, live, 'is not live');
     for (const agent of live) {
       checkObservation(where, agent, result.observations[agent] as Obs);
       readMask(where, agent, result.infos[agent] as Info);
@@ -188,7 +189,7 @@ async function walk<AgentId extends string, Obs, Act, Info, State, ResetOptions>
       trace.push({ where: `${where} action`, agent, value: action });
     }
     const result = await call('step', where, () => env.step(actions));
-    for (const name of ['observations', 'rewards', 'terminations', 'truncations', 'infos'] as const) checkKeys(where, name, result[name], acting);
+    for (const name of ['observations', 'rewards', 'terminations', 'truncations', 'infos'] as const) checkKeys(where, name, result[name], acting, 'did not act');
     const done: AgentId[] = [];
     for (const agent of acting) {
       checkObservation(where, agent, result.observations[agent] as Obs);

@@ -18,6 +18,7 @@ describe('checkParallelEnv', () => {
     ['changing-possible-agents', 'possible-agents', null, /episode 1 reset: possibleAgents changed from left, right to right, left/],
     ['missing-reward', 'keys', 'right', /episode 0 cycle 0: rewards has no entry for agent 'right' \(expected exactly: left, right\)/],
     ['observation-for-done-agent', 'keys', 'right', /episode 0 cycle 3: observations has an entry for agent 'right', which did not act \(expected exactly: left\)/],
+    ['reset-info-for-absent-agent', 'keys', 'right', /episode 0 reset: infos has an entry for agent 'right', which is not live \(expected exactly: left\)/],
     ['observation-outside', 'observation-in-space', 'left', /episode 0 cycle 1: observation of agent 'left' is outside Box\(0, 1, \[2\]\): \[1.5, 0\]/],
     ['fresh-observation-space', 'space-identity', 'left', /observationSpace\('left'\) returned a different object than before/],
     ['fresh-action-space', 'space-identity', 'right', /actionSpace\('right'\) returned a different object than before/],

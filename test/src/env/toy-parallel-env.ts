@@ -11,6 +11,7 @@ export type Flaw =
   | 'no-agents-after-reset'
   | 'missing-reward'
   | 'observation-for-done-agent'
+  | 'reset-info-for-absent-agent'
   | 'observation-outside'
   | 'fresh-observation-space'
   | 'fresh-action-space'
@@ -105,12 +106,12 @@ export class ToyParallelEnv implements ParallelEnv<ToyAgent, Float32Array, ToyAc
     }
     this.rng = new Rng(`${this.seed}/episode-${this.episodes++}`, 'toy');
     this.stepIndex = 0;
-    this.live = this.flaw === 'no-agents-after-reset' ? [] : ['left', 'right'];
+    this.live = this.flaw === 'no-agents-after-reset' ? [] : this.flaw === 'reset-info-for-absent-agent' ? ['left'] : ['left', 'right'];
     if (this.flaw === 'changing-possible-agents' && this.episodes > 1) (this as { possibleAgents: readonly ToyAgent[] }).possibleAgents = ['right', 'left'];
     for (const agent of this.live) this.observations[agent] = this.observe(0);
     return {
       observations: Object.fromEntries(this.live.map((agent) => [agent, this.observations[agent]])),
-      infos: Object.fromEntries(this.live.map((agent) => [agent, this.info(agent)])),
+      infos: Object.fromEntries((this.flaw === 'reset-info-for-absent-agent' ? this.possibleAgents : this.live).map((agent) => [agent, this.info(agent)])),
     };
   }
 
