@@ -1,5 +1,5 @@
 import type { Env, StepResult } from './env.js';
-import type { ParallelEnv } from './parallel-env.js';
+import type { ParallelEnv, PerAgent } from './parallel-env.js';
 import { Box, Discrete } from './spaces.js';
 
 /**
@@ -9,7 +9,7 @@ import { Box, Discrete } from './spaces.js';
  * single-agent training loop. Its action mask is the one the agent's last
  * info carried (`actionMask`), or everything allowed where infos carry none.
  */
-export class ParallelEnvAsEnv<AgentId extends string, Info, State> implements Env<Float32Array, number, Info> {
+export class ParallelEnvAsEnv<AgentId extends string, Info, State = unknown> implements Env<Float32Array, number, Info> {
   readonly agent: AgentId;
   readonly observationSpace: Box;
   readonly actionSpace: Discrete;
@@ -37,7 +37,7 @@ export class ParallelEnvAsEnv<AgentId extends string, Info, State> implements En
   }
 
   async step(action: number): Promise<StepResult<Float32Array, Info>> {
-    const result = await this.env.step({ [this.agent]: action } as Partial<Record<AgentId, number>>);
+    const result = await this.env.step({ [this.agent]: action } as PerAgent<AgentId, number>);
     const info = this.mine(result.infos, 'infos');
     this.mask = this.maskOf(info);
     return {
@@ -57,7 +57,7 @@ export class ParallelEnvAsEnv<AgentId extends string, Info, State> implements En
     await this.env.close();
   }
 
-  private mine<T>(map: Partial<Record<AgentId, T>>, name: string): T {
+  private mine<T>(map: PerAgent<AgentId, T>, name: string): T {
     if (!Object.hasOwn(map, this.agent)) throw new Error(`expected ${name} to hold agent '${this.agent}', got keys: ${Object.keys(map).join(', ') || 'none'}`);
     return map[this.agent] as T;
   }
