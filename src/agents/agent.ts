@@ -2,7 +2,8 @@ import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import type { ConfigurationManager } from '../managers/configuration.js';
 import { KNOBS } from '../managers/configuration.js';
-import type { ExecutorConfig } from '../scenario/run-spec.js';
+import type { ExecutorConfig, KnobPoint } from '../space/grid.js';
+import type { KnobValue } from '../space/knobs.js';
 
 /** Everything a policy may look at when it decides. */
 export interface DecisionContext {
@@ -34,23 +35,30 @@ export interface Policy {
  * absolute action for it, or, with per-knob deltas, one grid step per knob in
  * its direction (falling back to staying put when that move is masked).
  */
-export function actionToward(ctx: DecisionContext, target: ExecutorConfig): number {
+export function actionToward(ctx: DecisionContext, target: ExecutorConfig | KnobPoint): number {
   const configuration = ctx.configuration;
   if (configuration.encoding === 'absolute') {
     const exact = configuration.actionTo(target);
     if (exact >= 0 && ctx.mask[exact] === 1) return exact;
     return firstAllowed(ctx.mask, configuration.actionTo(ctx.config));
   }
-  const direction = KNOBS.map((knob) => Math.sign(target[knob] - ctx.config[knob]));
-  const action = (direction[0] + 1) * 9 + (direction[1] + 1) * 3 + (direction[2] + 1);
+  // One grid step per knob toward the target; knobs the target leaves out stay.
+  const now = configuration.point(ctx.config) as Record<string, KnobValue>;
+  const wanted = target as Record<string, KnobValue | undefined>;
+  const direction = configuration.knobs.map((k) => {
+    const to = wanted[k.name];
+    if (to === undefined || to === now[k.name]) return 0;
+    if (typeof to === 'number' && typeof now[k.name] === 'number') return Math.sign(to - (now[k.name] as number));
+    return Math.sign(k.values.indexOf(to) - k.values.indexOf(now[k.name]));
+  });
+  const action = configuration.deltaAction(direction);
   if (ctx.mask[action] === 1) return action;
   // Try moving fewer knobs at once before giving up.
-  for (let k = 0; k < 3; k++) {
-    const reduced = direction.map((d, i) => (i === k ? 0 : d));
-    const a = (reduced[0] + 1) * 9 + (reduced[1] + 1) * 3 + (reduced[2] + 1);
+  for (let k = 0; k < direction.length; k++) {
+    const a = configuration.deltaAction(direction.map((d, i) => (i === k ? 0 : d)));
     if (ctx.mask[a] === 1) return a;
   }
-  return firstAllowed(ctx.mask, 13);
+  return firstAllowed(ctx.mask, configuration.stayAction);
 }
 
 function firstAllowed(mask: Uint8Array, preferred: number): number {

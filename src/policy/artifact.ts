@@ -26,7 +26,7 @@ import { jsonSyntaxMessage } from '../input/excerpt.js';
 import type { ActionEncoding } from '../managers/configuration.js';
 import { OBSERVATION_FEATURES, type ObservationFeature, type ObservationNormalisation } from '../managers/state.js';
 import { makeDir } from '../output-dir.js';
-import { onKnobGrid } from '../scenario/knob-grid.js';
+import { onDomain } from '../space/grid.js';
 import { actionSpaceConfigs } from '../scenario/run-spec.js';
 import { fallbackError, formatPath, formatValue, toProblem, type ActionSpace, type KnobRange, type Scenario } from '../scenario/schema.js';
 import type { Tf } from '../agents/tf.js';
@@ -131,7 +131,7 @@ const metadataSchema = z
     } else if (space.grid === null || space.grid.length !== space.actionCount) {
       issue(['actionSpace', 'grid'], `expected ${space.actionCount} configurations (actionCount) for the absolute encoding, got ${space.grid?.length ?? 'none'}`);
     } else {
-      const i = space.grid.findIndex((entry) => entry.some((value, k) => !onKnobGrid(space[KNOB_NAMES[k]], value)));
+      const i = space.grid.findIndex((entry) => entry.some((value, k) => !onDomain(space[KNOB_NAMES[k]], value)));
       if (i >= 0) issue(['actionSpace', 'grid', i], `expected a configuration inside the knob ranges above, got ${JSON.stringify(space.grid[i])}`);
     }
   });

@@ -12,7 +12,7 @@ import { jsonSyntaxMessage } from '../input/excerpt.js';
 import { denseForward, denseLayersOf } from './dense-forward.js';
 import { StateManager, type StateInput } from '../managers/state.js';
 import { MAX_FPS, fallbackError, formatPath, formatValue, toProblem, type KnobRange } from '../scenario/schema.js';
-import { knobAllowed, onKnobGrid } from '../scenario/knob-grid.js';
+import { domainText, onDomain } from '../space/grid.js';
 import type { LoadedPolicy, PolicyMetadata } from './artifact.js';
 
 /** The state file's configuration, in the names a user writes. */
@@ -84,8 +84,8 @@ function strict<S extends z.ZodRawShape>(shape: S, what: string) {
 
 /** A knob value: an integer in the policy's range, on its grid (the rule `simulate --config` applies too). */
 function knob(range: KnobRange) {
-  const what = knobAllowed(range);
-  return z.number({ error: expected(what) }).refine((v) => onKnobGrid(range, v), { error: expected(what) });
+  const what = domainText(range);
+  return z.number({ error: expected(what) }).refine((v) => onDomain(range, v), { error: expected(what) });
 }
 
 function stateSchema(metadata: PolicyMetadata) {
@@ -255,7 +255,7 @@ export function targetConfig(metadata: PolicyMetadata, config: DecideConfig, act
 /** Whether a configuration is in the action space (ConfigurationManager.inSpace's rule: in range and on the grid). */
 export function inActionSpace(metadata: PolicyMetadata, config: DecideConfig): boolean {
   const space = metadata.actionSpace;
-  return onKnobGrid(space.executorCores, config.cores) && onKnobGrid(space.executorMemoryMb, config.memory_mb) && onKnobGrid(space.executorInstances, config.instances);
+  return onDomain(space.executorCores, config.cores) && onDomain(space.executorMemoryMb, config.memory_mb) && onDomain(space.executorInstances, config.instances);
 }
 
 /**

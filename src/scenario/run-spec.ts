@@ -18,18 +18,15 @@ import {
   toProblem,
   type Scenario,
 } from './schema.js';
-import { knobAllowed, onKnobGrid } from './knob-grid.js';
+import { declaredKnobs, domainText, gridPoints, onDomain, type Configuration, type KnobPoint } from '../space/grid.js';
+import { placementSchema } from './schema.js';
+import { KNOB_NAMES, KNOB_TABLE, knobByKey } from '../space/knobs.js';
 
-/** The three knobs of the action space. */
-export interface ExecutorConfig {
-  executorCores: number;
-  executorMemoryMb: number;
-  executorInstances: number;
-}
+export type { ExecutorConfig } from '../space/grid.js';
 
 export interface RunOverrides {
-  /** Replaces fields of the scenario's starting Spark configuration; executor knobs must lie in the action space. */
-  config?: Partial<SparkConfig>;
+  /** Replaces fields of the scenario's starting configuration; knobs the action space declares must lie on its grid. */
+  config?: Partial<Configuration>;
   /** Pins the load to a constant trace at this rate instead of the scenario's trace. */
   fps?: number;
   durationMs?: number;
@@ -38,7 +35,6 @@ export interface RunOverrides {
   traceHash?: boolean;
 }
 
-const ACTION_KNOBS = ['executorCores', 'executorMemoryMb', 'executorInstances'] as const;
 
 function check<T extends z.ZodType>(schema: T, value: unknown, field: string): z.output<T> {
   const parsed = schema.safeParse(value, { error: fallbackError });
@@ -47,26 +43,29 @@ function check<T extends z.ZodType>(schema: T, value: unknown, field: string): z
   throw new UserInputError(`${formatPath([field, ...problem.path])}: ${problem.message}`);
 }
 
-/** Validates a --config override against the field ranges and, for the executor knobs, the action space. */
-function checkConfig(scenario: Scenario, config: Partial<SparkConfig>): Partial<SparkConfig> {
+/** Validates a --config override against the field ranges and, for the knobs the action space declares, their grids. */
+function checkConfig(scenario: Scenario, config: Partial<Configuration>): Partial<Configuration> {
   const out: Record<string, unknown> = {};
+  const declared = new Map(declaredKnobs(scenario.actionSpace).map((k) => [k.name as string, k]));
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) continue;
-    if (!(key in sparkFieldSchemas)) {
-      throw new UserInputError(`config.${key}: unknown field '${key}'; allowed: ${Object.keys(sparkFieldSchemas).join(', ')}`);
-    }
-    const name = key as keyof SparkConfig;
-    if ((ACTION_KNOBS as readonly string[]).includes(name)) {
-      const range = scenario.actionSpace[name as (typeof ACTION_KNOBS)[number]];
-      if (typeof value !== 'number' || !onKnobGrid(range, value)) {
-        throw new UserInputError(`config.${key}: expected ${knobAllowed(range)} (actionSpace), got ${formatValue(value)}`);
+    const knob = declared.get(key);
+    if (knob !== undefined) {
+      if (!onDomain(knob.domain, value)) {
+        throw new UserInputError(`config.${key}: expected ${domainText(knob.domain)} (actionSpace), got ${formatValue(value)}`);
       }
       out[key] = value;
-    } else if (name === 'dynamicAllocation') {
+    } else if (key === 'nodeCount') {
+      out[key] = check(intIn(1, scenario.cluster.maxNodes), value, `config.${key}`);
+    } else if (key === 'placement') {
+      out[key] = check(placementSchema, value, `config.${key}`);
+    } else if (!(key in sparkFieldSchemas)) {
+      throw new UserInputError(`config.${key}: unknown field '${key}'; allowed: ${CONFIGURATION_FIELDS.join(', ')}`);
+    } else if (key === 'dynamicAllocation') {
       // Fields left out keep the scenario's values.
       out[key] = check(sparkFieldSchemas.dynamicAllocation, { ...scenario.spark.dynamicAllocation, ...(value as object) }, `config.${key}`);
     } else {
-      out[key] = check(sparkFieldSchemas[name], value, `config.${key}`);
+      out[key] = check(sparkFieldSchemas[key as keyof SparkConfig], value, `config.${key}`);
     }
   }
   const da = (out.dynamicAllocation as SparkConfig['dynamicAllocation'] | undefined) ?? scenario.spark.dynamicAllocation;
@@ -75,7 +74,27 @@ function checkConfig(scenario: Scenario, config: Partial<SparkConfig>): Partial<
       `config.dynamicAllocation.minExecutors: expected at most maxExecutors (${da.maxExecutors}), got ${da.minExecutors}`,
     );
   }
-  return out as Partial<SparkConfig>;
+  return out as Partial<Configuration>;
+}
+
+/** Every field a configuration has: the Spark fields and the cluster knobs. */
+const CONFIGURATION_FIELDS = [...Object.keys(sparkFieldSchemas), 'nodeCount', 'placement'];
+
+/** The cluster a configuration runs on: its node count (the declared nodes first, then template nodes) and placement. */
+function clusterFor(scenario: Scenario, config: Partial<Configuration>): RunSpec['cluster'] {
+  const { pricing: _pricing, ...cluster } = scenario.cluster;
+  const nodeCount = config.nodeCount ?? cluster.nodes.length;
+  const nodes = cluster.nodes.slice(0, nodeCount);
+  // Named as the simulator's node pool names the nodes it adds.
+  for (let i = nodes.length; i < nodeCount; i++) nodes.push({ ...cluster.nodeTemplate, name: uniqueNodeName('node', nodes) });
+  return { ...cluster, nodes, placement: config.placement ?? cluster.placement };
+}
+
+function uniqueNodeName(prefix: string, nodes: { name: string }[]): string {
+  for (let k = nodes.length + 1; ; k++) {
+    const name = `${prefix}-${k}`;
+    if (!nodes.some((n) => n.name === name)) return name;
+  }
 }
 
 /** The input of one simulation run: the scenario with overrides applied; shares nothing mutable with the scenario. */
@@ -92,9 +111,10 @@ export function toRunSpec(scenario: Scenario, overrides: RunOverrides = {}): Run
     throw new UserInputError(`seed: expected an integer or a non-empty text, got ${formatValue(seed)}`);
   }
   const { sources, trace, arrival, minFramesPerPartition, maxFramesPerPartition } = scenario.workload;
+  const { nodeCount: _nodeCount, placement: _placement, ...sparkOverrides } = config;
   return structuredClone({
-    cluster: scenario.cluster,
-    spark: { ...scenario.spark, ...config },
+    cluster: clusterFor(scenario, config),
+    spark: { ...scenario.spark, ...sparkOverrides },
     workload: {
       sources,
       trace: fps === undefined ? trace : { kind: 'constant', fps },
@@ -112,44 +132,30 @@ export function toRunSpec(scenario: Scenario, overrides: RunOverrides = {}): Run
   } satisfies RunSpec);
 }
 
-function gridValues(range: { min: number; max: number; step: number }): number[] {
-  const values: number[] = [];
-  for (let value = range.min; value <= range.max; value += range.step) values.push(value);
-  return values;
+/** Every point of the action space grid: the first declared knob outermost (cores, then memory, then instances for the paper's), each ascending. */
+export function actionSpaceConfigs(scenario: Pick<Scenario, 'actionSpace'>): KnobPoint[] {
+  return gridPoints(scenario.actionSpace);
 }
 
-/** Every configuration of the action space grid: cores outermost, then memory, then instances, each ascending. */
-export function actionSpaceConfigs(scenario: Pick<Scenario, 'actionSpace'>): ExecutorConfig[] {
-  const { executorCores, executorMemoryMb, executorInstances } = scenario.actionSpace;
-  const configs: ExecutorConfig[] = [];
-  for (const cores of gridValues(executorCores)) {
-    for (const memoryMb of gridValues(executorMemoryMb)) {
-      for (const instances of gridValues(executorInstances)) {
-        configs.push({ executorCores: cores, executorMemoryMb: memoryMb, executorInstances: instances });
-      }
-    }
-  }
-  return configs;
-}
-
-const SHORT_KEYS: Record<string, keyof SparkConfig> = {
-  cores: 'executorCores',
-  memory: 'executorMemoryMb',
-  instances: 'executorInstances',
-};
-
-/** Keys --config accepts: the short names, then every flat SparkConfig field. */
+/** Keys --config accepts: every knob's short name (cores, memory, instances, nodes, placement, ...), then every flat configuration field. */
 export const CONFIG_FLAG_KEYS = [
-  ...Object.keys(SHORT_KEYS),
-  ...Object.keys(sparkFieldSchemas).filter((key) => key !== 'dynamicAllocation'),
+  ...new Set([...KNOB_NAMES.map((name) => KNOB_TABLE[name].shortKey), ...CONFIGURATION_FIELDS.filter((key) => key !== 'dynamicAllocation')]),
 ];
+
+/** The configuration field a --config key names. */
+function fieldOf(key: string): string {
+  return knobByKey(key) ?? key;
+}
+
+/** Fields whose --config value is a text, not a number. */
+const TEXT_FIELDS = new Set(['serializer', 'placement']);
 
 /**
  * Parses a --config value such as `cores=2,memory=800,instances=6` (also the
- * long SparkConfig names: `executorCores=2,serializer=java`). Checks types and
- * the general ranges; toRunSpec checks the action space.
+ * long names: `executorCores=2,serializer=java`, `nodes=4,placement=pack`).
+ * Checks types and the general ranges; toRunSpec checks the action space.
  */
-export function parseConfigFlag(text: string): Partial<SparkConfig> {
+export function parseConfigFlag(text: string): Partial<Configuration> {
   const out: Record<string, unknown> = {};
   const givenAs: Record<string, string> = {};
   for (const item of text.split(',').map((part) => part.trim())) {
@@ -163,13 +169,13 @@ export function parseConfigFlag(text: string): Partial<SparkConfig> {
     if (!CONFIG_FLAG_KEYS.includes(key)) {
       throw new UserInputError(`--config: unknown key '${key}'; allowed: ${CONFIG_FLAG_KEYS.join(', ')}`);
     }
-    const field = SHORT_KEYS[key] ?? (key as keyof SparkConfig);
+    const field = fieldOf(key);
     if (field in givenAs) {
       throw new UserInputError(`--config: ${key}: given twice (also as ${givenAs[field]})`);
     }
     givenAs[field] = key;
     let value: unknown = raw;
-    if (field !== 'serializer' && !(field === 'framesPerPartition' && raw === 'fps')) {
+    if (!TEXT_FIELDS.has(field) && !(field === 'framesPerPartition' && raw === 'fps')) {
       value = raw === '' ? NaN : Number(raw);
       if (!Number.isFinite(value)) {
         throw new UserInputError(
@@ -177,11 +183,12 @@ export function parseConfigFlag(text: string): Partial<SparkConfig> {
         );
       }
     }
-    const parsed = sparkFieldSchemas[field].safeParse(value, { error: fallbackError });
+    const schema = field === 'nodeCount' ? intIn(1, 1000) : field === 'placement' ? placementSchema : sparkFieldSchemas[field as keyof SparkConfig];
+    const parsed = schema.safeParse(value, { error: fallbackError });
     if (!parsed.success) {
       throw new UserInputError(`--config: ${key}: ${toProblem(parsed.error.issues[0]).message}`);
     }
     out[field] = parsed.data;
   }
-  return out as Partial<SparkConfig>;
+  return out as Partial<Configuration>;
 }

@@ -22,21 +22,12 @@ import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '.
 import { zodOf } from '../config/options.js';
 import { escapeText } from '../input/excerpt.js';
 import type { RequestPricing } from './pricing.js';
+import { declaredKnobs, domainText, onDomain, type ActionSpace } from '../space/grid.js';
+import { EXECUTOR_KNOBS, KNOB_NAMES, KNOB_TABLE, type KnobDeclaration, type KnobName } from '../space/knobs.js';
 
 // ---------------------------------------------------------------- the typed result
 
-export interface KnobRange {
-  min: number;
-  max: number;
-  step: number;
-}
-
-/** The knobs the agents choose per trial; every value is min + k * step. */
-export interface ActionSpace {
-  executorCores: KnobRange;
-  executorMemoryMb: KnobRange;
-  executorInstances: KnobRange;
-}
+export type { KnobRange, KnobChoices, KnobDomain, ActionSpace } from '../space/grid.js';
 
 export interface Scenario {
   name: string;
@@ -218,6 +209,10 @@ function listOf<T extends z.ZodType>(item: T, what: string, minItems = 0) {
 
 // ---------------------------------------------------------------- cluster
 
+/** Where executor pods go (the Scheduler agent's knob). */
+export const placementSchema = oneOf(['pack', 'spread']);
+
+
 const vcpuField = intIn(1, 1024).describe('virtual CPUs of the node');
 const nodeMemoryField = intIn(256, 16_777_216).describe('memory of the node, MB');
 const costField = numberIn(0, 1000).describe('price of the node, per hour (e.g. USD of an on-demand VM)');
@@ -279,7 +274,7 @@ const clusterSchema = section(
         error: expected('a list of nodes {name, vcpu, memoryMb, costPerHour} or a node group {count, vcpu, memoryMb, costPerHour}'),
       })
       .describe('the nodes at the start: a list, or {count, vcpu, memoryMb, costPerHour, namePrefix?}'),
-    placement: oneOf(['pack', 'spread']).default('spread').describe('where executor pods go: pack fills one node first, spread balances'),
+    placement: placementSchema.default('spread').describe('where executor pods go: pack fills one node first, spread balances'),
     systemReservedCpu: numberIn(0, 64).default(0.1).describe('CPU the kubelet and system pods keep on every node, vCPU'),
     systemReservedMemoryMb: intIn(0, 1_048_576).default(512).describe('memory the kubelet and system pods keep on every node, MB'),
     storageNode: nodeName().optional().describe('node serving the shared (NFS) video store; default: the first node'),
@@ -377,14 +372,38 @@ function knobRange(min: number, max: number, defaultStep: number, unit: string) 
   );
 }
 
+/** The values a choice knob may list (before a scenario narrows them). */
+function choiceValue(declaration: Extract<KnobDeclaration, { domain: 'choices' }>) {
+  const allowed = declaration.allowed;
+  if (allowed.kind === 'text') return oneOf(allowed.values as unknown as readonly [string, ...string[]]);
+  return numberIn(allowed.min, allowed.max, { minExclusive: allowed.minExclusive, maxExclusive: allowed.maxExclusive });
+}
+
+/** The schema of one knob's grid in `actionSpace`, from the knob table. */
+function knobDomainSchema(name: KnobName) {
+  const declaration: KnobDeclaration = KNOB_TABLE[name];
+  const what = `${declaration.description}, the agents may choose`;
+  if (declaration.domain === 'range') {
+    const unit = declaration.unit === '' ? '' : `, ${declaration.unit}`;
+    return knobRange(declaration.limits.min, declaration.limits.max, declaration.defaultStep, unit).describe(what);
+  }
+  return section(
+    { choices: listOf(choiceValue(declaration), 'values', 1).describe('the values, in the order delta actions step through them') },
+    'a mapping {choices: [...]}',
+  ).describe(what);
+}
+
+const actionSpaceShape = Object.fromEntries(
+  KNOB_NAMES.map((name) => {
+    const schema = knobDomainSchema(name);
+    return [name, (EXECUTOR_KNOBS as readonly string[]).includes(name) ? schema : schema.optional()];
+  }),
+) as unknown as Record<KnobName, z.ZodType>;
+
 const actionSpaceSchema = section(
-  {
-    executorCores: knobRange(1, 64, 1, '').describe('spark.executor.cores the agents may choose'),
-    executorMemoryMb: knobRange(256, 1_048_576, 100, ', MB').describe('spark.executor.memory (MB) the agents may choose'),
-    executorInstances: knobRange(1, 10_000, 1, '').describe('spark.executor.instances the agents may choose'),
-  },
-  'a mapping {executorCores, executorMemoryMb, executorInstances} of ranges',
-);
+  actionSpaceShape,
+  `a mapping {${EXECUTOR_KNOBS.join(', ')}, ...} of ranges`,
+) as unknown as z.ZodType<ActionSpace>;
 
 // ---------------------------------------------------------------- workload
 
@@ -592,8 +611,21 @@ type Issue = { path: (string | number)[]; message: string };
 
 function checkActionSpace(doc: ScenarioDocument, report: (issue: Issue) => void): boolean {
   let ok = true;
-  for (const knob of ['executorCores', 'executorMemoryMb', 'executorInstances'] as const) {
-    const { min, max, step } = doc.actionSpace[knob];
+  for (const knob of KNOB_NAMES) {
+    const domain = doc.actionSpace[knob];
+    if (domain === undefined) continue;
+    if ('choices' in domain) {
+      const seen = new Set<unknown>();
+      domain.choices.forEach((choice, i) => {
+        if (seen.has(choice)) {
+          report({ path: ['actionSpace', knob, 'choices', i], message: `expected each value once, got ${formatValue(choice)} twice` });
+          ok = false;
+        }
+        seen.add(choice);
+      });
+      continue;
+    }
+    const { min, max, step } = domain;
     if (min > max) {
       report({ path: ['actionSpace', knob, 'max'], message: `expected at least min (${min}), got ${max}` });
       ok = false;
@@ -605,15 +637,31 @@ function checkActionSpace(doc: ScenarioDocument, report: (issue: Issue) => void)
       ok = false;
     }
   }
+  const nodes = doc.actionSpace.nodeCount;
+  if (nodes !== undefined && !('choices' in nodes) && nodes.max > doc.cluster.maxNodes) {
+    report({ path: ['actionSpace', 'nodeCount', 'max'], message: `expected at most cluster.maxNodes (${doc.cluster.maxNodes}), got ${nodes.max}` });
+    ok = false;
+  }
   return ok;
 }
 
 function checkStartingConfig(doc: ScenarioDocument, report: (issue: Issue) => void): void {
-  for (const knob of ['executorCores', 'executorMemoryMb', 'executorInstances'] as const) {
+  for (const knob of EXECUTOR_KNOBS) {
     const { min, max } = doc.actionSpace[knob];
     const value = doc.spark[knob];
     if (value < min || value > max) {
       report({ path: ['spark', knob], message: `expected an integer in [${min}, ${max}] (actionSpace), got ${value}` });
+    }
+  }
+  // Every other knob the agents choose starts on its grid.
+  for (const k of declaredKnobs(doc.actionSpace)) {
+    if ((EXECUTOR_KNOBS as readonly string[]).includes(k.name)) continue;
+    const home = k.declaration.home === 'cluster';
+    const value = k.name === 'nodeCount' ? doc.cluster.nodes.length : k.name === 'placement' ? doc.cluster.placement : doc.spark[k.name as keyof typeof doc.spark];
+    if (!onDomain(k.domain, value)) {
+      const path = k.name === 'nodeCount' ? ['cluster', 'nodes'] : home ? ['cluster', k.name] : ['spark', k.name];
+      const what = k.name === 'nodeCount' ? `a starting node count that is ${domainText(k.domain)} (actionSpace.nodeCount)` : `${domainText(k.domain)} (actionSpace.${k.name})`;
+      report({ path, message: `expected ${what}, got ${formatValue(value)}` });
     }
   }
   const da = doc.spark.dynamicAllocation;

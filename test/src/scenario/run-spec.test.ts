@@ -115,8 +115,9 @@ describe('parseConfigFlag', () => {
     ['cores=2,executorCores=3', '--config: executorCores: given twice (also as cores)'],
     [
       'speed=9',
-      "--config: unknown key 'speed'; allowed: cores, memory, instances, executorCores, executorMemoryMb, executorInstances, " +
-        'partitions, framesPerPartition, batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, serializer, cpuRequestRatio, cpuLimitRatio',
+      "--config: unknown key 'speed'; allowed: nodes, cores, memory, instances, partitions, placement, cpu-request, batch-interval, " +
+        'frames, memory-fraction, serializer, concurrent-jobs, executorCores, executorMemoryMb, executorInstances, framesPerPartition, ' +
+        'batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, cpuRequestRatio, cpuLimitRatio, nodeCount',
     ],
   ])('%s', (flag, message) => {
     expect(thrown(() => parseConfigFlag(flag))).toBe(message);
