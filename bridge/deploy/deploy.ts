@@ -8,6 +8,7 @@
  * does too). SIGINT (or the abort signal) lets the window in progress finish
  * and then stops; a second SIGINT is left to its default (the process ends).
  */
+import { maskedArgmax } from '../../src/agents/masked-choice.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { SparkConfig } from '../../sim/config.js';
 import type { Tf } from '../../src/agents/tf.js';
@@ -140,7 +141,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       } else {
         const observation = states.observe({ fps, config: configuration.config, last });
         const q = tf.tidy(() => (model.predict(tf.tensor2d(observation, [1, observation.length])) as tfTypes.Tensor).dataSync() as Float32Array);
-        action = argmax(q, configuration.mask());
+        action = maskedArgmax(q, configuration.mask());
         configuration.apply(action);
       }
       const config = knobsOf(configuration.config);
@@ -185,9 +186,3 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   };
 }
 
-function argmax(q: Float32Array, mask: Uint8Array): number {
-  let best = -1;
-  for (let a = 0; a < q.length; a++) if (mask[a] === 1 && (best < 0 || q[a] > q[best])) best = a;
-  if (best < 0) throw new RangeError('every action is masked: the current configuration cannot run on this cluster');
-  return best;
-}

@@ -34,6 +34,7 @@
  * fresh optimizer, so a resumed run makes the same decisions as one that was
  * never interrupted (given the same real outcomes).
  */
+import { maskedArgmax, randomAllowed } from '../../src/agents/masked-choice.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { SparkConfig } from '../../sim/config.js';
 import type { LatencyProfile } from '../../sim/profile.js';
@@ -416,7 +417,7 @@ function decide(ctx: LoopContext, lane: LaneState, index: number, ratio: number)
   const breached = new Set(lane.lastGood === null ? [] : lane.breached);
   // The policy's choice: its best allowed action, skipping configurations already seen to break the SLO at this load.
   const safe = mask.map((allowed, a) => (allowed === 1 && !breached.has(configKey(configuration.target(a))) ? 1 : 0));
-  const greedy = argmax(q, safe.includes(1) ? safe : mask);
+  const greedy = maskedArgmax(q, safe.includes(1) ? safe : mask);
   const greedyConfig = configuration.target(greedy);
   const rng = runRng(ctx.seed, index).split('explore');
   // The first run at a load is the policy's own choice: that is what the transfer is for, and a state without a measurement is the one it saw most in training.
@@ -439,12 +440,6 @@ function qValues(ctx: LoopContext, observation: Float32Array): Float32Array {
   return tf.tidy(() => (ctx.network.predict(tf.tensor2d(observation, [1, ctx.obsSize])) as tfTypes.Tensor).dataSync() as Float32Array);
 }
 
-function argmax(q: Float32Array, mask: Uint8Array): number {
-  let best = -1;
-  for (let a = 0; a < q.length; a++) if (mask[a] === 1 && (best < 0 || q[a] > q[best])) best = a;
-  if (best < 0) throw new RangeError('every action is masked: the current configuration cannot run on this cluster');
-  return best;
-}
 
 /** Keeps the better of two candidates for a load's best: SLO kept first, then reward. Failed runs never count. */
 function better(current: BestConfig | null, candidate: BestConfig, outcome: TrialOutcome): BestConfig | null {
@@ -614,7 +609,7 @@ async function simulatedTransitions(ctx: LoopContext, index: number, ratio: numb
       for (let t = 0; t < settings.simEpisodeSteps && steps < settings.simStepsPerRun; t++, steps++) {
         const observation = ctx.states.observe({ fps: lane.fps, config: configuration.config, last });
         const mask = configuration.mask();
-        const action = rng.uniform() < settings.simEpsilon ? randomAllowed(mask, rng) : argmax(qValues(ctx, observation), mask);
+        const action = rng.uniform() < settings.simEpsilon ? randomAllowed(mask, rng) : maskedArgmax(qValues(ctx, observation), mask);
         last = await step(lane.fps, action, last);
       }
     }
@@ -626,11 +621,6 @@ async function simulatedTransitions(ctx: LoopContext, index: number, ratio: numb
   return buffer;
 }
 
-function randomAllowed(mask: Uint8Array, rng: Rng): number {
-  const allowed: number[] = [];
-  mask.forEach((m, a) => m === 1 && allowed.push(a));
-  return rng.pick(allowed);
-}
 
 function concatBatches(a: ReplayBatch, b: ReplayBatch): ReplayBatch {
   const join = <T extends Float32Array | Int32Array | Uint8Array>(x: T, y: T, make: (n: number) => T): T => {

@@ -9,6 +9,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Rng } from '../../sim/random.js';
 import type { DqnOptions } from '../config/learning.js';
+import { epsilonGreedy, maskedArgmax } from './masked-choice.js';
 import type { DecisionContext, Policy } from './agent.js';
 import { buildQNetwork, copyWeights } from './q-network.js';
 import type { ReplayBatch } from './replay-buffer.js';
@@ -62,7 +63,7 @@ export class DqnAgent implements Policy {
   /** Greedy: the allowed action of highest Q-value. */
   act(ctx: DecisionContext): number {
     const q = this.qValues(ctx.observation, 1);
-    return maskedArgmax(q, ctx.mask, 0, this.actionCount);
+    return maskedArgmax(q, ctx.mask);
   }
 
   /**
@@ -77,17 +78,7 @@ export class DqnAgent implements Policy {
       throw new RangeError(`expected observations of a positive multiple of ${this.obsSize} values, got ${observations.length}`);
     }
     if (masks.length !== n * this.actionCount) throw new RangeError(`expected ${n * this.actionCount} mask values for ${n} observations, got ${masks.length}`);
-    const actions = new Int32Array(n);
-    const greedy: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (rng.uniform() < epsilon) actions[i] = randomAllowed(masks, i, this.actionCount, rng);
-      else greedy.push(i);
-    }
-    if (greedy.length > 0) {
-      const q = this.qValues(observations, n);
-      for (const i of greedy) actions[i] = maskedArgmax(q, masks, i, this.actionCount);
-    }
-    return actions;
+    return epsilonGreedy({ masks, rows: n, actionCount: this.actionCount, epsilon, rng, qValues: () => this.qValues(observations, n) });
   }
 
   /** Q-values of n observations (row-major, n × actionCount). */
@@ -152,29 +143,3 @@ export class DqnAgent implements Policy {
   }
 }
 
-/** The allowed action of highest value in row `row` (ties: the lowest index). */
-function maskedArgmax(q: Float32Array, masks: Uint8Array, row: number, actionCount: number): number {
-  let best = -1;
-  let bestValue = -Infinity;
-  for (let a = 0; a < actionCount; a++) {
-    const value = q[row * actionCount + a];
-    if (masks[row * actionCount + a] === 1 && (best < 0 || value > bestValue)) {
-      best = a;
-      bestValue = value;
-    }
-  }
-  if (best < 0) throw new RangeError(`expected at least one allowed action in row ${row}, got a mask of all zeros`);
-  return best;
-}
-
-/** A uniformly random allowed action of row `row`. */
-function randomAllowed(masks: Uint8Array, row: number, actionCount: number, rng: Rng): number {
-  let allowed = 0;
-  for (let a = 0; a < actionCount; a++) allowed += masks[row * actionCount + a];
-  if (allowed === 0) throw new RangeError(`expected at least one allowed action in row ${row}, got a mask of all zeros`);
-  let k = rng.int(0, allowed - 1);
-  for (let a = 0; a < actionCount; a++) {
-    if (masks[row * actionCount + a] === 1 && k-- === 0) return a;
-  }
-  throw new Error('unreachable: the allowed count and the mask disagree');
-}

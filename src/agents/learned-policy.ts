@@ -1,5 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { DecisionContext, Policy } from './agent.js';
+import { maskedArgmax } from './masked-choice.js';
 
 /**
  * A trained Q-network acting greedily: the allowed action with the highest
@@ -13,13 +14,7 @@ export class LearnedPolicy implements Policy {
   ) {}
 
   act(ctx: DecisionContext): number {
-    const q = this.qValues(ctx.observation);
-    let best = -1;
-    for (let a = 0; a < q.length; a++) {
-      if (ctx.mask[a] === 1 && (best < 0 || q[a] > q[best])) best = a;
-    }
-    if (best < 0) throw new RangeError('every action is masked: the current configuration cannot run on this cluster');
-    return best;
+    return maskedArgmax(this.qValues(ctx.observation), ctx.mask);
   }
 
   qValues(observation: Float32Array): Float32Array {
