@@ -47,10 +47,21 @@ export interface PodState {
   createdMs: number;
 }
 
-/** What the cluster tells the application running on it. */
-export interface PodListener {
-  onPodRunning(podId: number): void;
-  onPodEnded(podId: number, reason: PodEndReason): void;
+/**
+ * What the cluster tells those who subscribe (the Spark application, a node
+ * autoscaler, a test's recorder); each callback is optional.
+ */
+export interface ClusterListener {
+  /** The pod is Running (for an executor: it registers with the driver). */
+  onPodRunning?(podId: number): void;
+  /** The pod ended (deleted, killed, or with its node); what it held is free again. */
+  onPodEnded?(podId: number, reason: PodEndReason): void;
+  /** The node can take pods: provisioned, or back after a failure. */
+  onNodeReady?(nodeIndex: number): void;
+  /** The node failed; its pods ended (reason 'node-failure') just before. */
+  onNodeFailed?(nodeIndex: number): void;
+  /** The node left the cluster and its lease ended; its pods ended (reason 'node-removed') just before. */
+  onNodeRemoved?(nodeIndex: number): void;
 }
 
 /**
@@ -68,7 +79,10 @@ export class Cluster {
   nodeFailures = 0;
   private readonly rngStartup: Rng;
   private readonly rngFailures: Rng;
-  private listener: PodListener | null = null;
+  private readonly listeners: ClusterListener[] = [];
+  /** Notifications not yet delivered: one raised by a listener's callback waits until the current one reached everyone. */
+  private readonly outbox: ((listener: ClusterListener) => void)[] = [];
+  private delivering = false;
   private readonly kBound: number;
   private readonly kStarted: number;
   private readonly kProvisioned: number;
@@ -97,8 +111,33 @@ export class Cluster {
     for (const node of this.nodes) this.scheduleRandomFailure(node.index);
   }
 
-  setListener(listener: PodListener): void {
-    this.listener = listener;
+  /**
+   * Adds a listener (SimPy's callback list): every listener sees every
+   * notification, in subscription order, and all listeners see notifications
+   * in the same order, even those raised from inside a callback. Returns the
+   * function that unsubscribes it.
+   */
+  subscribe(listener: ClusterListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+
+  private emit(notify: (listener: ClusterListener) => void): void {
+    this.outbox.push(notify);
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let i = 0; i < this.outbox.length; i++) {
+        // Over a copy: a callback may unsubscribe.
+        for (const listener of [...this.listeners]) this.outbox[i](listener);
+      }
+    } finally {
+      this.outbox.length = 0;
+      this.delivering = false;
+    }
   }
 
   get pendingPods(): number {
@@ -127,7 +166,7 @@ export class Cluster {
         this.nodes[node].imageReadyAtMs = Math.min(this.nodes[node].imageReadyAtMs, this.sim.nowMs);
         pod.phase = 'Running';
         this.scheduleRandomPodKill(pod.id);
-        this.listener?.onPodRunning(pod.id);
+        this.emit((l) => l.onPodRunning?.(pod.id));
         return pod.id;
       }
     }
@@ -170,6 +209,7 @@ export class Cluster {
     node.ready = false;
     node.leased = false;
     for (const podId of [...node.pods]) this.endPod(podId, 'node-removed');
+    this.emit((l) => l.onNodeRemoved?.(node.index));
   }
 
   /** Brings up time integrals to now (call before reading or resetting them). */
@@ -198,13 +238,11 @@ export class Cluster {
     node.busySlots += delta;
   }
 
+  /** A random failure: the node goes down and, with random failures on, is repaired after nodeRepairMs. */
   failNode(index: number): void {
     const node = this.nodes[index];
     if (!node.ready) return;
-    this.accountNode(node);
-    node.ready = false;
-    this.nodeFailures++;
-    for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
+    this.nodeDown(node);
     if (this.spec.failures.nodeMtbfMs > 0) this.sim.schedule(this.spec.failures.nodeRepairMs, this.kNodeRepair, index);
   }
 
@@ -214,7 +252,17 @@ export class Cluster {
     this.accountNode(node);
     node.ready = true;
     this.scheduleRandomFailure(index);
+    this.emit((l) => l.onNodeReady?.(index));
     this.trySchedule();
+  }
+
+  /** The node fails: it takes no pods, and those on it end. */
+  private nodeDown(node: NodeState): void {
+    this.accountNode(node);
+    node.ready = false;
+    this.nodeFailures++;
+    for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
+    this.emit((l) => l.onNodeFailed?.(node.index));
   }
 
   private addNodeState(spec: NodeSpec, ready: boolean): number {
@@ -251,6 +299,7 @@ export class Cluster {
     this.accountNode(node);
     node.ready = true;
     this.scheduleRandomFailure(index);
+    this.emit((l) => l.onNodeReady?.(index));
     this.trySchedule();
   }
 
@@ -266,11 +315,7 @@ export class Cluster {
     const node = this.nodes.find((n) => n.name === fault.target);
     if (node === undefined) throw new RangeError(`scheduled fault ${i}: no node named '${fault.target}'`);
     if (fault.kind === 'node-down') {
-      if (!node.ready) return;
-      this.accountNode(node);
-      node.ready = false;
-      this.nodeFailures++;
-      for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
+      if (node.ready) this.nodeDown(node);
     } else {
       this.repairNode(node.index);
     }
@@ -366,7 +411,7 @@ export class Cluster {
     if (pod.phase !== 'Starting') return;
     pod.phase = 'Running';
     this.scheduleRandomPodKill(podId);
-    this.listener?.onPodRunning(podId);
+    this.emit((l) => l.onPodRunning?.(podId));
   }
 
   private endPod(podId: number, reason: PodEndReason): void {
@@ -385,7 +430,7 @@ export class Cluster {
       node.pods.delete(podId);
     }
     pod.phase = 'Terminated';
-    this.listener?.onPodEnded(podId, reason);
+    this.emit((l) => l.onPodEnded?.(podId, reason));
     if (!wasPending) this.trySchedule();
   }
 

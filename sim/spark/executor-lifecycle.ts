@@ -43,7 +43,7 @@ export class ExecutorLifecycle {
     target: number,
   ) {
     this.target = target;
-    cluster.setListener({
+    cluster.subscribe({
       onPodRunning: (podId) => this.registered(podId),
       onPodEnded: (podId, reason) => this.podEnded(podId, reason),
     });
