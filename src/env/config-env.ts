@@ -11,6 +11,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Env, StepResult } from './env.js';
 import { Box, Discrete } from './spaces.js';
+import { samePoint } from '../space/grid.js';
 
 /** How a scenario's observations are scaled (saved with a policy). */
 export function observationNormalisationFor(scenario: Scenario): ObservationNormalisation {
@@ -18,6 +19,7 @@ export function observationNormalisationFor(scenario: Scenario): ObservationNorm
     maxFps: Math.max(...scenario.workload.fpsLevels),
     sloPerFrameMs: scenario.slo.perFrameMs,
     configuration: new ConfigurationManager(scenario, scenario.learning.env.encoding),
+    requestCostScalePerHour: maxRequestCostPerHour(scenario),
   }).normalisation;
 }
 
@@ -86,11 +88,7 @@ export class ConfigEnv implements Env<Float32Array, number, ConfigEnvInfo> {
     const episodeSeed = `${this.seed}/episode-${this.episodes++}`;
     this.rng = new Rng(episodeSeed, 'env');
     await this.options.backend.reset(episodeSeed);
-    this.configuration.set({
-      executorCores: this.scenario.spark.executorCores,
-      executorMemoryMb: this.scenario.spark.executorMemoryMb,
-      executorInstances: this.scenario.spark.executorInstances,
-    });
+    this.configuration.set(this.configuration.startingPoint);
     this.metrics.reset();
     this.stepIndex = 0;
     this.pinnedFps = options.fps ?? null;
@@ -104,12 +102,9 @@ export class ConfigEnv implements Env<Float32Array, number, ConfigEnvInfo> {
   }
 
   async step(action: number): Promise<StepResult<Float32Array, ConfigEnvInfo>> {
-    const before = this.configuration.config;
+    const before = this.configuration.point();
     const config = this.configuration.apply(action);
-    const changed =
-      config.executorCores !== before.executorCores ||
-      config.executorMemoryMb !== before.executorMemoryMb ||
-      config.executorInstances !== before.executorInstances;
+    const changed = !samePoint(this.scenario.actionSpace, before, this.configuration.point());
     const fps = this.fps;
     const outcome = await this.options.backend.runTrial({ config, fps });
     this.metrics.record(outcome);

@@ -56,6 +56,8 @@ export class ConfigurationManager {
   readonly grid: KnobPoint[];
   readonly actionCount: number;
   readonly knobs: readonly DeclaredKnob[];
+  /** The scenario's starting value of every declared knob (where each episode starts). */
+  readonly startingPoint: KnobPoint;
   private current: Configuration;
   private readonly cluster: ClusterDefaults;
 
@@ -72,6 +74,7 @@ export class ConfigurationManager {
     for (const k of this.knobs) {
       if (k.declaration.home === 'cluster') this.current = withKnobs(this.current, { [k.name]: knobValue(this.current, k.name, this.cluster) });
     }
+    this.startingPoint = this.point();
   }
 
   get config(): Configuration {

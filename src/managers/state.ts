@@ -1,8 +1,10 @@
 import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import type { ConfigurationManager } from './configuration.js';
+import type { Configuration } from '../space/grid.js';
+import { EXECUTOR_KNOBS, KNOB_NAMES, KNOB_TABLE, type KnobName, type KnobValue } from '../space/knobs.js';
 
-/** The observation features, in order; each is scaled to [0, 1]. */
+/** The single-agent observation over the paper's three knobs, in order; each feature is scaled to [0, 1]. */
 export const OBSERVATION_FEATURES = [
   'load_fps',
   'cores',
@@ -18,7 +20,20 @@ export const OBSERVATION_FEATURES = [
   'executors_running',
 ] as const;
 
-export type ObservationFeature = (typeof OBSERVATION_FEATURES)[number];
+/** One feature per knob of the table beyond the paper's three: its position on the scenario's grid. */
+export const EXTRA_KNOB_FEATURES = KNOB_NAMES.filter((name) => !(EXECUTOR_KNOBS as readonly string[]).includes(name)).map(
+  (name) => KNOB_TABLE[name].observation,
+) as readonly ExtraKnobFeature[];
+
+type ExtraKnobFeature = (typeof KNOB_TABLE)[Exclude<KnobName, (typeof EXECUTOR_KNOBS)[number]>]['observation'];
+
+/** Metrics that the agents beyond the paper's need (cost for the Cluster Autoscaler, Spark's own view for parallelism). */
+export const EXTRA_METRIC_FEATURES = ['request_cost', 'slot_util', 'pending_tasks', 'executor_losses'] as const;
+
+/** Every feature the State Manager can compute. */
+export const ALL_FEATURES = [...OBSERVATION_FEATURES, ...EXTRA_KNOB_FEATURES, ...EXTRA_METRIC_FEATURES] as const;
+
+export type ObservationFeature = (typeof OBSERVATION_FEATURES)[number] | ExtraKnobFeature | (typeof EXTRA_METRIC_FEATURES)[number];
 
 /** Which features each agent sees (the State Manager can partition the state). */
 export type StatePartition = readonly ObservationFeature[];
@@ -31,12 +46,16 @@ export interface ObservationNormalisation {
   /** Per-frame times are divided by (SLO × this) and clipped to 1. */
   latencyScale: number;
   actionSpace: { [K in 'executorCores' | 'executorMemoryMb' | 'executorInstances']: { min: number; max: number } };
+  /** The grid of every other declared knob, for its feature (absent in policies of the paper's three knobs). */
+  knobValues?: Partial<Record<KnobName, KnobValue[]>>;
+  /** $/hour of requests that scales request_cost to [0, 1] (absent when no feature needs it). */
+  requestCostScalePerHour?: number;
 }
 
 /** What the State Manager needs to know about the moment of decision. */
 export interface StateInput {
   fps: number;
-  config: Pick<SparkConfig, 'executorCores' | 'executorMemoryMb' | 'executorInstances'>;
+  config: Pick<SparkConfig, 'executorCores' | 'executorMemoryMb' | 'executorInstances'> & Partial<Configuration>;
   last: TrialOutcome | null;
 }
 
@@ -48,10 +67,18 @@ export interface StateInput {
 export class StateManager {
   constructor(readonly normalisation: ObservationNormalisation) {}
 
-  static forScenario(options: { maxFps: number; sloPerFrameMs: number; configuration: ConfigurationManager }): StateManager {
+  static forScenario(options: { maxFps: number; sloPerFrameMs: number; configuration: ConfigurationManager; requestCostScalePerHour?: number }): StateManager {
     const space = options.configuration.actionSpace;
+    // Beyond the paper's three knobs, each declared knob is observed, and so is what its owner needs to see.
+    const extra = options.configuration.knobs.filter((k) => !(EXECUTOR_KNOBS as readonly string[]).includes(k.name));
+    const knobValues = Object.fromEntries(extra.map((k) => [k.name, k.values])) as Partial<Record<KnobName, KnobValue[]>>;
+    const features: ObservationFeature[] = [...OBSERVATION_FEATURES];
+    if (extra.length > 0) {
+      features.push(...extra.map((k) => k.declaration.observation as ExtraKnobFeature), ...EXTRA_METRIC_FEATURES);
+    }
     return new StateManager({
-      features: OBSERVATION_FEATURES,
+      features,
+      ...(extra.length > 0 ? { knobValues, requestCostScalePerHour: options.requestCostScalePerHour ?? 1 } : {}),
       maxFps: options.maxFps,
       sloPerFrameMs: options.sloPerFrameMs,
       latencyScale: 4,
@@ -110,6 +137,33 @@ export class StateManager {
         return last === null ? 0 : unit(last.framesDropped / Math.max(1, last.framesProcessed + last.framesDropped));
       case 'executors_running':
         return last === null ? 0 : unit(last.executorsRunning / Math.max(1, config.executorInstances));
+      case 'request_cost':
+        return last === null ? 0 : unit((last.requestCostPerHour ?? last.costPerHour) / (n.requestCostScalePerHour ?? 1));
+      case 'slot_util':
+        return last === null ? 0 : unit(last.slotUtil ?? last.cpuUtil);
+      case 'pending_tasks':
+        return last === null ? 0 : unit((last.pendingTasksMean ?? 0) / Math.max(1, config.partitions ?? 1));
+      case 'executor_losses':
+        return last === null ? 0 : unit(last.executorLosses / Math.max(1, config.executorInstances));
+      default:
+        return this.knobFeature(feature, config);
     }
   }
+
+  /** A knob's position on the scenario's grid, in [0, 1]. */
+  private knobFeature(feature: ExtraKnobFeature, config: StateInput['config']): number {
+    const name = KNOB_BY_FEATURE.get(feature)!;
+    const values = this.normalisation.knobValues?.[name];
+    if (values === undefined || values.length < 2) return 0;
+    const value = (config as Record<string, unknown>)[name];
+    const index = values.indexOf(value as KnobValue);
+    if (index >= 0) return index / (values.length - 1);
+    // Off the grid (a state written by hand): where the number falls between the ends.
+    if (typeof value !== 'number' || typeof values[0] !== 'number') return 0;
+    const first = values[0] as number;
+    const last = values[values.length - 1] as number;
+    return Math.min(1, Math.max(0, (value - first) / (last - first)));
+  }
 }
+
+const KNOB_BY_FEATURE = new Map<string, KnobName>(KNOB_NAMES.map((name) => [KNOB_TABLE[name].observation, name]));

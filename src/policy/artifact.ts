@@ -13,6 +13,7 @@
  * writes a hidden sibling folder and renames it into place, so an error or a
  * crash never leaves a half-written policy where loaders look.
  */
+import { EXECUTOR_KNOBS, KNOB_NAMES as ALL_KNOBS, KNOB_TABLE } from '../space/knobs.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,7 +25,7 @@ import { z } from 'zod';
 import { UserInputError } from '../errors.js';
 import { jsonSyntaxMessage } from '../input/excerpt.js';
 import type { ActionEncoding } from '../managers/configuration.js';
-import { OBSERVATION_FEATURES, type ObservationFeature, type ObservationNormalisation } from '../managers/state.js';
+import { ALL_FEATURES, OBSERVATION_FEATURES, type ObservationFeature, type ObservationNormalisation } from '../managers/state.js';
 import { makeDir } from '../output-dir.js';
 import { onDomain } from '../space/grid.js';
 import { actionSpaceConfigs } from '../scenario/run-spec.js';
@@ -41,7 +42,8 @@ export const WEIGHTS_FILE = 'weights.bin';
 export const METADATA_FILE = 'policy.json';
 export const README_FILE = 'README.md';
 
-const KNOB_NAMES = ['executorCores', 'executorMemoryMb', 'executorInstances'] as const;
+/** The knobs a single-agent artifact (format of the paper's action space) saves. */
+const KNOB_NAMES = EXECUTOR_KNOBS;
 
 // ---------------------------------------------------------------- metadata
 
@@ -96,7 +98,7 @@ const metadataSchema = z
       grid: z.array(z.tuple([nonNegativeInt, nonNegativeInt, nonNegativeInt])).nullable(),
     }),
     observation: z.strictObject({
-      features: z.array(z.enum(OBSERVATION_FEATURES)).min(1),
+      features: z.array(z.enum(ALL_FEATURES)).min(1),
       maxFps: z.number().positive(),
       sloPerFrameMs: z.number().positive(),
       latencyScale: z.number().positive(),
@@ -714,6 +716,14 @@ function formatSeconds(seconds: number): string {
 }
 
 const FEATURE_DOC: Record<ObservationFeature, string> = {
+  // The knobs beyond the paper's three: their position on the scenario's grid, from the knob table.
+  ...(Object.fromEntries(
+    ALL_KNOBS.map((name) => [KNOB_TABLE[name].observation, `${KNOB_TABLE[name].description} now, its position on the grid`]),
+  ) as Record<ObservationFeature, string>),
+  request_cost: "$/hour of the executor pods' requests, last window ÷ the scale saved with the policy",
+  slot_util: "busy task slots ÷ slots of registered executors (Spark's view), last window",
+  pending_tasks: 'tasks waiting for a free slot, time-averaged ÷ partitions, last window',
+  executor_losses: 'executors lost (OOM kills, failures) ÷ executorInstances, last window',
   load_fps: 'load the next window faces, fps ÷ maxFps',
   cores: 'spark.executor.cores now, scaled over its range',
   memory_mb: 'spark.executor.memory (MB) now, scaled over its range',
