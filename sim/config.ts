@@ -45,6 +45,12 @@ export interface ClusterSpec {
   nodeTemplate: Omit<NodeSpec, 'name'>;
   /** Upper bound on the number of nodes. */
   maxNodes: number;
+  /** Lower bound on the number of nodes the node pool scales in to; default 1. */
+  minNodes?: number;
+  /** Boot delay of a requested node until it is Ready, ms; default: drawn from the profile (nodeProvisionMedianMs, nodeProvisionSigma). */
+  nodeProvisioningMs?: number;
+  /** How long a drained node waits for its pods to leave before it is removed with them, ms; default 600 000 (Cluster Autoscaler's --max-graceful-termination-sec). */
+  drainTimeoutMs?: number;
   failures: FailureSpec;
 }
 

@@ -1,6 +1,7 @@
 import type { RunSpec, SparkConfig } from './config.js';
 import { Simulation } from './engine/simulation.js';
 import { Cluster } from './k8s/cluster.js';
+import { NodePool } from './k8s/node-pool.js';
 import { FrameMetrics } from './metrics/frame-metrics.js';
 import type { ExecutorReport, NodeReport, RunResult } from './metrics/result.js';
 import { TraceHash } from './metrics/trace-hash.js';
@@ -22,7 +23,9 @@ export interface FrameTotals {
 /**
  * A streaming Spark application on a Kubernetes cluster, as one discrete-event
  * model. Drive it with runUntil(); read a window's outcome with result();
- * change its configuration with reconfigure() (what an agent's action does).
+ * between windows, change its configuration with reconfigure(), its node
+ * count with setNodeCount() and its executor placement with setPlacement()
+ * (what the agents' actions do).
  */
 export class SparkOnK8sModel {
   readonly sim = new Simulation();
@@ -30,6 +33,8 @@ export class SparkOnK8sModel {
   readonly app: SparkApp;
   readonly batcher: Batcher;
   readonly metrics: FrameMetrics;
+  /** The node pool the Cluster Autoscaler drives. */
+  readonly nodePool: NodePool;
   private readonly hash: TraceHash | null;
   private windowStartMs = 0;
   private arrivedAtWindowStart = 0;
@@ -46,6 +51,8 @@ export class SparkOnK8sModel {
       this.app.submitBatch(batch);
     });
     this.app.onJobEnded = () => this.batcher.jobEnded();
+    // Constructed last: its event kind comes after every other, so runs that never scale keep their traces.
+    this.nodePool = new NodePool(this.sim, this.cluster, spec.cluster);
     if (spec.traceHash) {
       const hash = new TraceHash();
       this.hash = hash;
@@ -83,6 +90,22 @@ export class SparkOnK8sModel {
   reconfigure(config: SparkConfig): void {
     this.app.reconfigure(config);
     this.batcher.reschedule();
+  }
+
+  /** Nodes in the pool: leased and not draining (those still booting included). */
+  get nodeCount(): number {
+    return this.nodePool.nodeCount;
+  }
+
+  /**
+   * Sets the desired node count, within [cluster.minNodes, cluster.maxNodes]
+   * (a RangeError names both otherwise). New nodes are billed from now and
+   * take pods after nodeProvisioningMs; removed nodes are drained first:
+   * their executors finish their running tasks, then leave and are replaced
+   * elsewhere, and the node's lease ends when it is empty.
+   */
+  setNodeCount(count: number): void {
+    this.nodePool.setNodeCount(count);
   }
 
   /**
@@ -160,9 +183,11 @@ export class SparkOnK8sModel {
       });
     }
     let cost = 0;
+    let nodeHours = 0;
     const nodes: NodeReport[] = [];
     for (const n of this.cluster.nodes) {
       cost += (n.leasedMs / 3_600_000) * n.costPerHour;
+      nodeHours += n.leasedMs / 3_600_000;
       if (n.leasedMs <= 0) continue;
       nodes.push({
         name: n.name,
@@ -172,6 +197,7 @@ export class SparkOnK8sModel {
         peakMemoryRequestedMb: n.peakRequestedMemoryMb,
         allocatableMemoryMb: n.allocatableMemoryMb,
         upMs: n.upMs,
+        leasedMs: n.leasedMs,
       });
     }
     const m = this.metrics;
@@ -202,6 +228,7 @@ export class SparkOnK8sModel {
         jobsAborted: this.app.jobsAborted,
       },
       cost,
+      nodeHours,
       sloViolations: { frames: m.sloViolations, fraction: m.measured > 0 ? m.sloViolations / m.measured : 0 },
       batches: m.batches,
       simulatedMs: windowMs,

@@ -21,6 +21,10 @@ export interface NodeState {
   costPerHour: number;
   /** Provisioned and not failed: pods may be bound. */
   ready: boolean;
+  /** Requested and not yet provisioned (never Ready so far). */
+  provisioning: boolean;
+  /** Cordoned for a drain: no new pods are bound, those on it may finish. */
+  cordoned: boolean;
   /** Leased (costs money) — from the provisioning request until removal. */
   leased: boolean;
   /** When the executor image is (or will be) on the node; Infinity before any pull started. */
@@ -58,6 +62,11 @@ export interface ClusterListener {
   onPodEnded?(podId: number, reason: PodEndReason): void;
   /** The node can take pods: provisioned, or back after a failure. */
   onNodeReady?(nodeIndex: number): void;
+  /**
+   * The node is cordoned for removal: its pods should leave (a Spark executor
+   * decommissions: no new tasks, running ones finish, then its pod ends).
+   */
+  onNodeDraining?(nodeIndex: number): void;
   /** The node failed; its pods ended (reason 'node-failure') just before. */
   onNodeFailed?(nodeIndex: number): void;
   /** The node left the cluster and its lease ended; its pods ended (reason 'node-removed') just before. */
@@ -196,9 +205,33 @@ export class Cluster {
     let k = this.nodes.length + 1;
     while (this.nodes.some((n) => n.name === `node-${k}`)) k++;
     const index = this.addNodeState({ ...template, name: `node-${k}` }, false);
-    const delay = this.rngStartup.lognormal(this.profile.nodeProvisionMedianMs, this.profile.nodeProvisionSigma);
+    this.nodes[index].provisioning = true;
+    // A fixed boot delay when the spec gives one, else the profile's spread of VM boots.
+    const delay = this.spec.nodeProvisioningMs ?? this.rngStartup.lognormal(this.profile.nodeProvisionMedianMs, this.profile.nodeProvisionSigma);
     this.sim.schedule(delay, this.kProvisioned, index);
     return index;
+  }
+
+  /**
+   * Cordons a leased node and asks its pods to leave (kubectl drain, with the
+   * pods' owners told through onNodeDraining). The node stays leased until
+   * removeNode.
+   */
+  drainNode(index: number): void {
+    const node = this.nodes[index];
+    if (node === undefined || !node.leased) throw new RangeError(`cannot drain node ${index}: no such leased node`);
+    if (node.cordoned) return;
+    node.cordoned = true;
+    this.emit((l) => l.onNodeDraining?.(index));
+  }
+
+  /** Takes a cordon off: the node takes new pods again (kubectl uncordon). */
+  uncordonNode(index: number): void {
+    const node = this.nodes[index];
+    if (node === undefined || !node.leased) throw new RangeError(`cannot uncordon node ${index}: no such leased node`);
+    if (!node.cordoned) return;
+    node.cordoned = false;
+    this.trySchedule();
   }
 
   /** Drains and releases a node: its pods end, and it stops costing money. */
@@ -208,6 +241,7 @@ export class Cluster {
     this.accountNode(node);
     node.ready = false;
     node.leased = false;
+    node.provisioning = false;
     for (const podId of [...node.pods]) this.endPod(podId, 'node-removed');
     this.emit((l) => l.onNodeRemoved?.(node.index));
   }
@@ -279,6 +313,8 @@ export class Cluster {
       peakRequestedMemoryMb: 0,
       costPerHour: spec.costPerHour,
       ready,
+      provisioning: false,
+      cordoned: false,
       leased: true,
       imageReadyAtMs: Infinity,
       failureToken: 0,
@@ -298,6 +334,7 @@ export class Cluster {
     if (!node.leased) return;
     this.accountNode(node);
     node.ready = true;
+    node.provisioning = false;
     this.scheduleRandomFailure(index);
     this.emit((l) => l.onNodeReady?.(index));
     this.trySchedule();
@@ -349,7 +386,7 @@ export class Cluster {
     let best = -1;
     let bestFree = 0;
     for (const node of this.nodes) {
-      if (!node.ready) continue;
+      if (!node.ready || node.cordoned) continue;
       const freeCpu = node.allocatableCpu - node.requestedCpu;
       const freeMemory = node.allocatableMemoryMb - node.requestedMemoryMb;
       // A small epsilon keeps fractional CPU requests (e.g. 0.5 × 3 cores) from failing on rounding.

@@ -41,7 +41,10 @@ export interface NodeReport {
   /** Peak of requested pod memory, MB (never above allocatable). */
   peakMemoryRequestedMb: number;
   allocatableMemoryMb: number;
+  /** Time Ready in the window, ms. */
   upMs: number;
+  /** Time leased (billed) in the window, ms: from the node's request to its removal, booting and down time included. */
+  leasedMs: number;
 }
 
 export interface RunResult {
@@ -82,8 +85,10 @@ export interface RunResult {
     /** Jobs Spark aborted after a task failed taskMaxFailures times; their unfinished partitions were dropped. */
     jobsAborted: number;
   };
-  /** Node cost of the run, $ (costPerHour × hours each node was up). */
+  /** Node cost of the window, $: costPerHour × hours each node was leased (from its request to its removal). */
   cost: number;
+  /** Node-hours leased in the window (the hours `cost` bills). */
+  nodeHours: number;
   sloViolations: { frames: number; fraction: number };
   batches: number;
   simulatedMs: number;

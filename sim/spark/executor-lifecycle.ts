@@ -19,7 +19,9 @@ export interface ExecutorEvents {
  * Spark on Kubernetes' executor lifecycle: executor pods requested from the
  * cluster, registered when Running, lost with their pod (OOM kill, node
  * failure, a kill) and replaced to keep the target count, removed when the
- * target falls (pending requests first, then idle executors).
+ * target falls (pending requests first, then idle executors), and
+ * decommissioned when their node is drained (spark.decommission.enabled: no
+ * new tasks, running ones finish, then the executor leaves and is replaced).
  */
 export class ExecutorLifecycle {
   /** Every executor ever requested, by id (the reports need the gone ones too). */
@@ -33,6 +35,8 @@ export class ExecutorLifecycle {
   /** Executors the application wants (spark.executor.instances, or dynamic allocation's target). */
   target: number;
   executorLosses = 0;
+  /** Executors decommissioning now (0 in a run whose nodes are never drained). */
+  private decommissioning = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -46,6 +50,7 @@ export class ExecutorLifecycle {
     cluster.subscribe({
       onPodRunning: (podId) => this.registered(podId),
       onPodEnded: (podId, reason) => this.podEnded(podId, reason),
+      onNodeDraining: (nodeIndex) => this.decommissionNode(nodeIndex),
     });
   }
 
@@ -77,9 +82,10 @@ export class ExecutorLifecycle {
     if (alive.length < this.target) {
       for (let i = alive.length; i < this.target; i++) this.request();
     } else if (alive.length > this.target) {
-      // Pending requests first, then idle executors, then the least busy.
+      // Decommissioning executors first, then pending requests, then idle executors, then the least busy.
       const order = [...alive].sort(
         (a, b) =>
+          Number(b.decommissioning) - Number(a.decommissioning) ||
           Number(a.phase === 'running') - Number(b.phase === 'running') ||
           a.runningTasks.size - b.runningTasks.size ||
           b.id - a.id,
@@ -93,6 +99,22 @@ export class ExecutorLifecycle {
   removeAll(): void {
     // Over a copy: removing an executor takes it out of `live`.
     for (const executor of [...this.live]) this.remove(executor, false);
+  }
+
+  /**
+   * Decommissioning executors that no longer run a task leave, and the target
+   * count is restored elsewhere (the task scheduler calls this after a task ends).
+   */
+  retireDrained(): void {
+    if (this.decommissioning === 0) return;
+    let retired = false;
+    for (const executor of [...this.live]) {
+      if (executor.decommissioning && executor.runningTasks.size === 0) {
+        this.remove(executor, false);
+        retired = true;
+      }
+    }
+    if (retired) this.reconcile();
   }
 
   account(executor: ExecutorState): void {
@@ -122,6 +144,18 @@ export class ExecutorLifecycle {
     this.events.registered(executor);
   }
 
+  /** The node is drained: its executors decommission; requests bound there go back to the cluster as new ones. */
+  private decommissionNode(nodeIndex: number): void {
+    for (const executor of this.live) {
+      const onNode = executor.phase === 'running' ? executor.node === nodeIndex : this.cluster.pods[executor.podId].node === nodeIndex;
+      if (onNode && !executor.decommissioning) {
+        executor.decommissioning = true;
+        this.decommissioning++;
+      }
+    }
+    this.retireDrained();
+  }
+
   private podEnded(podId: number, reason: PodEndReason): void {
     const executor = this.all[this.podToExecutor.get(podId) ?? -1];
     if (executor === undefined || executor.phase === 'gone') return;
@@ -139,6 +173,7 @@ export class ExecutorLifecycle {
     this.account(executor);
     const wasRunning = executor.phase === 'running';
     if (executor.phase !== 'gone') this.live.splice(this.live.indexOf(executor), 1);
+    if (executor.phase !== 'gone' && executor.decommissioning) this.decommissioning--;
     executor.phase = 'gone';
     if (wasRunning) this.events.stopped(executor);
   }

@@ -27,7 +27,10 @@ export interface ExecutorState {
   cpuRequest: number;
   cpuLimit: number;
   idleSinceMs: number;
+  /** Spark removes it on purpose: its loss is not replaced. */
   removing: boolean;
+  /** Its node is drained: it takes no new tasks, and leaves (to be replaced) once its running tasks finish. */
+  decommissioning: boolean;
   // Time integrals since the last metrics reset.
   lastChangeMs: number;
   registeredMs: number;
@@ -61,6 +64,7 @@ export function newExecutor(id: number, config: SparkConfig, p: ProfileParameter
     cpuLimit: config.cpuLimitRatio * config.executorCores,
     idleSinceMs: nowMs,
     removing: false,
+    decommissioning: false,
     lastChangeMs: nowMs,
     registeredMs: 0,
     busySlotMs: 0,

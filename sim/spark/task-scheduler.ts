@@ -83,7 +83,7 @@ export class TaskScheduler {
     while (this.pending.size > 0) {
       let best: ExecutorState | undefined;
       for (const executor of this.executors.live) {
-        if (executor.phase === 'running' && !executor.removing && executor.freeSlots > 0) {
+        if (executor.phase === 'running' && !executor.removing && !executor.decommissioning && executor.freeSlots > 0) {
           if (best === undefined || executor.freeSlots > best.freeSlots) best = executor;
         }
       }
@@ -177,10 +177,12 @@ export class TaskScheduler {
       if (task.attempts >= this.deployment.config.taskMaxFailures) this.jobs.abort(task.job);
       else this.pending.push(task, true);
       this.cluster.killPod(executor.podId, 'oom');
+      this.executors.retireDrained();
       this.dispatch();
       return;
     }
     this.jobs.taskSucceeded(task);
+    this.executors.retireDrained();
     this.dispatch();
   }
 
