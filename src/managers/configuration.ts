@@ -140,6 +140,17 @@ export class ConfigurationManager {
 
   /** 1 where the action is allowed. */
   mask(): Uint8Array {
+    // An absolute action names a whole point, so its mask never depends on where the configuration is now.
+    if (this.encoding === 'absolute') {
+      this.absoluteMask ??= this.computeMask();
+      return this.absoluteMask.slice();
+    }
+    return this.computeMask();
+  }
+
+  private absoluteMask: Uint8Array | null = null;
+
+  private computeMask(): Uint8Array {
     const mask = new Uint8Array(this.actionCount);
     for (let a = 0; a < this.actionCount; a++) {
       const t = this.target(a);
