@@ -2,7 +2,7 @@ import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import type { ConfigurationManager } from '../managers/configuration.js';
 import { KNOBS } from '../managers/configuration.js';
-import type { ExecutorConfig, KnobPoint } from '../space/grid.js';
+import type { Configuration, ExecutorConfig, KnobPoint } from '../space/grid.js';
 import type { KnobValue } from '../space/knobs.js';
 
 /** Everything a policy may look at when it decides. */
@@ -13,8 +13,8 @@ export interface DecisionContext {
   mask: Uint8Array;
   /** The load the action will face, fps. */
   fps: number;
-  /** The configuration now. */
-  config: SparkConfig;
+  /** The configuration now (the Spark fields and the cluster knobs). */
+  config: Configuration;
   /** The last trial's outcome, null at the start of an episode. */
   last: TrialOutcome | null;
   /** Translates configurations to actions (and back) in the environment's encoding. */
