@@ -1,4 +1,3 @@
-import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import type { ConfigurationManager } from '../managers/configuration.js';
 import { KNOBS } from '../managers/configuration.js';
