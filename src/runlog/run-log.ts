@@ -14,6 +14,9 @@ import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
 import { makeDir } from '../output-dir.js';
+import type { Configuration } from '../space/grid.js';
+import { KNOB_NAMES, KNOB_TABLE, type KnobName, type KnobValue } from '../space/knobs.js';
+import { OUTCOME_COLUMNS, outcomeFromRecord, outcomeRecord, type OutcomeRecord } from '../space/outcome-fields.js';
 
 export type BackendKind = 'simulated' | 'real';
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
@@ -64,11 +67,13 @@ export interface TrialInput {
 }
 
 /**
- * One logged trial. Metrics that were NaN when logged read back as NaN
- * (SQLite stores NaN as NULL); reward, step and episode read back null when
+ * One logged trial: where it ran, its configuration, and its outcome with
+ * every field of TrialOutcome (src/space/outcome-fields.ts says how each
+ * one's NULL reads back: a metric logged as NaN reads back NaN, an optional
+ * one not measured is absent). Reward, step and episode read back null when
  * they were not given.
  */
-export interface TrialRow {
+export interface TrialRow extends TrialOutcome {
   id: number;
   runId: number;
   step: number | null;
@@ -80,27 +85,16 @@ export interface TrialRow {
   cores: number;
   memoryMb: number;
   instances: number;
+  /** The configuration as logged (a Configuration's cluster knobs included when the trial had them). */
   config: SparkConfig;
   partitions: number;
   framesPerPartition: number | 'fps';
-  perFrameMs: { mean: number; p50: number; p95: number; p99: number; max: number };
-  throughputFps: number;
-  backlogFrames: number;
-  framesArrived: number;
-  framesProcessed: number;
-  framesDropped: number;
-  cpuUtil: number;
-  memUtil: number;
-  executorsRunning: number;
-  pendingPods: number;
-  taskFailures: number;
-  executorLosses: number;
-  costPerHour: number;
-  sloViolationFraction: number;
-  redeployed: boolean;
-  windowMs: number;
-  wallMs: number;
-  failure: string | null;
+  /**
+   * Every knob of the knob table the trial's configuration set, from its
+   * column (filled from config_json for trials logged before the column
+   * existed); a cluster knob the trial left to the scenario is absent.
+   */
+  knobs: Partial<Record<KnobName, KnobValue>>;
   reward: number | null;
   /** ISO 8601, UTC. */
   startedAt: string;
@@ -186,6 +180,29 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX trials_run ON trials (run_id);
   CREATE INDEX trials_config ON trials (backend, cores, memory_mb, instances);
   `,
+  // 1 → 2: a column for each knob of the knob table (src/space/knobs.ts) not logged before, filled from
+  // config_json for the trials already there, and the outcome fields not logged before. Written out, not
+  // generated from the tables, so that this migration stays what it was when the tables change.
+  `
+  ALTER TABLE trials ADD COLUMN node_count            INTEGER;
+  ALTER TABLE trials ADD COLUMN placement             TEXT;
+  ALTER TABLE trials ADD COLUMN cpu_request_ratio     REAL;
+  ALTER TABLE trials ADD COLUMN batch_interval_ms     INTEGER;
+  ALTER TABLE trials ADD COLUMN memory_fraction       REAL;
+  ALTER TABLE trials ADD COLUMN serializer            TEXT;
+  ALTER TABLE trials ADD COLUMN concurrent_jobs       INTEGER;
+  ALTER TABLE trials ADD COLUMN slot_util             REAL;
+  ALTER TABLE trials ADD COLUMN pending_tasks_mean    REAL;
+  ALTER TABLE trials ADD COLUMN request_cost_per_hour REAL;
+  UPDATE trials SET
+    node_count        = json_extract(config_json, '$.nodeCount'),
+    placement         = json_extract(config_json, '$.placement'),
+    cpu_request_ratio = json_extract(config_json, '$.cpuRequestRatio'),
+    batch_interval_ms = json_extract(config_json, '$.batchIntervalMs'),
+    memory_fraction   = json_extract(config_json, '$.memoryFraction'),
+    serializer        = json_extract(config_json, '$.serializer'),
+    concurrent_jobs   = json_extract(config_json, '$.concurrentJobs');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -204,7 +221,14 @@ interface RunRecord {
   trial_count: number;
 }
 
-interface TrialRecord {
+/** A knob's run-log column. */
+type KnobColumn = (typeof KNOB_TABLE)[KnobName]['column'];
+
+/** The knob columns, in table order (the first migration's cores, memory_mb, instances, partitions and frames_per_partition among them). */
+const KNOB_COLUMNS = KNOB_NAMES.map((name) => KNOB_TABLE[name].column) as KnobColumn[];
+
+/** A row of `trials`: the trial's own columns, one per knob, and the outcome's (declared in src/space/outcome-fields.ts). */
+type TrialRecord = {
   id: number;
   run_id: number;
   step: number | null;
@@ -213,48 +237,18 @@ interface TrialRecord {
   policy: string | null;
   seed: string | number | null;
   fps: number;
-  cores: number;
-  memory_mb: number;
-  instances: number;
   config_json: string;
-  partitions: number;
-  frames_per_partition: number | 'fps';
-  per_frame_mean_ms: number | null;
-  per_frame_p50_ms: number | null;
-  per_frame_p95_ms: number | null;
-  per_frame_p99_ms: number | null;
-  per_frame_max_ms: number | null;
-  throughput_fps: number | null;
-  backlog_frames: number | null;
-  frames_arrived: number | null;
-  frames_processed: number | null;
-  frames_dropped: number | null;
-  cpu_util: number | null;
-  mem_util: number | null;
-  executors_running: number | null;
-  pending_pods: number | null;
-  task_failures: number | null;
-  executor_losses: number | null;
-  cost_per_hour: number | null;
-  slo_violation_fraction: number | null;
-  redeployed: 0 | 1;
-  window_ms: number | null;
-  wall_ms: number | null;
-  failure: string | null;
   reward: number | null;
   started_at: string;
   ended_at: string;
-}
+} & Record<KnobColumn, number | string | null> & OutcomeRecord;
 
 type TrialInsert = Omit<TrialRecord, 'id'>;
 
-const TRIAL_COLUMNS = [
-  'run_id', 'step', 'episode', 'backend', 'policy', 'seed', 'fps', 'cores', 'memory_mb', 'instances', 'config_json',
-  'partitions', 'frames_per_partition', 'per_frame_mean_ms', 'per_frame_p50_ms', 'per_frame_p95_ms', 'per_frame_p99_ms',
-  'per_frame_max_ms', 'throughput_fps', 'backlog_frames', 'frames_arrived', 'frames_processed', 'frames_dropped',
-  'cpu_util', 'mem_util', 'executors_running', 'pending_pods', 'task_failures', 'executor_losses', 'cost_per_hour',
-  'slo_violation_fraction', 'redeployed', 'window_ms', 'wall_ms', 'failure', 'reward', 'started_at', 'ended_at',
-] as const satisfies readonly (keyof TrialInsert)[];
+const TRIAL_COLUMNS: readonly (keyof TrialInsert)[] = [
+  'run_id', 'step', 'episode', 'backend', 'policy', 'seed', 'fps', ...KNOB_COLUMNS, 'config_json',
+  ...OUTCOME_COLUMNS.map((c) => c.column), 'reward', 'started_at', 'ended_at',
+];
 
 const RUN_SELECT = `
   SELECT runs.*, (SELECT count(*) FROM trials WHERE trials.run_id = runs.id) AS trial_count FROM runs`;
@@ -490,7 +484,9 @@ function trialRecord(run: RunRecord, trial: TrialInput, now: () => Date): TrialI
   const { request, outcome } = trial;
   const endedAt = trial.endedAt ?? now();
   const startedAt = trial.startedAt ?? new Date(endedAt.getTime() - (Number.isFinite(outcome.wallMs) ? outcome.wallMs : 0));
-  const config = request.config;
+  // A Configuration is a SparkConfig; the cluster knobs are there when the caller's configuration set them.
+  const config = request.config as Configuration;
+  const knobs = Object.fromEntries(KNOB_NAMES.map((name) => [KNOB_TABLE[name].column, config[name] ?? null])) as Record<KnobColumn, KnobValue | null>;
   return {
     run_id: run.id,
     step: trial.step ?? null,
@@ -499,44 +495,23 @@ function trialRecord(run: RunRecord, trial: TrialInput, now: () => Date): TrialI
     policy: trial.policy !== undefined ? trial.policy : run.policy,
     seed: trial.seed !== undefined ? trial.seed : run.seed,
     fps: request.fps,
-    cores: config.executorCores,
-    memory_mb: config.executorMemoryMb,
-    instances: config.executorInstances,
+    ...knobs,
     config_json: JSON.stringify(config),
-    partitions: config.partitions,
-    frames_per_partition: config.framesPerPartition,
-    per_frame_mean_ms: outcome.perFrameMs.mean,
-    per_frame_p50_ms: outcome.perFrameMs.p50,
-    per_frame_p95_ms: outcome.perFrameMs.p95,
-    per_frame_p99_ms: outcome.perFrameMs.p99,
-    per_frame_max_ms: outcome.perFrameMs.max,
-    throughput_fps: outcome.throughputFps,
-    backlog_frames: outcome.backlogFrames,
-    frames_arrived: outcome.framesArrived,
-    frames_processed: outcome.framesProcessed,
-    frames_dropped: outcome.framesDropped,
-    cpu_util: outcome.cpuUtil,
-    mem_util: outcome.memUtil,
-    executors_running: outcome.executorsRunning,
-    pending_pods: outcome.pendingPods,
-    task_failures: outcome.taskFailures,
-    executor_losses: outcome.executorLosses,
-    cost_per_hour: outcome.costPerHour,
-    slo_violation_fraction: outcome.sloViolationFraction,
-    redeployed: outcome.redeployed ? 1 : 0,
-    window_ms: outcome.windowMs,
-    wall_ms: outcome.wallMs,
-    failure: outcome.failure,
+    ...outcomeRecord(outcome),
     reward: trial.reward ?? null,
     started_at: startedAt.toISOString(),
     ended_at: endedAt.toISOString(),
   };
 }
 
-/** SQLite stores NaN as NULL; metrics come back as NaN so a logged outcome round-trips. */
-const metric = (value: number | null): number => value ?? Number.NaN;
-
 function trialRow(r: TrialRecord): TrialRow {
+  const config = JSON.parse(r.config_json) as SparkConfig;
+  const knobs: Partial<Record<KnobName, KnobValue>> = {};
+  for (const name of KNOB_NAMES) {
+    // Trials logged before a knob had its column got it from config_json when the column was added (migration 1 → 2).
+    const value = r[KNOB_TABLE[name].column];
+    if (value !== null) knobs[name] = value;
+  }
   return {
     id: r.id,
     runId: r.run_id,
@@ -546,36 +521,14 @@ function trialRow(r: TrialRecord): TrialRow {
     policy: r.policy,
     seed: r.seed,
     fps: r.fps,
-    cores: r.cores,
-    memoryMb: r.memory_mb,
-    instances: r.instances,
-    config: JSON.parse(r.config_json) as SparkConfig,
-    partitions: r.partitions,
-    framesPerPartition: r.frames_per_partition,
-    perFrameMs: {
-      mean: metric(r.per_frame_mean_ms),
-      p50: metric(r.per_frame_p50_ms),
-      p95: metric(r.per_frame_p95_ms),
-      p99: metric(r.per_frame_p99_ms),
-      max: metric(r.per_frame_max_ms),
-    },
-    throughputFps: metric(r.throughput_fps),
-    backlogFrames: metric(r.backlog_frames),
-    framesArrived: metric(r.frames_arrived),
-    framesProcessed: metric(r.frames_processed),
-    framesDropped: metric(r.frames_dropped),
-    cpuUtil: metric(r.cpu_util),
-    memUtil: metric(r.mem_util),
-    executorsRunning: metric(r.executors_running),
-    pendingPods: metric(r.pending_pods),
-    taskFailures: metric(r.task_failures),
-    executorLosses: metric(r.executor_losses),
-    costPerHour: metric(r.cost_per_hour),
-    sloViolationFraction: metric(r.slo_violation_fraction),
-    redeployed: r.redeployed === 1,
-    windowMs: metric(r.window_ms),
-    wallMs: metric(r.wall_ms),
-    failure: r.failure,
+    cores: r.cores as number,
+    memoryMb: r.memory_mb as number,
+    instances: r.instances as number,
+    config,
+    partitions: r.partitions as number,
+    framesPerPartition: r.frames_per_partition as number | 'fps',
+    knobs,
+    ...outcomeFromRecord(r),
     reward: r.reward,
     startedAt: r.started_at,
     endedAt: r.ended_at,

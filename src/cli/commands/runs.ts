@@ -4,6 +4,8 @@ import { UserInputError } from '../../errors.js';
 import { configJson } from '../../report/run-json.js';
 import { runLogOption, runLogPath } from '../../runlog/location.js';
 import { RunLog, type BackendKind, type TrialRow } from '../../runlog/run-log.js';
+import { KNOB_NAMES, KNOB_TABLE } from '../../space/knobs.js';
+import { outcomeJson } from '../../space/outcome-fields.js';
 import { formatTable } from '../table.js';
 import type { GlobalOptions } from '../options.js';
 import { checkPositiveInteger } from '../number-flags.js';
@@ -15,7 +17,7 @@ interface RunsOptions extends GlobalOptions {
   runLog?: string;
 }
 
-/** One logged trial as scripts read it (snake_case, units in names). */
+/** One logged trial as scripts read it (snake_case, units in names; the outcome under its fields' keys, src/space/outcome-fields.ts). */
 export function trialJson(t: TrialRow) {
   return {
     id: t.id,
@@ -30,22 +32,9 @@ export function trialJson(t: TrialRow) {
     memory_mb: t.memoryMb,
     instances: t.instances,
     config: configJson(t.config),
-    per_frame_ms: t.perFrameMs,
-    throughput_fps: t.throughputFps,
-    backlog_frames: t.backlogFrames,
-    frames: { arrived: t.framesArrived, processed: t.framesProcessed, dropped: t.framesDropped },
-    cpu_util: t.cpuUtil,
-    mem_util: t.memUtil,
-    executors_running: t.executorsRunning,
-    pending_pods: t.pendingPods,
-    task_failures: t.taskFailures,
-    executor_losses: t.executorLosses,
-    cost_per_hour: t.costPerHour,
-    slo_violation_fraction: t.sloViolationFraction,
-    redeployed: t.redeployed,
-    window_ms: t.windowMs,
-    wall_ms: t.wallMs,
-    failure: t.failure,
+    /** Every knob the trial set, under its run-log column (node_count and placement are in no SparkConfig). */
+    knobs: Object.fromEntries(KNOB_NAMES.filter((name) => t.knobs[name] !== undefined).map((name) => [KNOB_TABLE[name].column, t.knobs[name]])),
+    ...outcomeJson(t),
     reward: t.reward,
     started_at: t.startedAt,
     ended_at: t.endedAt,
