@@ -12,6 +12,7 @@
  * autoscaler, which implements DS2, keeps (job.autoscaler.target.utilization).
  * The input rate is the load the action will face.
  */
+import type { TrialOutcome } from '../../backend/backend.js';
 import type { OptionValues } from '../../config/options.js';
 import type { DecisionContext, Policy } from '../agent.js';
 import { resolveOptions } from './options.js';
@@ -37,11 +38,7 @@ export class Ds2Policy implements Policy {
 
   /** Frames one executor processes per second of busy time, from the last window; NaN without a measurement. */
   trueRatePerExecutorFps(ctx: DecisionContext): number {
-    const last = ctx.last;
-    // Useful time is the time the executors' task slots are busy (DS2's "useful time"), not CPU used ÷ requested.
-    const busy = last === null ? 0 : (last.slotUtil ?? last.cpuUtil);
-    if (last === null || last.throughputFps <= 0 || busy <= 0 || last.executorsRunning === 0) return NaN;
-    return last.throughputFps / (busy * last.executorsRunning);
+    return trueRatePerExecutorFps(ctx.last);
   }
 
   /** The executor count DS2 computes for the load ahead. */
@@ -51,4 +48,17 @@ export class Ds2Policy implements Policy {
     // Less a rounding hair, so that an exact fit is not rounded up by float error.
     return Math.ceil(ctx.fps / (rate * this.options.targetUtilization) - 1e-9);
   }
+}
+
+/**
+ * DS2's true processing rate of one executor in a window: frames processed
+ * per second of busy time (throughput ÷ (busy share × executors)); NaN
+ * without a measurement. The Flink autoscaler reads its busy time the same way.
+ */
+export function trueRatePerExecutorFps(last: TrialOutcome | null): number {
+  if (last === null) return NaN;
+  // Useful time is the time the executors' task slots are busy (DS2's "useful time"), not CPU used ÷ requested.
+  const busy = last.slotUtil ?? last.cpuUtil;
+  if (last.throughputFps <= 0 || !(busy > 0) || last.executorsRunning === 0) return NaN;
+  return last.throughputFps / (busy * last.executorsRunning);
 }
