@@ -4,7 +4,14 @@
  */
 import type { LatencyProfile } from './profile.js';
 
-export type PlacementPolicy = 'pack' | 'spread';
+/**
+ * Where the scheduler puts executor pods: `pack` fills the fullest node that
+ * fits, `spread` the emptiest; `storage-affinity` prefers the storage node
+ * (no network hop to the shared store) and spreads what does not fit there.
+ */
+export type PlacementPolicy = 'pack' | 'spread' | 'storage-affinity';
+
+export const PLACEMENT_POLICIES: readonly PlacementPolicy[] = ['pack', 'spread', 'storage-affinity'];
 
 export interface NodeSpec {
   name: string;

@@ -1,4 +1,4 @@
-import type { RunSpec, SparkConfig } from './config.js';
+import type { PlacementPolicy, RunSpec, SparkConfig } from './config.js';
 import { Simulation } from './engine/simulation.js';
 import { Cluster } from './k8s/cluster.js';
 import { NodePool } from './k8s/node-pool.js';
@@ -106,6 +106,22 @@ export class SparkOnK8sModel {
    */
   setNodeCount(count: number): void {
     this.nodePool.setNodeCount(count);
+  }
+
+  /** The placement policy executor pods created from now on get. */
+  get placement(): PlacementPolicy {
+    return this.cluster.placement;
+  }
+
+  /**
+   * Changes where executor pods go. Pods created from now on (replacements,
+   * scale-out) follow the new policy and those running stay where they are;
+   * with `redeploy`, the application restarts (down for redeployMs) and every
+   * executor is recreated under the new policy.
+   */
+  setPlacement(policy: PlacementPolicy, options: { redeploy?: boolean } = {}): void {
+    this.cluster.setPlacement(policy);
+    if (options.redeploy === true) this.app.redeploy();
   }
 
   /**

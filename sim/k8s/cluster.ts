@@ -1,4 +1,4 @@
-import type { ClusterSpec, NodeSpec } from '../config.js';
+import { PLACEMENT_POLICIES, type ClusterSpec, type NodeSpec, type PlacementPolicy } from '../config.js';
 import type { ProfileParameters } from '../profile.js';
 import type { Simulation } from '../engine/simulation.js';
 import type { Rng } from '../random.js';
@@ -49,6 +49,8 @@ export interface PodState {
   phase: PodPhase;
   node: number;
   createdMs: number;
+  /** The placement policy in force when the pod was created (its pod template's affinity). */
+  placement: PlacementPolicy;
 }
 
 /**
@@ -86,6 +88,7 @@ export class Cluster {
   private pendingSinceMs = 0;
   pendingPodMs = 0;
   nodeFailures = 0;
+  private placementPolicy: PlacementPolicy;
   private readonly rngStartup: Rng;
   private readonly rngFailures: Rng;
   private readonly listeners: ClusterListener[] = [];
@@ -106,6 +109,7 @@ export class Cluster {
     private readonly profile: ProfileParameters,
     rng: Rng,
   ) {
+    this.placementPolicy = spec.placement;
     this.rngStartup = rng.split('startup');
     this.rngFailures = rng.split('failures');
     this.kBound = sim.register('pod-bound', (id) => this.podBound(id));
@@ -149,6 +153,19 @@ export class Cluster {
     }
   }
 
+  /** The placement policy pods created from now on get. */
+  get placement(): PlacementPolicy {
+    return this.placementPolicy;
+  }
+
+  /** Changes the placement of pods created from now on; pods already created keep theirs (as with a new pod template). */
+  setPlacement(policy: PlacementPolicy): void {
+    if (!PLACEMENT_POLICIES.includes(policy)) {
+      throw new RangeError(`expected a placement policy, one of ${PLACEMENT_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+    }
+    this.placementPolicy = policy;
+  }
+
   get pendingPods(): number {
     return this.pending.length;
   }
@@ -166,6 +183,7 @@ export class Cluster {
       phase: 'Pending',
       node: -1,
       createdMs: this.sim.nowMs,
+      placement: this.placementPolicy,
     };
     this.pods.push(pod);
     if (request.warm) {
@@ -381,23 +399,31 @@ export class Cluster {
     if (mtbf > 0) this.sim.schedule(this.rngFailures.exponential(mtbf), this.kPodKill, podId);
   }
 
-  /** Feasible node by the placement policy, or −1 when none fits. Ties go to the lowest index. */
+  /** Feasible node by the pod's placement policy, or −1 when none fits. Ties go to the lowest index. */
   private chooseNode(pod: PodState): number {
+    if (pod.placement === 'storage-affinity') {
+      const storage = this.nodes.find((node) => node.name === this.spec.storageNode && node.leased);
+      if (storage !== undefined && this.fits(storage, pod)) return storage.index;
+    }
+    const spread = pod.placement !== 'pack';
     let best = -1;
     let bestFree = 0;
     for (const node of this.nodes) {
-      if (!node.ready || node.cordoned) continue;
-      const freeCpu = node.allocatableCpu - node.requestedCpu;
-      const freeMemory = node.allocatableMemoryMb - node.requestedMemoryMb;
-      // A small epsilon keeps fractional CPU requests (e.g. 0.5 × 3 cores) from failing on rounding.
-      if (freeCpu + 1e-9 < pod.cpu || freeMemory < pod.memoryMb) continue;
-      const score = freeCpu / node.allocatableCpu + freeMemory / node.allocatableMemoryMb;
-      if (best < 0 || (this.spec.placement === 'spread' ? score > bestFree : score < bestFree)) {
+      if (!this.fits(node, pod)) continue;
+      const score = (node.allocatableCpu - node.requestedCpu) / node.allocatableCpu + (node.allocatableMemoryMb - node.requestedMemoryMb) / node.allocatableMemoryMb;
+      if (best < 0 || (spread ? score > bestFree : score < bestFree)) {
         best = node.index;
         bestFree = score;
       }
     }
     return best;
+  }
+
+  /** The node takes pods and has the pod's CPU and memory free. */
+  private fits(node: NodeState, pod: PodState): boolean {
+    if (!node.ready || node.cordoned) return false;
+    // A small epsilon keeps fractional CPU requests (e.g. 0.5 × 3 cores) from failing on rounding.
+    return node.allocatableCpu - node.requestedCpu + 1e-9 >= pod.cpu && node.allocatableMemoryMb - node.requestedMemoryMb >= pod.memoryMb;
   }
 
   private bind(pod: PodState, nodeIndex: number): void {

@@ -142,16 +142,26 @@ export class SparkApp {
     const previous = this.deployment.config;
     this.deployment.config = next;
     if (needsRedeploy(previous, next)) {
-      this.lifecycle.removeAll();
-      this.deployment.takeDown(this.spec.profile.parameters.redeployMs);
-      this.lifecycle.target = initialExecutorTarget(next);
-      this.sim.schedule(this.spec.profile.parameters.redeployMs, this.kDeployed);
-      this.allocation.ensureTicks();
+      this.redeploy();
       return;
     }
     this.lifecycle.target = initialExecutorTarget(next);
     this.allocation.ensureTicks();
     this.lifecycle.reconcile();
+  }
+
+  /**
+   * Restarts the application with its current configuration: every executor
+   * stops, the application is down for redeployMs, then new executors start
+   * cold (their pods placed by the placement policy in force then).
+   */
+  redeploy(): void {
+    const redeployMs = this.spec.profile.parameters.redeployMs;
+    this.lifecycle.removeAll();
+    this.deployment.takeDown(redeployMs);
+    this.lifecycle.target = initialExecutorTarget(this.deployment.config);
+    this.sim.schedule(redeployMs, this.kDeployed);
+    this.allocation.ensureTicks();
   }
 
   /** Time integrals of executors up to now. */
