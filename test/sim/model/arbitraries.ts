@@ -4,7 +4,7 @@
  * without dynamic allocation and failures; short runs so that many fit.
  */
 import fc from 'fast-check';
-import type { RunSpec, SparkConfig } from '../../../sim/config.js';
+import type { PlacementPolicy, RunSpec, SparkConfig } from '../../../sim/config.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../../sim/spark/constants.js';
 import { paperSpec } from '../fixtures.js';
 
@@ -51,7 +51,7 @@ export const caseArb: fc.Arbitrary<Case> = fc
   .record({
     spark: sparkArb,
     fps: fc.integer({ min: 1, max: 80 }),
-    placement: fc.constantFrom<'pack' | 'spread'>('pack', 'spread'),
+    placement: fc.constantFrom<PlacementPolicy>('pack', 'spread', 'storage-affinity'),
     failures: fc.boolean(),
     warmStart: fc.boolean(),
     durationS: fc.integer({ min: 15, max: 60 }),
