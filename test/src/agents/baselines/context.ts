@@ -3,6 +3,7 @@ import type { TrialOutcome } from '../../../../src/backend/backend.js';
 import { ConfigurationManager, type ActionEncoding } from '../../../../src/managers/configuration.js';
 import type { ExecutorConfig } from '../../../../src/scenario/run-spec.js';
 import type { Scenario } from '../../../../src/scenario/schema.js';
+import type { KnobPoint } from '../../../../src/space/grid.js';
 
 /** A measured window with plain values: 60 fps for 16 s, one batch processed, the next just cut. */
 export function outcome(fields: Partial<TrialOutcome> = {}): TrialOutcome {
@@ -33,7 +34,7 @@ export function outcome(fields: Partial<TrialOutcome> = {}): TrialOutcome {
 /** A decision in `config` at `fps` after the window `last`, as the environment would present it. */
 export function decision(options: {
   scenario: Scenario;
-  config: ExecutorConfig;
+  config: ExecutorConfig | KnobPoint;
   last: TrialOutcome | null;
   fps?: number;
   encoding?: ActionEncoding;
