@@ -2,6 +2,7 @@ import { PLACEMENT_POLICIES, type ClusterSpec, type NodeSpec, type PlacementPoli
 import type { ProfileParameters } from '../profile.js';
 import type { Simulation } from '../engine/simulation.js';
 import type { Rng } from '../random.js';
+import { chooseNode } from './placement.js';
 
 const FAILURE_TOKEN_SPAN = 1024;
 
@@ -78,8 +79,9 @@ export interface ClusterListener {
 /**
  * Kubernetes as the Spark application sees it: nodes with allocatable CPU and
  * memory, pods that request both, a scheduler that binds Pending pods (FIFO,
- * pack or spread), pod start-up latency, nodes that are provisioned, fail,
- * come back and are removed.
+ * by each pod's placement policy: placement.ts), pod start-up latency, nodes
+ * that are provisioned, fail, come back, are drained and are removed. Those
+ * who care subscribe to its notifications.
  */
 export class Cluster {
   readonly nodes: NodeState[] = [];
@@ -187,7 +189,7 @@ export class Cluster {
     };
     this.pods.push(pod);
     if (request.warm) {
-      const node = this.chooseNode(pod);
+      const node = chooseNode(this.nodes, pod, this.spec.storageNode);
       if (node >= 0) {
         this.bind(pod, node);
         this.nodes[node].imageReadyAtMs = Math.min(this.nodes[node].imageReadyAtMs, this.sim.nowMs);
@@ -399,33 +401,6 @@ export class Cluster {
     if (mtbf > 0) this.sim.schedule(this.rngFailures.exponential(mtbf), this.kPodKill, podId);
   }
 
-  /** Feasible node by the pod's placement policy, or −1 when none fits. Ties go to the lowest index. */
-  private chooseNode(pod: PodState): number {
-    if (pod.placement === 'storage-affinity') {
-      const storage = this.nodes.find((node) => node.name === this.spec.storageNode && node.leased);
-      if (storage !== undefined && this.fits(storage, pod)) return storage.index;
-    }
-    const spread = pod.placement !== 'pack';
-    let best = -1;
-    let bestFree = 0;
-    for (const node of this.nodes) {
-      if (!this.fits(node, pod)) continue;
-      const score = (node.allocatableCpu - node.requestedCpu) / node.allocatableCpu + (node.allocatableMemoryMb - node.requestedMemoryMb) / node.allocatableMemoryMb;
-      if (best < 0 || (spread ? score > bestFree : score < bestFree)) {
-        best = node.index;
-        bestFree = score;
-      }
-    }
-    return best;
-  }
-
-  /** The node takes pods and has the pod's CPU and memory free. */
-  private fits(node: NodeState, pod: PodState): boolean {
-    if (!node.ready || node.cordoned) return false;
-    // A small epsilon keeps fractional CPU requests (e.g. 0.5 × 3 cores) from failing on rounding.
-    return node.allocatableCpu - node.requestedCpu + 1e-9 >= pod.cpu && node.allocatableMemoryMb - node.requestedMemoryMb >= pod.memoryMb;
-  }
-
   private bind(pod: PodState, nodeIndex: number): void {
     const node = this.nodes[nodeIndex];
     this.accountNode(node);
@@ -443,7 +418,7 @@ export class Cluster {
     let kept = 0;
     for (let i = 0; i < this.pending.length; i++) {
       const pod = this.pods[this.pending[i]];
-      const node = this.chooseNode(pod);
+      const node = chooseNode(this.nodes, pod, this.spec.storageNode);
       if (node < 0) {
         this.pending[kept++] = pod.id;
         continue;
