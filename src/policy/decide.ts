@@ -13,6 +13,17 @@ import { denseForward, denseLayersOf } from './dense-forward.js';
 import { StateManager, type StateInput } from '../managers/state.js';
 import { MAX_FPS, fallbackError, formatPath, formatValue, toProblem, type KnobRange } from '../scenario/schema.js';
 import { domainText, onDomain } from '../space/grid.js';
+import {
+  OUTCOME_FIELDS,
+  OUTCOME_FIELD_NAMES,
+  QUANTILES,
+  outcomeField,
+  type OutcomeFieldName,
+  type QuantileName,
+  type QuantilesField,
+  type ScalarField,
+  type ScalarKind,
+} from '../space/outcome-fields.js';
 import type { LoadedPolicy, PolicyMetadata } from './artifact.js';
 
 /** The state file's configuration, in the names a user writes. */
@@ -22,22 +33,20 @@ export interface DecideConfig {
   instances: number;
 }
 
-/** What the last measurement window showed (absent before the first one). */
-export interface DecideLast {
-  per_frame_ms: { mean: number; p95: number };
-  /** Fraction of executor task slots busy, [0, 1]. */
-  cpu_util: number;
-  /** Fraction of executor memory used, [0, 1]. */
-  mem_util: number;
-  backlog_frames: number;
-  frames_arrived: number;
-  pending_pods: number;
-  frames_processed: number;
-  frames_dropped: number;
-  executors_running: number;
-  /** Why the window gave no usable measurement; null when it did. */
-  failure?: string | null;
-}
+type Fields = typeof OUTCOME_FIELDS;
+type ScalarName = Exclude<OutcomeFieldName, 'perFrameMs'>;
+type RequiredName = { [K in ScalarName]: Fields[K]['decide'] extends 'required' ? K : never }[ScalarName];
+type OptionalName = Exclude<ScalarName, RequiredName>;
+type RequiredQuantile = Fields['perFrameMs']['decide']['required'][number];
+
+/**
+ * What the last measurement window showed (absent before the first one):
+ * the outcome's fields under their keys (src/space/outcome-fields.ts). The
+ * fields decide has always read are required; every other one is optional.
+ */
+export type DecideLast = { per_frame_ms: Pick<TrialOutcome['perFrameMs'], RequiredQuantile> & Partial<TrialOutcome['perFrameMs']> } & {
+  [K in RequiredName as Fields[K]['key']]: Exclude<TrialOutcome[K], undefined>;
+} & { [K in OptionalName as Fields[K]['key']]?: Exclude<TrialOutcome[K], undefined> };
 
 /** The version of the state format below; a state may say `"version": 1` and a later format will bump it. */
 export const DECIDE_STATE_VERSION = 1;
@@ -70,7 +79,7 @@ export interface Decision {
 const expected = (what: string) => (issue: { input?: unknown }) => `expected ${what}, got ${formatValue(issue.input)}`;
 const count = () => z.number({ error: expected('a non-negative integer') }).int().min(0);
 const fraction = () => z.number({ error: expected('a fraction in [0, 1] (not a percentage)') }).min(0).max(1);
-const ms = () => z.number({ error: expected('a non-negative number of ms') }).min(0).max(Number.MAX_VALUE);
+const amount = (unit: string) => z.number({ error: expected(`a non-negative number${unit === '' ? '' : ` of ${unit}`}`) }).min(0).max(Number.MAX_VALUE);
 
 function strict<S extends z.ZodRawShape>(shape: S, what: string) {
   const allowed = Object.keys(shape).join(', ');
@@ -81,6 +90,48 @@ function strict<S extends z.ZodRawShape>(shape: S, what: string) {
         : `expected ${what}, got ${formatValue(issue.input)}`,
   });
 }
+
+/** The check of one outcome field's value in a state. */
+function fieldSchema(field: ScalarField<unknown>): z.ZodType {
+  switch (field.kind) {
+    case 'fraction':
+      return fraction();
+    case 'count':
+      return count();
+    case 'amount':
+      return amount(field.unit);
+    case 'flag':
+      return z.boolean({ error: expected('true or false') });
+    case 'text':
+      return z.string({ error: expected('a text or null') }).nullable();
+  }
+}
+
+const isRequired = (field: ScalarField<unknown>) => field.decide === 'required';
+
+function quantilesSchema(field: QuantilesField) {
+  const required = new Set<QuantileName>(field.decide.required);
+  const ms = () => amount(field.unit);
+  const shape = Object.fromEntries(
+    [...field.decide.required, ...QUANTILES.filter((q) => !required.has(q))].map((q) => [q, required.has(q) ? ms() : ms().optional()]),
+  );
+  return strict(shape, `per-frame times {${field.decide.required.join(', ')}} in ${field.unit}`);
+}
+
+/** decide's `last` block, field by field from the outcome table (required ones first, in table order). */
+function lastSchema() {
+  const scalars = OUTCOME_FIELD_NAMES.filter((name) => name !== 'perFrameMs').map((name) => outcomeField(name) as ScalarField<unknown>);
+  const shape: Record<string, z.ZodType> = { [OUTCOME_FIELDS.perFrameMs.key]: quantilesSchema(OUTCOME_FIELDS.perFrameMs) };
+  for (const field of scalars.filter(isRequired)) shape[field.key] = fieldSchema(field);
+  for (const field of scalars.filter((f) => !isRequired(f))) shape[field.key] = fieldSchema(field).optional();
+  const requiredKeys = [OUTCOME_FIELDS.perFrameMs.key, ...scalars.filter(isRequired).map((f) => f.key)];
+  return strict(shape, `the last window {${requiredKeys.join(', ')}}`);
+}
+
+const LAST_SCHEMA = lastSchema();
+
+/** The outcome field each key of `last` names. */
+const FIELD_BY_KEY = new Map(OUTCOME_FIELD_NAMES.map((name) => [OUTCOME_FIELDS[name].key as string, outcomeField(name)]));
 
 /** A knob value: an integer in the policy's range, on its grid (the rule `simulate --config` applies too). */
 function knob(range: KnobRange) {
@@ -98,23 +149,7 @@ function stateSchema(metadata: PolicyMetadata) {
         { cores: knob(space.executorCores), memory_mb: knob(space.executorMemoryMb), instances: knob(space.executorInstances) },
         'a configuration {cores, memory_mb, instances}',
       ),
-      last: strict(
-        {
-          per_frame_ms: strict({ mean: ms(), p95: ms() }, 'per-frame times {mean, p95} in ms'),
-          cpu_util: fraction(),
-          mem_util: fraction(),
-          backlog_frames: count(),
-          frames_arrived: count(),
-          pending_pods: count(),
-          frames_processed: count(),
-          frames_dropped: count(),
-          executors_running: count(),
-          failure: z.string({ error: expected('a text or null') }).nullable().optional(),
-        },
-        'the last window {per_frame_ms, cpu_util, mem_util, backlog_frames, frames_arrived, pending_pods, frames_processed, frames_dropped, executors_running}',
-      )
-        .nullable()
-        .optional(),
+      last: LAST_SCHEMA.nullable().optional(),
     },
     'a state {version?, fps, config, last?}',
   );
@@ -170,19 +205,18 @@ export function stateTemplate(space?: PolicyMetadata['actionSpace']): Required<O
     version: DECIDE_STATE_VERSION,
     fps: 40,
     config,
-    last: {
-      per_frame_ms: { mean: 650, p95: 900 },
-      cpu_util: 0.7,
-      mem_util: 0.4,
-      backlog_frames: 120,
-      frames_arrived: 4800,
-      pending_pods: 0,
-      frames_processed: 4680,
-      frames_dropped: 0,
-      executors_running: config.instances,
-      failure: null,
-    },
+    last: lastTemplate({ executors_running: config.instances }),
   };
+}
+
+/** Every field of `last`, each at its table example (in the schema's order: required fields first). */
+function lastTemplate(overrides: Record<string, unknown>): Required<DecideLast> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(LAST_SCHEMA.shape)) {
+    const field = FIELD_BY_KEY.get(key)!;
+    out[key] = key in overrides ? overrides[key] : field.kind === 'quantiles' ? { ...field.example } : field.example;
+  }
+  return out as Required<DecideLast>;
 }
 
 /** The state format, field by field, for --help and the exported policy README. */
@@ -191,12 +225,36 @@ export const DECIDE_STATE_FIELDS: readonly (readonly [field: string, meaning: st
   ['fps', `load the next window faces, frames per second, in [0, ${MAX_FPS}]`],
   ['config.cores, config.memory_mb, config.instances', "the configuration now: integers on the policy's action-space grid"],
   ['last', 'optional (null or absent before the first window): what the last window measured'],
-  ['last.per_frame_ms.mean, last.per_frame_ms.p95', 'per-frame processing time, ms >= 0'],
-  ['last.cpu_util, last.mem_util', 'busy task slots and executor memory used, fractions in [0, 1]'],
-  ['last.backlog_frames, last.frames_arrived, last.frames_processed, last.frames_dropped', 'frame counts of the window, integers >= 0'],
-  ['last.pending_pods, last.executors_running', 'executor pods Pending and executors running at its end, integers >= 0'],
-  ['last.failure', 'optional: why the window gave no measurement, or null'],
+  ...lastFieldDocs(),
 ];
+
+/** One line per field of `last`, from the outcome table. */
+function lastFieldDocs(): (readonly [field: string, meaning: string])[] {
+  const range: Record<ScalarKind, string> = {
+    fraction: 'a fraction in [0, 1]',
+    count: 'an integer >= 0',
+    amount: 'a number >= 0',
+    flag: 'true or false',
+    text: 'a text or null',
+  };
+  const q: QuantilesField = OUTCOME_FIELDS.perFrameMs;
+  const optionalQuantiles = QUANTILES.filter((name) => !q.decide.required.includes(name));
+  const lines: (readonly [string, string])[] = [
+    [q.decide.required.map((name) => `last.${q.key}.${name}`).join(', '), `${q.description}, ${q.unit} >= 0`],
+    [
+      optionalQuantiles.map((name) => `last.${q.key}.${name}`).join(', '),
+      `optional: the other quantiles (left out, each stands at ${optionalQuantiles.map((name) => `${name} = ${q.decide.whenAbsent[name]}`).join(', ')})`,
+    ],
+  ];
+  for (const key of Object.keys(LAST_SCHEMA.shape)) {
+    const field = FIELD_BY_KEY.get(key)!;
+    if (field.kind === 'quantiles') continue;
+    const unit = field.unit === '' || field.kind === 'count' ? '' : ` ${field.unit}`;
+    const optional = field.decide === 'required' ? '' : 'optional: ';
+    lines.push([`last.${key}`, `${optional}${field.description}; ${range[field.kind]}${unit}`]);
+  }
+  return lines;
+}
 
 // ---------------------------------------------------------------- deciding
 
@@ -211,28 +269,27 @@ export function stateInput(state: DecideState): StateInput {
   };
 }
 
-/** Only the fields the StateManager reads carry meaning; the rest are placeholders. */
+/**
+ * The outcome a state's `last` stands for. A field the state leaves out
+ * holds its table placeholder (`decide.whenAbsent`), so a state written
+ * before the optional fields existed is read as it always was.
+ */
 function toOutcome(last: DecideLast): TrialOutcome {
-  return {
-    perFrameMs: { mean: last.per_frame_ms.mean, p50: last.per_frame_ms.mean, p95: last.per_frame_ms.p95, p99: last.per_frame_ms.p95, max: last.per_frame_ms.p95 },
-    throughputFps: 0,
-    backlogFrames: last.backlog_frames,
-    framesArrived: last.frames_arrived,
-    framesProcessed: last.frames_processed,
-    framesDropped: last.frames_dropped,
-    cpuUtil: last.cpu_util,
-    memUtil: last.mem_util,
-    executorsRunning: last.executors_running,
-    pendingPods: last.pending_pods,
-    taskFailures: 0,
-    executorLosses: 0,
-    costPerHour: 0,
-    sloViolationFraction: 0,
-    redeployed: false,
-    windowMs: 0,
-    wallMs: 0,
-    failure: last.failure ?? null,
-  };
+  const given = last as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name of OUTCOME_FIELD_NAMES) {
+    const field = outcomeField(name);
+    if (field.kind === 'quantiles') {
+      const times = given[field.key] as Partial<Record<QuantileName, number>>;
+      const whenAbsent = field.decide.whenAbsent;
+      out[name] = Object.fromEntries(QUANTILES.map((q) => [q, times[q] ?? times[whenAbsent[q]!]!]));
+    } else if (given[field.key] !== undefined) {
+      out[name] = given[field.key];
+    } else if (field.decide !== 'required' && field.decide.whenAbsent !== undefined) {
+      out[name] = field.decide.whenAbsent;
+    }
+  }
+  return out as unknown as TrialOutcome;
 }
 
 /**
