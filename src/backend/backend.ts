@@ -13,6 +13,11 @@ export interface TrialRequest {
   fps: number;
 }
 
+/**
+ * What one measurement window showed. Every field is declared, with its unit,
+ * run-log column, decide-state key and JSON name, in
+ * src/space/outcome-fields.ts; a field added here and not there fails to compile.
+ */
 export interface TrialOutcome {
   perFrameMs: Quantiles;
   throughputFps: number;
