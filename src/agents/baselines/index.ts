@@ -7,14 +7,16 @@ import { UserInputError } from '../../errors.js';
 import type { Scenario } from '../../scenario/schema.js';
 import type { Policy } from '../agent.js';
 import { Ds2Policy, type Ds2Options } from './ds2.js';
+import { flinkAutoscalerStack, type FlinkAutoscalerStackOptions } from './flink-autoscaler.js';
 import { HpaPolicy, type HpaOptions } from './hpa.js';
+import { k8sStack, type K8sStackOptions } from './k8s-stack.js';
 import { OraclePolicy, type OraclePolicyOptions } from './oracle.js';
 import { RandomPolicy } from './random.js';
 import { SparkDynamicAllocationPolicy, type SparkDaOptions } from './spark-dynamic-allocation.js';
 import { SparkStreamingDynamicAllocationPolicy, type SparkStreamingDaOptions } from './spark-streaming-da.js';
 import { StaticPolicy } from './static.js';
 
-export const BASELINE_NAMES = ['random', 'static', 'oracle', 'hpa', 'spark-da', 'spark-streaming-da', 'ds2'] as const;
+export const BASELINE_NAMES = ['random', 'static', 'oracle', 'hpa', 'spark-da', 'spark-streaming-da', 'ds2', 'k8s-stack', 'flink-autoscaler'] as const;
 export type BaselineName = (typeof BASELINE_NAMES)[number];
 
 export interface MakeBaselineOptions {
@@ -26,6 +28,8 @@ export interface MakeBaselineOptions {
   sparkDa?: Partial<SparkDaOptions>;
   sparkStreamingDa?: Partial<SparkStreamingDaOptions>;
   ds2?: Partial<Ds2Options>;
+  k8sStack?: K8sStackOptions;
+  flinkAutoscaler?: FlinkAutoscalerStackOptions;
 }
 
 export function isBaselineName(name: string): name is BaselineName {
@@ -95,5 +99,9 @@ export function makeBaseline(name: string, options: MakeBaselineOptions): Policy
       return new SparkStreamingDynamicAllocationPolicy(scenario, options.sparkStreamingDa);
     case 'ds2':
       return new Ds2Policy(options.ds2);
+    case 'k8s-stack':
+      return k8sStack(scenario, options.k8sStack);
+    case 'flink-autoscaler':
+      return flinkAutoscalerStack(scenario, options.flinkAutoscaler);
   }
 }

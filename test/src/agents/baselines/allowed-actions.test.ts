@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BASELINE_NAMES, makeBaseline } from '../../../../src/agents/baselines/index.js';
 import { loadScenarioSync } from '../../../../src/scenario/load.js';
 import { runEpisode } from './episode.js';
+import { nodePoolScenario } from './node-pool.js';
 
 const paper = loadScenarioSync('scenarios/paper-testbed.yaml');
 
@@ -34,4 +35,21 @@ describe('every baseline on the paper testbed', () => {
     expect(await actions(6)).not.toEqual(first);
     expect(new Set(first).size).toBeGreaterThan(3);
   });
+});
+
+describe('the autoscaler stacks on a scenario with a node pool and partitions', () => {
+  const pool = nodePoolScenario({ partitions: true });
+  const stacks = ['k8s-stack', 'flink-autoscaler'] as const;
+
+  it.each(stacks.flatMap((name) => [[name, 'delta'] as const, [name, 'absolute'] as const]))(
+    '%s only ever picks allowed actions (%s encoding)',
+    async (name, encoding) => {
+      for (const episode of [0, 1]) {
+        const policy = makeBaseline(name, { scenario: pool, seed: episode });
+        const steps = await runEpisode({ scenario: pool, policy, encoding, steps: 15, seed: `allowed-pool/${episode}` });
+        expect(steps).toHaveLength(15);
+        for (const s of steps) expect(s.outcome.failure).toBeNull();
+      }
+    },
+  );
 });

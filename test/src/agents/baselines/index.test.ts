@@ -4,7 +4,7 @@ import { UserInputError } from '../../../../src/errors.js';
 import { loadScenarioSync } from '../../../../src/scenario/load.js';
 
 const paper = loadScenarioSync('scenarios/paper-testbed.yaml');
-const allowed = 'allowed: random, static, oracle, hpa, spark-da, spark-streaming-da, ds2, all';
+const allowed = 'allowed: random, static, oracle, hpa, spark-da, spark-streaming-da, ds2, k8s-stack, flink-autoscaler, all';
 
 describe('baselines by name', () => {
   it('builds each baseline under its own name', () => {
