@@ -1,6 +1,7 @@
 import type { PlacementPolicy, RunSpec, SparkConfig } from './config.js';
 import { Simulation } from './engine/simulation.js';
 import { Cluster } from './k8s/cluster.js';
+import { FaultInjector } from './k8s/faults.js';
 import { NodePool } from './k8s/node-pool.js';
 import { FrameMetrics } from './metrics/frame-metrics.js';
 import type { ExecutorReport, NodeReport, RunResult } from './metrics/result.js';
@@ -30,6 +31,7 @@ export interface FrameTotals {
 export class SparkOnK8sModel {
   readonly sim = new Simulation();
   readonly cluster: Cluster;
+  readonly faults: FaultInjector;
   readonly app: SparkApp;
   readonly batcher: Batcher;
   readonly metrics: FrameMetrics;
@@ -44,7 +46,10 @@ export class SparkOnK8sModel {
   constructor(readonly spec: RunSpec) {
     const rng = new Rng(spec.seed);
     this.metrics = new FrameMetrics(spec.warmupMs, spec.sloPerFrameMs);
-    this.cluster = new Cluster(this.sim, spec.cluster, spec.profile.parameters, rng.split('cluster'));
+    const clusterRng = rng.split('cluster');
+    this.cluster = new Cluster(this.sim, spec.cluster, spec.profile.parameters, clusterRng);
+    // Right after the cluster: event kinds are numbered in registration order and the trace hash covers them.
+    this.faults = new FaultInjector(this.sim, this.cluster, spec.cluster.failures, clusterRng.split('failures'));
     this.app = new SparkApp(this.sim, this.cluster, spec, rng.split('spark'), this.metrics, meanFrameMegapixels(spec.workload));
     this.batcher = new Batcher(this.sim, spec.workload, () => this.app.currentConfig, spec.durationMs, (batch) => {
       this.metrics.recordBatch();

@@ -4,8 +4,6 @@ import type { Simulation } from '../engine/simulation.js';
 import type { Rng } from '../random.js';
 import { chooseNode } from './placement.js';
 
-const FAILURE_TOKEN_SPAN = 1024;
-
 export type PodPhase = 'Pending' | 'Starting' | 'Running' | 'Terminated';
 export type PodEndReason = 'deleted' | 'node-failure' | 'node-removed' | 'oom' | 'killed';
 
@@ -30,8 +28,6 @@ export interface NodeState {
   leased: boolean;
   /** When the executor image is (or will be) on the node; Infinity before any pull started. */
   imageReadyAtMs: number;
-  /** Bumped when a random failure is scheduled; an older pending failure event is ignored. */
-  failureToken: number;
   /** Tasks running on the node now (kept by the Spark model). */
   busySlots: number;
   pods: Set<number>;
@@ -92,7 +88,6 @@ export class Cluster {
   nodeFailures = 0;
   private placementPolicy: PlacementPolicy;
   private readonly rngStartup: Rng;
-  private readonly rngFailures: Rng;
   private readonly listeners: ClusterListener[] = [];
   /** Notifications not yet delivered: one raised by a listener's callback waits until the current one reached everyone. */
   private readonly outbox: ((listener: ClusterListener) => void)[] = [];
@@ -100,10 +95,6 @@ export class Cluster {
   private readonly kBound: number;
   private readonly kStarted: number;
   private readonly kProvisioned: number;
-  private readonly kNodeFail: number;
-  private readonly kNodeRepair: number;
-  private readonly kScheduledFault: number;
-  private readonly kPodKill: number;
 
   constructor(
     private readonly sim: Simulation,
@@ -113,17 +104,10 @@ export class Cluster {
   ) {
     this.placementPolicy = spec.placement;
     this.rngStartup = rng.split('startup');
-    this.rngFailures = rng.split('failures');
     this.kBound = sim.register('pod-bound', (id) => this.podBound(id));
     this.kStarted = sim.register('pod-started', (id) => this.podStarted(id));
     this.kProvisioned = sim.register('node-provisioned', (i) => this.nodeProvisioned(i));
-    this.kNodeFail = sim.register('node-fail', (arg) => this.randomNodeFailure(arg));
-    this.kNodeRepair = sim.register('node-repair', (i) => this.repairNode(i));
-    this.kScheduledFault = sim.register('scheduled-fault', (i) => this.scheduledFault(i));
-    this.kPodKill = sim.register('pod-kill', (id) => this.killPod(id, 'killed'));
     for (const node of spec.nodes) this.addNodeState(node, true);
-    spec.failures.scheduled.forEach((fault, i) => sim.scheduleAt(fault.atMs, this.kScheduledFault, i));
-    for (const node of this.nodes) this.scheduleRandomFailure(node.index);
   }
 
   /**
@@ -194,7 +178,6 @@ export class Cluster {
         this.bind(pod, node);
         this.nodes[node].imageReadyAtMs = Math.min(this.nodes[node].imageReadyAtMs, this.sim.nowMs);
         pod.phase = 'Running';
-        this.scheduleRandomPodKill(pod.id);
         this.emit((l) => l.onPodRunning?.(pod.id));
         return pod.id;
       }
@@ -292,12 +275,15 @@ export class Cluster {
     node.busySlots += delta;
   }
 
-  /** A random failure: the node goes down and, with random failures on, is repaired after nodeRepairMs. */
+  /** The node fails: it takes no pods, and those on it end. It stays down until repairNode. */
   failNode(index: number): void {
     const node = this.nodes[index];
     if (!node.ready) return;
-    this.nodeDown(node);
-    if (this.spec.failures.nodeMtbfMs > 0) this.sim.schedule(this.spec.failures.nodeRepairMs, this.kNodeRepair, index);
+    this.accountNode(node);
+    node.ready = false;
+    this.nodeFailures++;
+    for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
+    this.emit((l) => l.onNodeFailed?.(index));
   }
 
   repairNode(index: number): void {
@@ -305,18 +291,8 @@ export class Cluster {
     if (node.ready || !node.leased) return;
     this.accountNode(node);
     node.ready = true;
-    this.scheduleRandomFailure(index);
     this.emit((l) => l.onNodeReady?.(index));
     this.trySchedule();
-  }
-
-  /** The node fails: it takes no pods, and those on it end. */
-  private nodeDown(node: NodeState): void {
-    this.accountNode(node);
-    node.ready = false;
-    this.nodeFailures++;
-    for (const podId of [...node.pods]) this.endPod(podId, 'node-failure');
-    this.emit((l) => l.onNodeFailed?.(node.index));
   }
 
   private addNodeState(spec: NodeSpec, ready: boolean): number {
@@ -337,7 +313,6 @@ export class Cluster {
       cordoned: false,
       leased: true,
       imageReadyAtMs: Infinity,
-      failureToken: 0,
       busySlots: 0,
       pods: new Set(),
       lastChangeMs: this.sim.nowMs,
@@ -355,50 +330,8 @@ export class Cluster {
     this.accountNode(node);
     node.ready = true;
     node.provisioning = false;
-    this.scheduleRandomFailure(index);
     this.emit((l) => l.onNodeReady?.(index));
     this.trySchedule();
-  }
-
-  private scheduledFault(i: number): void {
-    const fault = this.spec.failures.scheduled[i];
-    if (fault.kind === 'pod-kill') {
-      // The target counts Running pods in creation order, as `kubectl get pods` lists them.
-      const running = this.pods.filter((p) => p.phase === 'Running');
-      const victim = running[Number(fault.target)];
-      if (victim !== undefined) this.killPod(victim.id, 'killed');
-      return;
-    }
-    const node = this.nodes.find((n) => n.name === fault.target);
-    if (node === undefined) throw new RangeError(`scheduled fault ${i}: no node named '${fault.target}'`);
-    if (fault.kind === 'node-down') {
-      if (node.ready) this.nodeDown(node);
-    } else {
-      this.repairNode(node.index);
-    }
-  }
-
-  /** One pending random failure per node at most: a new chain replaces the old one. */
-  private scheduleRandomFailure(index: number): void {
-    const mtbf = this.spec.failures.nodeMtbfMs;
-    if (mtbf <= 0) return;
-    const node = this.nodes[index];
-    node.failureToken++;
-    this.sim.schedule(this.rngFailures.exponential(mtbf), this.kNodeFail, index * FAILURE_TOKEN_SPAN + (node.failureToken % FAILURE_TOKEN_SPAN));
-  }
-
-  private randomNodeFailure(arg: number): void {
-    const index = Math.floor(arg / FAILURE_TOKEN_SPAN);
-    const node = this.nodes[index];
-    if (node.failureToken % FAILURE_TOKEN_SPAN !== arg % FAILURE_TOKEN_SPAN) return;
-    if (node.ready) this.failNode(index);
-    // A node that is already down (a scheduled outage) fails again only after it is back.
-    else if (node.leased) this.scheduleRandomFailure(index);
-  }
-
-  private scheduleRandomPodKill(podId: number): void {
-    const mtbf = this.spec.failures.podMtbfMs;
-    if (mtbf > 0) this.sim.schedule(this.rngFailures.exponential(mtbf), this.kPodKill, podId);
   }
 
   private bind(pod: PodState, nodeIndex: number): void {
@@ -448,7 +381,6 @@ export class Cluster {
     const pod = this.pods[podId];
     if (pod.phase !== 'Starting') return;
     pod.phase = 'Running';
-    this.scheduleRandomPodKill(podId);
     this.emit((l) => l.onPodRunning?.(podId));
   }
 
