@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
     .command<GlobalOptions>(deployCommand as never)
     .command<GlobalOptions>(runsCommand as never)
     .command<GlobalOptions>(benchCommand as never)
+    .command<GlobalOptions>((await import('./commands/testbed.js')).testbedCommand as never)
     .demandCommand(1, 'expected a command; see sspe --help')
     .recommendCommands()
     .strict()

@@ -1,0 +1,90 @@
+/**
+ * The objects a bare API server lacks for Spark: the nodes (registered as a
+ * kubelet would, capacity and allocatable in status), the namespace, the
+ * `default` service accounts that kube-controller-manager would have made
+ * (we do not run it; the ServiceAccount admission plugin refuses pods without
+ * one), and the driver's service account bound to the built-in `edit` role,
+ * as Spark's docs recommend (running-on-kubernetes.html#rbac).
+ */
+import { ApiException, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Node } from '@kubernetes/client-node';
+import type { NodeShape } from './options.js';
+
+export const NODE_NAME_PREFIX = 'sspe-node-';
+
+export function nodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${NODE_NAME_PREFIX}${i + 1}`);
+}
+
+export function nodeObject(name: string, shape: NodeShape): V1Node {
+  const quantities = (cpuMillicores: number, memoryBytes: number) => ({
+    cpu: `${cpuMillicores}m`,
+    memory: `${Math.floor(memoryBytes / 1024)}Ki`,
+    pods: '110',
+    'ephemeral-storage': '100Gi',
+  });
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+        'sspe.dev/process-kubelet': 'true',
+      },
+    },
+    spec: {},
+    status: {
+      capacity: quantities(shape.cpuMillicores, shape.memoryBytes),
+      allocatable: quantities(shape.allocatableCpuMillicores, shape.allocatableMemoryBytes),
+      addresses: [
+        { type: 'InternalIP', address: '127.0.0.1' },
+        { type: 'Hostname', address: name },
+      ],
+      nodeInfo: {
+        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+        operatingSystem: 'linux',
+        kubeletVersion: 'sspe-process-kubelet',
+        kubeProxyVersion: '',
+        containerRuntimeVersion: 'process://local',
+        kernelVersion: '',
+        osImage: 'processes on the host',
+        bootID: '',
+        machineID: '',
+        systemUUID: '',
+      },
+    },
+  };
+}
+
+export async function bootstrapObjects(kc: KubeConfig, options: { nodes: string[]; shape: NodeShape; namespace: string; serviceAccount: string }): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  for (const name of options.nodes) await createOnce(() => core.createNode({ body: nodeObject(name, options.shape) }));
+  await createOnce(() => core.createNamespace({ body: { metadata: { name: options.namespace } } }));
+  for (const namespace of new Set(['default', options.namespace])) {
+    await createOnce(() => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } }));
+  }
+  await createOnce(() => core.createNamespacedServiceAccount({ namespace: options.namespace, body: { metadata: { name: options.serviceAccount } } }));
+  await createOnce(() =>
+    rbac.createNamespacedRoleBinding({
+      namespace: options.namespace,
+      body: {
+        metadata: { name: `${options.serviceAccount}-edit` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+        subjects: [{ kind: 'ServiceAccount', name: options.serviceAccount, namespace: options.namespace }],
+      },
+    }),
+  );
+}
+
+/** Creates; an AlreadyExists (409) is fine (a re-run), anything else is thrown. */
+async function createOnce(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 409) return;
+    throw error;
+  }
+}
