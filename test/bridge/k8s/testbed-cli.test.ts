@@ -1,0 +1,64 @@
+/**
+ * `sspe testbed` through the compiled CLI (npm test's tsc step builds it):
+ * bad flags and missing binaries are one line with exit 2; up, status and
+ * down with the process kubelet as its own daemon, and nothing left running.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { binariesPresent } from '../../../bridge/k8s/testbed/binaries.js';
+import { isAlive } from '../../../bridge/k8s/testbed/processes.js';
+import { runCli } from '../../src/cli/run-cli.js';
+
+const inCi = process.env.CI === 'true';
+const skip = !inCi && !binariesPresent();
+
+describe('sspe testbed: errors', () => {
+  it.each([
+    [['testbed', 'up', '--nodes', '0'], 'sspe: --nodes: expected an integer in [1, 50], got 0\n'],
+    [['testbed', 'up', '--node-memory', 'lots'], "sspe: --node-memory: expected a Kubernetes quantity like '3900m' or '8Gi', got 'lots'\n"],
+  ])('%j is one line and exit 2', (args, stderr) => {
+    const run = runCli(args);
+    expect(run.stderr).toBe(stderr);
+    expect(run.status).toBe(2);
+  });
+
+  it('without binaries says to run scripts/setup-k8s.sh', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sspe-testbed-cli-')), 'state');
+    const run = runCli(['testbed', 'up', '--dir', dir], { env: { SSPE_K8S_BIN: '/nonexistent/bin' } });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^sspe: expected the control-plane binaries .* in \/nonexistent\/bin, missing: etcd, kube-apiserver, kube-scheduler; run 'bash scripts\/setup-k8s\.sh' first\n$/);
+  });
+
+  it('status and down of a folder with no testbed say so and change nothing', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sspe-testbed-cli-')), 'none');
+    expect(runCli(['testbed', 'status', '--dir', dir]).stdout).toBe(`testbed: down (no state in ${dir})\n`);
+    expect(runCli(['testbed', 'down', '--dir', dir]).stdout).toBe(`no testbed in ${dir}: nothing to stop\n`);
+  });
+});
+
+describe.skipIf(skip)('sspe testbed up | status | down', () => {
+  it('brings up a one-node testbed with the kubelet daemon, reports it, and leaves no process behind', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sspe-testbed-cli-')), 'state');
+    const up = runCli(['testbed', 'up', '--dir', dir, '--nodes', '1', '--node-cpu', '2', '--node-memory', '4Gi', '--json']);
+    expect(up.stderr).toBe('');
+    expect(up.status).toBe(0);
+    const state = JSON.parse(up.stdout) as { daemons: { name: string; pid: number; startTicks: number }[]; nodes: string[]; server: string };
+    try {
+      expect(state.daemons.map((d) => d.name)).toEqual(['etcd', 'kube-apiserver', 'kube-scheduler', 'process-kubelet']);
+      expect(state.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const status = JSON.parse(runCli(['testbed', 'status', '--dir', dir, '--json']).stdout) as { state: string; nodes: { name: string; ready: boolean; allocatableCpu: string }[] };
+      expect(status.state).toBe('up');
+      expect(status.nodes).toEqual([{ name: 'sspe-node-1', ready: true, allocatableCpu: '1900m', allocatableMemory: `${(4096 - 256) * 1024}Ki`, unschedulable: false }]);
+      const again = runCli(['testbed', 'up', '--dir', dir]);
+      expect(again.status).toBe(2);
+      expect(again.stderr).toMatch(/^sspe: a testbed is already up in .*; run 'sspe testbed down --dir .*' first\n$/);
+    } finally {
+      const down = runCli(['testbed', 'down', '--dir', dir, '--json']);
+      expect(down.status).toBe(0);
+      expect((JSON.parse(down.stdout) as { stopped: { name: string }[] }).stopped.map((s) => s.name)).toEqual(['process-kubelet', 'kube-scheduler', 'kube-apiserver', 'etcd']);
+      for (const d of state.daemons) expect(isAlive(d)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * A real control plane (etcd, kube-apiserver, kube-scheduler v1.34.2 from
+ * scripts/setup-k8s.sh) with the process kubelet in this process: the
+ * scheduler binds and refuses as Kubernetes does, pods run as processes to
+ * real phases, cgroup limits bite, deletion honours the grace period, and
+ * `down` leaves nothing running. Under CI=true this never skips: missing
+ * binaries fail it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { binariesPresent, repoRoot } from '../../../bridge/k8s/testbed/binaries.js';
+import { findSparkHome } from '../../../bridge/spark/launcher.js';
+import { testbedDown } from '../../../bridge/k8s/testbed/down.js';
+import { loadKubeconfig } from '../../../bridge/k8s/testbed/kubeconfig.js';
+import { isAlive } from '../../../bridge/k8s/testbed/processes.js';
+import { testbedStatus } from '../../../bridge/k8s/testbed/status.js';
+import { allNodesReady, testbedUp } from '../../../bridge/k8s/testbed/up.js';
+import type { TestbedState } from '../../../bridge/k8s/testbed/state.js';
+import { CGROUP_PARENT } from '../../../bridge/k8s/kubelet/cgroups.js';
+import { Kubelet } from '../../../bridge/k8s/kubelet/kubelet.js';
+
+const inCi = process.env.CI === 'true';
+const skip = !inCi && !binariesPresent();
+if (skip) console.warn("testbed tests skipped: no control-plane binaries in .k8s/bin (run 'bash scripts/setup-k8s.sh'); under CI=true they run and fail instead");
+
+const NS = 'spark';
+
+describe.skipIf(skip)('a real control plane with the process kubelet', () => {
+  let stateDir: string;
+  let state: TestbedState;
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let kubelet: Kubelet;
+  const kubeletLog: string[] = [];
+
+  beforeAll(async () => {
+    stateDir = join(mkdtempSync(join(tmpdir(), 'sspe-testbed-')), 'state');
+    ({ state } = await testbedUp({ stateDir, nodes: 2, nodeCpu: '4', nodeMemory: '8Gi', kubelet: 'none' }));
+    kc = loadKubeconfig(state.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+    kubelet = new Kubelet({ kubeConfig: kc, nodes: state.nodes, dir: state.kubeletDir, log: (line) => kubeletLog.push(line) });
+    await kubelet.start();
+    await waitUntil('every node Ready', async () => (await allNodesReady(kc, state.nodes)) === true, 20_000);
+  });
+
+  afterAll(async () => {
+    if (process.env.SSPE_TESTBED_DEBUG) console.log(kubeletLog.join('\n'));
+    await kubelet?.stop(1);
+    if (stateDir !== undefined) await testbedDown(stateDir);
+  });
+
+  it('registers the nodes Ready, untainted, with 3900m allocatable of 4 cores', async () => {
+    const nodes = (await core.listNode()).items;
+    expect(nodes.map((n) => n.metadata?.name).sort()).toEqual(['sspe-node-1', 'sspe-node-2']);
+    for (const n of nodes) {
+      expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      expect(n.spec?.taints ?? []).toEqual([]);
+      expect(n.status?.allocatable?.cpu).toBe('3900m');
+      expect(n.status?.capacity?.cpu).toBe('4');
+    }
+  });
+
+  it('binds a pod that fits to a Ready node and leaves an over-large one Pending with "Insufficient cpu"', async () => {
+    await createPod(pod('fits', { command: ['sleep', '60'], cpu: '2' }));
+    await createPod(pod('too-big', { command: ['sleep', '60'], cpu: '5' }));
+    const fits = await waitForPod('fits', (p) => p.status?.phase === 'Running');
+    expect(state.nodes).toContain(fits.spec?.nodeName);
+    const tooBig = await waitForPod('too-big', (p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') === true);
+    expect(tooBig.spec?.nodeName).toBeUndefined();
+    expect(tooBig.status?.phase).toBe('Pending');
+    const message = tooBig.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message ?? '';
+    expect(message).toContain('Insufficient cpu');
+    await deletePod('fits', 0);
+    await deletePod('too-big', 0);
+  });
+
+  it('runs a pod to Succeeded, and one that exits 3 to Failed with reason Error', async () => {
+    await createPod(pod('ok', { command: ['/bin/sh', '-c', 'echo "hello from $(POD_NAME)"; exit 0'], env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }));
+    await createPod(pod('bad', { command: ['/bin/sh', '-c', 'exit 3'] }));
+    const ok = await waitForPod('ok', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    expect(ok.status?.phase).toBe('Succeeded');
+    expect(ok.status?.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(ok.status?.podIP).toBe('127.0.0.1');
+    const log = readFileSync(join(state.kubeletDir, 'pods', ok.metadata!.uid!, 'logs', 'main.log'), 'utf8');
+    expect(log).toBe('hello from ok\n');
+    const bad = await waitForPod('bad', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    expect(bad.status?.phase).toBe('Failed');
+    expect(bad.status?.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    await deletePod('ok', 0);
+    await deletePod('bad', 0);
+  });
+
+  it('enforces limits with cgroups v1: a memory limit OOM-kills (reason OOMKilled), a CPU limit sets the CFS quota, a request the shares', async (ctx) => {
+    if (!kubelet.cgroups.usable) {
+      if (inCi) throw new Error(`expected writable cgroups v1 under CI, found none: ${kubelet.cgroups.reason}`);
+      ctx.skip();
+    }
+    // Writes 256 MiB for real (b'x' * n touches every page) under a 64 MiB limit.
+    await createPod(pod('oom', { command: ['python3', '-c', "b = b'x' * (256 << 20); print(len(b))"], memory: '64Mi', cpu: '500m' }));
+    const oom = await waitForPod('oom', (p) => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded');
+    expect(oom.status?.phase).toBe('Failed');
+    expect(oom.status?.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+
+    await createPod(pod('capped', { command: ['sleep', '60'], cpu: '250m', cpuLimit: '500m', memory: '32Mi' }));
+    const capped = await waitForPod('capped', (p) => p.status?.phase === 'Running');
+    const cg = (h: string, file: string) => readFileSync(join('/sys/fs/cgroup', h, CGROUP_PARENT, capped.metadata!.uid!, 'main', file), 'utf8').trim();
+    expect(cg('cpu', 'cpu.cfs_quota_us')).toBe('50000');
+    expect(cg('cpu', 'cpu.cfs_period_us')).toBe('100000');
+    expect(cg('cpu', 'cpu.shares')).toBe('256');
+    expect(cg('memory', 'memory.limit_in_bytes')).toBe(String(32 * 2 ** 20));
+    await deletePod('oom', 0);
+    await deletePod('capped', 0);
+  });
+
+  it('honours deletion with the grace period: TERM first, the pod object goes once the process has ended', async () => {
+    // Ignores TERM for a moment, then exits: the kubelet must wait, not KILL at once.
+    await createPod(pod('graceful', { command: ['/bin/sh', '-c', "trap 'sleep 1; echo bye; exit 0' TERM; while true; do sleep 0.1; done"] }));
+    const running = await waitForPod('graceful', (p) => p.status?.phase === 'Running');
+    const uid = running.metadata!.uid!;
+    const pid = Number(running.status?.containerStatuses?.[0].containerID?.replace('process://', ''));
+    expect(pid).toBeGreaterThan(0);
+    const t0 = Date.now();
+    await core.deleteNamespacedPod({ name: 'graceful', namespace: NS, body: { gracePeriodSeconds: 10 } });
+    await waitUntil('the pod object to be gone', async () => (await core.listNamespacedPod({ namespace: NS })).items.every((p) => p.metadata?.uid !== uid), 20_000);
+    const tookMs = Date.now() - t0;
+    expect(tookMs).toBeGreaterThan(900);
+    expect(tookMs).toBeLessThan(10_000);
+    expect(isAlive({ pid, startTicks: null })).toBe(false);
+    expect(kubeletLog.some((l) => l.includes('graceful: container main exited 0'))).toBe(true);
+  });
+
+  it('runs spark-submit --master k8s:// end to end: executor pods created by Spark, bound by the scheduler, run by the kubelet, deleted at the end', async (ctx) => {
+    const venvSubmit = join(repoRoot(), '.venv', 'bin', 'spark-submit');
+    const sparkHome = findSparkHome(venvSubmit);
+    if (sparkHome === undefined) {
+      if (inCi) throw new Error(`expected PySpark in ${join(repoRoot(), '.venv')} under CI (scripts/setup-python.sh), found none`);
+      ctx.skip();
+    }
+    const python = join(repoRoot(), '.venv', 'bin', 'python');
+    const work = mkdtempSync(join(tmpdir(), 'sspe-k8s-spark-'));
+    const job = join(work, 'job.py');
+    writeFileSync(job, [
+      'import os',
+      'from pyspark.sql import SparkSession',
+      'spark = SparkSession.builder.getOrCreate()',
+      'rows = spark.sparkContext.parallelize(range(1000), 8).map(lambda x: (os.environ.get("SPARK_EXECUTOR_POD_NAME", "?"), x)).collect()',
+      'print("RESULT", sum(x for _, x in rows), ",".join(sorted({p for p, _ in rows})))',
+      'spark.stop()',
+      '',
+    ].join('\n'));
+    const seen = new Set<string>();
+    const watcher = setInterval(() => {
+      for (const r of kubelet.pods.values()) seen.add(r.ref.name);
+    }, 100);
+    const t0 = Date.now();
+    // Not spawnSync: the kubelet runs in this process and must go on answering its watch meanwhile.
+    const run = await runProcess(venvSubmit, [
+      '--master', `k8s://${state.server}`, '--deploy-mode', 'client', '--name', 'sspe-k8s-e2e',
+      '--conf', `spark.kubernetes.namespace=${NS}`,
+      '--conf', 'spark.kubernetes.container.image=sspe/process',
+      '--conf', `spark.kubernetes.authenticate.executor.serviceAccountName=${state.serviceAccount}`,
+      '--conf', 'spark.executor.instances=2', '--conf', 'spark.executor.cores=1', '--conf', 'spark.executor.memory=512m',
+      '--conf', 'spark.driver.host=127.0.0.1', '--conf', 'spark.driver.bindAddress=127.0.0.1',
+      '--conf', `spark.pyspark.python=${python}`, '--conf', `spark.pyspark.driver.python=${python}`,
+      '--conf', 'spark.ui.enabled=false',
+      job,
+    ], { env: { ...process.env, KUBECONFIG: state.kubeconfigPath, SPARK_HOME: sparkHome, PYSPARK_PYTHON: python }, timeoutMs: 240_000 });
+    clearInterval(watcher);
+    const tookMs = Date.now() - t0;
+    console.log(`spark-submit on the testbed: ${tookMs} ms, executor pods ${[...seen].join(', ')}`);
+    expect(run.status, `spark-submit failed; stderr tail:\n${run.stderr.split('\n').slice(-40).join('\n')}`).toBe(0);
+    const result = /RESULT (\d+) (\S+)/.exec(run.stdout);
+    expect(result?.[1]).toBe('499500');
+    const pods = result![2].split(',');
+    expect(pods.length).toBeGreaterThanOrEqual(1);
+    for (const p of pods) expect(seen.has(p)).toBe(true);
+    // The driver deletes its executors at the end; the kubelet ends their processes and the objects go.
+    await waitUntil('the executor pods to be gone', async () => (await core.listNamespacedPod({ namespace: NS, labelSelector: 'spark-role=executor' })).items.length === 0, 60_000);
+  }, 300_000);
+
+  it('status reports the daemons alive, the nodes and the pods; down stops every process it started and removes the state', async () => {
+    const status = await testbedStatus(stateDir);
+    expect(status.state).toBe('up');
+    expect(status.daemons.map((d) => d.name)).toEqual(['etcd', 'kube-apiserver', 'kube-scheduler']);
+    expect(status.nodes.filter((n) => n.ready)).toHaveLength(2);
+    await kubelet.stop(1);
+    const result = await testbedDown(stateDir);
+    expect(result.stopped.map((s) => s.name)).toEqual(['kube-scheduler', 'kube-apiserver', 'etcd']);
+    for (const d of state.daemons) expect(isAlive(d)).toBe(false);
+    expect(existsSync(stateDir)).toBe(false);
+    expect((await testbedStatus(stateDir)).state).toBe('down');
+  });
+
+  // ------------------------------------------------------------ helpers
+
+  interface PodShape {
+    command: string[];
+    cpu?: string;
+    cpuLimit?: string;
+    memory?: string;
+    env?: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
+  }
+
+  function pod(name: string, shape: PodShape): V1Pod {
+    const requests: Record<string, string> = {};
+    const limits: Record<string, string> = {};
+    if (shape.cpu) requests.cpu = shape.cpu;
+    if (shape.cpuLimit) limits.cpu = shape.cpuLimit;
+    if (shape.memory) requests.memory = limits.memory = shape.memory;
+    return {
+      metadata: { name, namespace: NS },
+      spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 5, containers: [{ name: 'main', image: 'none', command: shape.command, env: shape.env, resources: { requests, limits } }] },
+    };
+  }
+
+  async function createPod(body: V1Pod): Promise<void> {
+    await core.createNamespacedPod({ namespace: NS, body });
+  }
+
+  async function deletePod(name: string, gracePeriodSeconds: number): Promise<void> {
+    await core.deleteNamespacedPod({ name, namespace: NS, body: { gracePeriodSeconds } }).catch(() => {});
+  }
+
+  async function waitForPod(name: string, done: (p: V1Pod) => boolean, timeoutMs = 30_000): Promise<V1Pod> {
+    let last: V1Pod | undefined;
+    await waitUntil(`pod ${name} to reach the expected state`, async () => {
+      last = await core.readNamespacedPod({ name, namespace: NS });
+      return done(last);
+    }, timeoutMs, () => JSON.stringify(last?.status));
+    return last!;
+  }
+});
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, describeLast?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`expected ${what} within ${timeoutMs} ms${describeLast ? `; last: ${describeLast()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function runProcess(command: string, args: string[], options: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
