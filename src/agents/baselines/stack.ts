@@ -14,6 +14,7 @@ import { actionToward, type DecisionContext, type Policy } from '../agent.js';
 
 /** One autoscaler of a stack. */
 export interface KnobRecommender {
+  readonly name: string;
   /**
    * The values it wants for the knobs it owns after the last window, on the
    * scenario's grids; knobs it leaves out stay. `planned` is the point the

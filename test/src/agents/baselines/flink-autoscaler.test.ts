@@ -80,7 +80,7 @@ describe('the Flink autoscaler', () => {
   it('is paired with the VPA recommender and the Cluster Autoscaler for the knobs it does not own', () => {
     const stack = flinkAutoscalerStack(wide);
     expect(stack.name).toBe('flink-autoscaler');
-    expect(stack.parts.map((p) => (p as { name: string }).name)).toEqual(['vpa', 'flink-autoscaler', 'cluster-autoscaler']);
+    expect(stack.parts.map((p) => p.name)).toEqual(['vpa', 'flink-autoscaler', 'cluster-autoscaler']);
     expect(() => new FlinkParallelismAutoscaler({ scaleDownMaxFactor: 2 })).toThrow('flink-autoscaler.scaleDownMaxFactor: expected a number in [0, 1], got 2');
   });
 });
