@@ -10,7 +10,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SparkConfig } from '../../sim/config.js';
 import type { TrialOutcome, TrialRequest } from '../backend/backend.js';
 import { UserInputError } from '../errors.js';
 import { makeDir } from '../output-dir.js';
@@ -85,8 +84,8 @@ export interface TrialRow extends TrialOutcome {
   cores: number;
   memoryMb: number;
   instances: number;
-  /** The configuration as logged (a Configuration's cluster knobs included when the trial had them). */
-  config: SparkConfig;
+  /** The configuration as logged (its cluster knobs included when the trial had them). */
+  config: Configuration;
   partitions: number;
   framesPerPartition: number | 'fps';
   /**
@@ -484,8 +483,8 @@ function trialRecord(run: RunRecord, trial: TrialInput, now: () => Date): TrialI
   const { request, outcome } = trial;
   const endedAt = trial.endedAt ?? now();
   const startedAt = trial.startedAt ?? new Date(endedAt.getTime() - (Number.isFinite(outcome.wallMs) ? outcome.wallMs : 0));
-  // A Configuration is a SparkConfig; the cluster knobs are there when the caller's configuration set them.
-  const config = request.config as Configuration;
+  // The cluster knobs are there when the caller's configuration set them.
+  const config: Configuration = request.config;
   const knobs = Object.fromEntries(KNOB_NAMES.map((name) => [KNOB_TABLE[name].column, config[name] ?? null])) as Record<KnobColumn, KnobValue | null>;
   return {
     run_id: run.id,
@@ -505,7 +504,7 @@ function trialRecord(run: RunRecord, trial: TrialInput, now: () => Date): TrialI
 }
 
 function trialRow(r: TrialRecord): TrialRow {
-  const config = JSON.parse(r.config_json) as SparkConfig;
+  const config = JSON.parse(r.config_json) as Configuration;
   const knobs: Partial<Record<KnobName, KnobValue>> = {};
   for (const name of KNOB_NAMES) {
     // Trials logged before a knob had its column got it from config_json when the column was added (migration 1 → 2).

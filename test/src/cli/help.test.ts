@@ -41,7 +41,8 @@ describe('help and docs a user can trust', () => {
       const readme = readFileSync(join(out, 'README.md'), 'utf8');
       expect(readme).not.toMatch(/\d\.\d{6,}/);
       expect(readme).toMatch(/environment steps, (\d+\.\d s|\d+ min \d+ s),/);
-      expect(readme).toContain('`last.backlog_frames, last.frames_arrived, last.frames_processed, last.frames_dropped`');
+      for (const [field] of DECIDE_STATE_FIELDS) expect(readme).toContain(`| \`${field}\` |`);
+      expect(readme).toContain('| `last.backlog_frames` |');
     } finally {
       rmSync(join(out, '..'), { recursive: true, force: true });
     }
