@@ -30,6 +30,7 @@
  * flinkAutoscalerStack pairs it with the VPA recommender and the Cluster
  * Autoscaler of k8s-stack for the knobs it does not own.
  */
+import type { TrialOutcome } from '../../backend/backend.js';
 import type { OptionValues } from '../../config/options.js';
 import type { Scenario } from '../../scenario/schema.js';
 import type { KnobPoint } from '../../space/grid.js';
@@ -94,8 +95,8 @@ export class FlinkParallelismAutoscaler implements KnobRecommender {
   private firstCollectedMs: number | null = null;
   private runningParallelism: string | null = null;
   private delayed: DelayedScaleDown | null = null;
-  /** The executor count decided for the window last seen (a decision may be asked for twice). */
-  private decided: number | null = null;
+  /** The executor count decided after a window (a decision may be asked for twice, or evaluated first). */
+  private decided: { after: TrialOutcome; instances: number } | null = null;
 
   constructor(options: Partial<FlinkAutoscalerOptions> = {}) {
     this.options = resolveOptions('flink-autoscaler', FLINK_AUTOSCALER_OPTIONS, options);
@@ -124,10 +125,10 @@ export class FlinkParallelismAutoscaler implements KnobRecommender {
 
   /** The executor count after the last window. */
   desiredInstances(ctx: DecisionContext): number {
-    const current = ctx.config.executorInstances;
-    if (!this.observe(ctx)) return this.decided ?? current;
-    this.decided = this.decide(ctx);
-    return this.decided;
+    this.observe(ctx);
+    if (ctx.last === null) return ctx.config.executorInstances;
+    if (this.decided?.after !== ctx.last) this.decided = { after: ctx.last, instances: this.decide(ctx) };
+    return this.decided.instances;
   }
 
   /** What the last full metrics window says (recording the last window first), or null while stabilising or filling it. */

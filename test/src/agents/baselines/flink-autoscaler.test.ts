@@ -72,6 +72,15 @@ describe('the Flink autoscaler', () => {
     expect([...minutes(flink, 5, 10, 12), ...minutes(flink, 6, 10, 5)]).toEqual([...Array(10).fill(10), 5]);
   });
 
+  it('decides once per window, whether asked for the evaluation first or twice', () => {
+    const flink = quick();
+    const ctx = minute(10, 60);
+    expect(flink.evaluate(ctx)).toMatchObject({ newParallelism: 22 });
+    expect([flink.desiredInstances(ctx), flink.desiredInstances(ctx)]).toEqual([22, 22]);
+    flink.reset();
+    expect(flink.desiredInstances(decision({ scenario: wide, config: at(10), last: null }))).toBe(10);
+  });
+
   it('sets partitions to one task per task slot of the new executors, rounded up to the grid', () => {
     const ctx = minute(10, 60);
     expect(quick().recommend(ctx, ctx.configuration.point(ctx.config))).toEqual({ executorInstances: 22, partitions: 24 });
