@@ -23,9 +23,9 @@
  * simulator enacts on the pool's last node.
  */
 import { executorPodCpu, executorPodMemoryMb } from '../../../sim/spark/constants.js';
+import type { TrialOutcome } from '../../backend/backend.js';
 import type { OptionValues } from '../../config/options.js';
 import type { Scenario } from '../../scenario/schema.js';
-import type { KnobPoint } from '../../space/grid.js';
 import type { KnobValues } from '../../space/knobs.js';
 import type { DecisionContext } from '../agent.js';
 import { resolveOptions } from './options.js';
@@ -63,8 +63,8 @@ export class ClusterAutoscaler implements KnobRecommender {
   /** Since when pods have been Pending although the nodes asked for should hold them. */
   private waitingSinceMs: number | null = null;
   private unneededSinceMs: number | null = null;
-  /** The recommendation for the window last seen (a decision may be asked for twice). */
-  private decided: { nodeCount: number } | null = null;
+  /** The node count decided after a window (a decision may be asked for twice). */
+  private decided: { after: TrialOutcome; nodeCount: number } | null = null;
 
   constructor(
     private readonly scenario: Scenario,
@@ -89,43 +89,43 @@ export class ClusterAutoscaler implements KnobRecommender {
 
   /** The node count after the last window. */
   desiredNodes(ctx: DecisionContext): number {
-    const current = (ctx.configuration.point(ctx.config) as KnobPoint).nodeCount ?? this.scenario.cluster.nodes.length;
+    const current = ctx.configuration.point(ctx.config).nodeCount ?? this.scenario.cluster.nodes.length;
     const last = ctx.last;
-    if (!this.clock.observe(last) || last === null) return this.decided?.nodeCount ?? current;
-    const nowMs = this.clock.nowMs;
-    const knob = declaredKnob(ctx, 'nodeCount');
-    const values = (knob?.values ?? [current]) as number[];
-    const maxNodes = Math.max(...values);
-    const minNodes = Math.min(...values);
+    this.clock.observe(last);
+    if (last === null) return current;
+    if (this.decided?.after !== last) this.decided = { after: last, nodeCount: this.decide(ctx, last, current) };
+    return this.decided.nodeCount;
+  }
+
+  private decide(ctx: DecisionContext, last: TrialOutcome, current: number): number {
+    const values = (declaredKnob(ctx, 'nodeCount')?.values ?? [current]) as number[];
     const pod = podShape(ctx);
-    let next = current;
     if (last.pendingPods > 0) {
       this.unneededSinceMs = null;
-      const needed = this.nodesHolding(last.executorsRunning + last.pendingPods, pod, maxNodes);
-      if (needed > current) {
-        next = needed;
-      } else {
-        // The estimate says the pods fit (on nodes still coming up): wait for them, but not for ever.
-        this.waitingSinceMs ??= nowMs - last.windowMs;
-        if (nowMs - this.waitingSinceMs >= this.options.maxNodeProvisionTimeMs) next = current + 1;
-      }
-      if (next > current) {
-        next = Math.min(next, maxNodes);
-        if (next > current) {
-          this.lastScaleUpMs = nowMs;
-          this.waitingSinceMs = nowMs;
-        }
-      }
-    } else {
-      this.waitingSinceMs = null;
-      next = this.afterScaleDown(current, minNodes, last.executorsRunning, pod, ctx, nowMs);
+      return this.afterScaleUp(current, Math.max(...values), last, pod);
     }
-    this.decided = { nodeCount: next };
+    this.waitingSinceMs = null;
+    return this.afterScaleDown(current, Math.min(...values), last.executorsRunning, pod, ctx);
+  }
+
+  /** The node count the Pending pods call for: what the estimate needs, or one more once the nodes asked for are overdue. */
+  private afterScaleUp(current: number, maxNodes: number, last: TrialOutcome, pod: PodShape): number {
+    const nowMs = this.clock.nowMs;
+    const needed = this.nodesHolding(last.executorsRunning + last.pendingPods, pod, maxNodes);
+    // When the estimate says the pods fit (on nodes still coming up), the CA waits for them, but not for ever.
+    this.waitingSinceMs ??= nowMs - last.windowMs;
+    const overdue = needed <= current && nowMs - this.waitingSinceMs >= this.options.maxNodeProvisionTimeMs;
+    const next = Math.min(maxNodes, overdue ? current + 1 : Math.max(current, needed));
+    if (next > current) {
+      this.lastScaleUpMs = nowMs;
+      this.waitingSinceMs = nowMs;
+    }
     return next;
   }
 
   /** The node count after the scale-down rules (unneeded long enough, not too soon after a scale-up). */
-  private afterScaleDown(current: number, minNodes: number, pods: number, pod: PodShape, ctx: DecisionContext, nowMs: number): number {
+  private afterScaleDown(current: number, minNodes: number, pods: number, pod: PodShape, ctx: DecisionContext): number {
+    const nowMs = this.clock.nowMs;
     const tooSoon = this.lastScaleUpMs !== null && nowMs - this.lastScaleUpMs < this.options.scaleDownDelayAfterAddMs;
     const removable = current > minNodes ? this.removableNodes(current, pods, pod, ctx) : 0;
     if (removable === 0) {
