@@ -50,7 +50,7 @@ describe.skipIf(skip)('sspe testbed up | status | down', () => {
       expect(state.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const status = JSON.parse(runCli(['testbed', 'status', '--dir', dir, '--json']).stdout) as { state: string; nodes: { name: string; ready: boolean; allocatableCpu: string }[] };
       expect(status.state).toBe('up');
-      expect(status.nodes).toEqual([{ name: 'sspe-node-1', ready: true, allocatableCpu: '1900m', allocatableMemory: `${(4096 - 256) * 1024}Ki`, unschedulable: false }]);
+      expect(status.nodes).toEqual([{ name: 'sspe-node-1', ready: true, allocatableCpu: '1900m', allocatableMemory: '3840Mi', unschedulable: false }]);
       const again = runCli(['testbed', 'up', '--dir', dir]);
       expect(again.status).toBe(2);
       expect(again.stderr).toMatch(/^sspe: a testbed is already up in .*; run 'sspe testbed down --dir .*' first\n$/);

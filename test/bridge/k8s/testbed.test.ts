@@ -22,6 +22,7 @@ import { allNodesReady, testbedUp } from '../../../bridge/k8s/testbed/up.js';
 import type { TestbedState } from '../../../bridge/k8s/testbed/state.js';
 import { CGROUP_PARENT } from '../../../bridge/k8s/kubelet/cgroups.js';
 import { Kubelet } from '../../../bridge/k8s/kubelet/kubelet.js';
+import { KubeInspector, type ExecutorPod } from '../../../bridge/k8s/inspector.js';
 
 const inCi = process.env.CI === 'true';
 const skip = !inCi && !binariesPresent();
@@ -112,8 +113,16 @@ describe.skipIf(skip)('a real control plane with the process kubelet', () => {
     expect(cg('cpu', 'cpu.cfs_period_us')).toBe('100000');
     expect(cg('cpu', 'cpu.shares')).toBe('256');
     expect(cg('memory', 'memory.limit_in_bytes')).toBe(String(32 * 2 ** 20));
+
+    // A busy loop under a 200m limit: the kernel throttles it (cpu.stat).
+    await createPod(pod('busy', { command: ['/bin/sh', '-c', 'while :; do :; done'], cpu: '100m', cpuLimit: '200m' }));
+    const busy = await waitForPod('busy', (p) => p.status?.phase === 'Running');
+    await new Promise((r) => setTimeout(r, 1500));
+    const stat = readFileSync(join('/sys/fs/cgroup/cpu', CGROUP_PARENT, busy.metadata!.uid!, 'main', 'cpu.stat'), 'utf8');
+    expect(Number(/^nr_throttled (\d+)$/m.exec(stat)?.[1])).toBeGreaterThan(0);
     await deletePod('oom', 0);
     await deletePod('capped', 0);
+    await deletePod('busy', 0);
   });
 
   it('honours deletion with the grace period: TERM first, the pod object goes once the process has ended', async () => {
@@ -181,6 +190,47 @@ describe.skipIf(skip)('a real control plane with the process kubelet', () => {
     // The driver deletes its executors at the end; the kubelet ends their processes and the objects go.
     await waitUntil('the executor pods to be gone', async () => (await core.listNamespacedPod({ namespace: NS, labelSelector: 'spark-role=executor' })).items.length === 0, 60_000);
   }, 300_000);
+
+  it('reports a Spark executor whose memory limit is too small as OOMKilled, and the inspector reads it so from the API', async (ctx) => {
+    const venvSubmit = join(repoRoot(), '.venv', 'bin', 'spark-submit');
+    const sparkHome = findSparkHome(venvSubmit);
+    if (sparkHome === undefined || !kubelet.cgroups.usable) {
+      if (inCi) throw new Error('expected PySpark and writable cgroups v1 under CI, found them missing');
+      ctx.skip();
+    }
+    const python = join(repoRoot(), '.venv', 'bin', 'python');
+    const work = mkdtempSync(join(tmpdir(), 'sspe-k8s-oom-'));
+    const job = join(work, 'job.py');
+    writeFileSync(job, 'from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\nprint(spark.sparkContext.parallelize(range(10), 2).sum())\nspark.stop()\n');
+    // The pod limit is heap + overhead (512m + 16m); the JVM touching its whole heap at start (AlwaysPreTouch) plus its own memory goes past it.
+    const child = spawn(venvSubmit, [
+      '--master', `k8s://${state.server}`, '--deploy-mode', 'client', '--name', 'sspe-k8s-oom',
+      '--conf', `spark.kubernetes.namespace=${NS}`, '--conf', 'spark.kubernetes.container.image=sspe/process',
+      '--conf', 'spark.executor.instances=1', '--conf', 'spark.executor.cores=1', '--conf', 'spark.executor.memory=512m',
+      '--conf', 'spark.executor.memoryOverhead=16m', '--conf', 'spark.executor.minMemoryOverhead=0',
+      '--conf', 'spark.executor.extraJavaOptions=-XX:+AlwaysPreTouch',
+      '--conf', 'spark.kubernetes.executor.deleteOnTermination=false',
+      '--conf', 'spark.driver.host=127.0.0.1', '--conf', 'spark.driver.bindAddress=127.0.0.1',
+      '--conf', `spark.pyspark.python=${python}`, '--conf', `spark.pyspark.driver.python=${python}`, '--conf', 'spark.ui.enabled=false',
+      job,
+    ], { env: { ...process.env, KUBECONFIG: state.kubeconfigPath, SPARK_HOME: sparkHome }, stdio: 'ignore' });
+    try {
+      const inspector = new KubeInspector({ kubeConfig: kc, namespace: NS });
+      let killed: ExecutorPod | undefined;
+      await waitUntil('an executor pod reported OOMKilled', async () => {
+        killed = (await inspector.executorPods({ labelSelector: 'spark-role=executor' })).find((p) => p.oomKilled);
+        return killed !== undefined;
+      }, 120_000);
+      expect(killed!.phase).toBe('Failed');
+      expect(killed!.memoryLimitMb).toBe(528);
+      expect(killed!.terminations[0]).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 3000));
+      child.kill('SIGKILL');
+      for (const p of (await core.listNamespacedPod({ namespace: NS, labelSelector: 'spark-role=executor' })).items) await deletePod(p.metadata!.name!, 0);
+    }
+  }, 200_000);
 
   it('status reports the daemons alive, the nodes and the pods; down stops every process it started and removes the state', async () => {
     const status = await testbedStatus(stateDir);
