@@ -9,7 +9,7 @@
  * from the environment the driver set
  * (resource-managers/kubernetes/docker/src/main/dockerfiles/spark/entrypoint.sh).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 
 export interface HostPaths {
@@ -96,7 +96,11 @@ export function containerEnv(pod: V1Pod, container: V1Container, host: HostPaths
     env.SPARK_CONF_DIR = join(podDir, 'conf');
     env.SPARK_LOCAL_DIRS = join(podDir, 'local');
     env.SPARK_EXECUTOR_DIRS = join(podDir, 'local');
-    if (host.pythonPath !== null) env.PYSPARK_PYTHON = host.pythonPath;
+    if (host.pythonPath !== null) {
+      env.PYSPARK_PYTHON = host.pythonPath;
+      // The driver names the workers' Python (spark.pyspark.python, 'python3' by default on k8s): the venv's comes first on PATH, as an image's own would.
+      env.PATH = `${dirname(host.pythonPath)}:${env.PATH}`;
+    }
   }
   return env;
 }

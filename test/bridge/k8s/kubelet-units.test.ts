@@ -67,6 +67,7 @@ describe('containerProcess', () => {
       '--podName', 'app-exec-1',
     ]);
     expect(proc.env).toMatchObject({ SPARK_HOME: '/venv/pyspark', SPARK_LOCAL_DIRS: '/pods/u1/local', PYSPARK_PYTHON: '/venv/bin/python', SPARK_EXECUTOR_POD_IP: '127.0.0.1' });
+    expect(proc.env.PATH.split(':')[0]).toBe('/venv/bin');
   });
 
   it('runs a container with a command as that command, $(VAR) expanded', () => {
