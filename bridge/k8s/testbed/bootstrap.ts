@@ -6,7 +6,7 @@
  * one), and the driver's service account bound to the built-in `edit` role,
  * as Spark's docs recommend (running-on-kubernetes.html#rbac).
  */
-import { ApiException, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Node } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import type { NodeShape } from './options.js';
 
 export const NODE_NAME_PREFIX = 'sspe-node-';
@@ -77,6 +77,48 @@ export async function bootstrapObjects(kc: KubeConfig, options: { nodes: string[
       },
     }),
   );
+  await bindHostClaim(core, options.namespace);
+}
+
+/**
+ * A claim executors can mount (--pvc store:sspe-host:/path): pods here are
+ * processes that see the host's files, so a hostPath volume of '/' bound to a
+ * claim is the honest "shared store". Bound by hand, as the PV controller of
+ * kube-controller-manager (not run here) would: claimRef and volumeName, the
+ * bind-completed annotation the scheduler's VolumeBinding plugin checks, and
+ * phase Bound in both statuses.
+ */
+export const HOST_CLAIM = 'sspe-host';
+
+async function bindHostClaim(core: CoreV1Api, namespace: string): Promise<void> {
+  const pvName = `${HOST_CLAIM}-${namespace}`;
+  await createOnce(() =>
+    core.createPersistentVolume({
+      body: {
+        metadata: { name: pvName, annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' } },
+        spec: {
+          capacity: { storage: '100Gi' },
+          accessModes: ['ReadWriteMany'],
+          persistentVolumeReclaimPolicy: 'Retain',
+          storageClassName: '',
+          hostPath: { path: '/', type: 'Directory' },
+          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: HOST_CLAIM },
+        },
+      },
+    }),
+  );
+  await createOnce(() =>
+    core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: HOST_CLAIM, annotations: { 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' } },
+        spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: pvName, resources: { requests: { storage: '100Gi' } } },
+      },
+    }),
+  );
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  await core.patchPersistentVolumeStatus({ name: pvName, body: { status: { phase: 'Bound' } } }, merge);
+  await core.patchNamespacedPersistentVolumeClaimStatus({ name: HOST_CLAIM, namespace, body: { status: { phase: 'Bound', accessModes: ['ReadWriteMany'], capacity: { storage: '100Gi' } } } }, merge);
 }
 
 /** Creates; an AlreadyExists (409) is fine (a re-run), anything else is thrown. */
