@@ -4,11 +4,12 @@
  * happened". The simulator and a real cluster both implement it; nothing
  * above it knows which one it talks to.
  */
-import type { SparkConfig } from '../../sim/config.js';
+import type { Configuration } from '../space/grid.js';
 import type { Quantiles } from '../../sim/metrics/result.js';
 
 export interface TrialRequest {
-  config: SparkConfig;
+  /** The Spark configuration and, where the agents choose them, the cluster knobs (node count, placement). */
+  config: Configuration;
   /** Load for the window, frames per second summed over sources. */
   fps: number;
 }

@@ -8,6 +8,8 @@ import { resolvedFramesPerPartition } from '../managers/configuration.js';
 import { requestPricing, type RequestPricing } from '../scenario/pricing.js';
 import type { Backend, TrialOutcome, TrialRequest } from './backend.js';
 import { RequestMeter } from './request-meter.js';
+import { enact, redeployNeeded } from './sim-enactor.js';
+import type { Configuration } from '../space/grid.js';
 
 export interface SimulatedBackendOptions {
   /** 'trial': a fresh steady-state run per trial (the paper's spark-submit per trial); 'continuous': one application reconfigured in place. */
@@ -56,7 +58,7 @@ export class SimulatedBackend implements Backend {
   private trials = 0;
   private model: SparkOnK8sModel | null = null;
   private meter: RequestMeter | null = null;
-  private currentConfig: SparkConfig | null = null;
+  private currentConfig: Configuration | null = null;
   private currentFps = 0;
   private readonly pricing: RequestPricing;
 
@@ -127,7 +129,7 @@ export class SimulatedBackend implements Backend {
         this.currentFps = request.fps;
       }
       redeployed = redeployNeeded(this.currentConfig, request.config);
-      model.reconfigure(request.config);
+      enact(model, this.currentConfig!, request.config);
       model.runUntil(model.sim.nowMs + this.options.settleMs);
     }
     this.currentConfig = request.config;
@@ -146,11 +148,7 @@ export class SimulatedBackend implements Backend {
   }
 }
 
-/** Whether going from `previous` to `next` restarts the executors (a changed instance count alone scales in place). */
-export function redeployNeeded(previous: SparkConfig | null, next: SparkConfig): boolean {
-  if (previous === null) return true;
-  return previous.executorCores !== next.executorCores || previous.executorMemoryMb !== next.executorMemoryMb || previous.serializer !== next.serializer;
-}
+export { redeployNeeded } from './sim-enactor.js';
 
 /** A window's RunResult as the Backend seam reports it. */
 export function toOutcome(result: RunResult, extra: { redeployed: boolean; requestCostPerHour: number; wallMs: number }): TrialOutcome {

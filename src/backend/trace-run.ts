@@ -12,7 +12,6 @@
  * would lose every frame of a backlog that spans a decision. See
  * FinishedFrames.
  */
-import type { SparkConfig } from '../../sim/config.js';
 import { LatencyHistogram } from '../../sim/metrics/histogram.js';
 import { SparkOnK8sModel } from '../../sim/model.js';
 import { fpsAt } from '../../sim/workload/trace.js';
@@ -21,12 +20,14 @@ import { toRunSpec } from '../scenario/run-spec.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { TrialOutcome } from './backend.js';
 import { RequestMeter } from './request-meter.js';
-import { redeployNeeded, toOutcome } from './simulated.js';
+import { toOutcome } from './simulated.js';
+import { enact, redeployNeeded } from './sim-enactor.js';
+import type { Configuration } from '../space/grid.js';
 
 export interface TraceRunOptions {
   scenario: Scenario;
   /** The configuration the application is submitted with (running at t = 0). */
-  config: SparkConfig;
+  config: Configuration;
   seed: string | number;
 }
 
@@ -35,7 +36,7 @@ export class TraceRun {
   private readonly meter: RequestMeter;
   private readonly finished: FinishedFrames;
   private readonly pricing: RequestPricing;
-  private config: SparkConfig;
+  private config: Configuration;
 
   constructor(private readonly options: TraceRunOptions) {
     const { scenario } = options;
@@ -70,14 +71,14 @@ export class TraceRun {
    * Applies `config` now (a redeploy or a scale when it differs from the
    * current one) and runs to `untilMs`; the outcome covers [now, untilMs].
    */
-  interval(config: SparkConfig, untilMs: number): TrialOutcome {
+  interval(config: Configuration, untilMs: number): TrialOutcome {
     if (!(untilMs > this.nowMs) || untilMs > this.durationMs) {
       throw new RangeError(`TraceRun.interval: expected an end in (${this.nowMs}, ${this.durationMs}] ms, got ${untilMs}`);
     }
     const started = performance.now();
     const redeployed = redeployNeeded(this.config, config);
     if (!sameConfig(this.config, config)) {
-      this.model.reconfigure(config);
+      enact(this.model, this.config, config);
       this.config = { ...config };
     }
     this.startWindow();
@@ -166,6 +167,6 @@ class FinishedFrames {
   }
 }
 
-function sameConfig(a: SparkConfig, b: SparkConfig): boolean {
+function sameConfig(a: Configuration, b: Configuration): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -18,6 +18,7 @@
  * interval, averaged over the trace's intervals, with no change penalty (a
  * reconfiguration already costs its time here).
  */
+import { samePoint, type Configuration } from '../space/grid.js';
 import type { SparkConfig } from '../../sim/config.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Policy } from '../agents/agent.js';
@@ -32,7 +33,7 @@ import { observationNormalisationFor } from '../env/config-env.js';
 import { ConfigurationManager, type ActionEncoding } from '../managers/configuration.js';
 import { RewardManager } from '../managers/reward.js';
 import { StateManager } from '../managers/state.js';
-import { maxRequestCostPerHour, requestPricing } from '../scenario/pricing.js';
+import { maxRequestCostPerHour, requestPricing, sloCostScale } from '../scenario/pricing.js';
 import { actionSpaceConfigs, type ExecutorConfig } from '../scenario/run-spec.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { TraceDecision, TraceEvaluation, TraceInfo, TracePolicyResult } from '../report/types.js';
@@ -170,7 +171,7 @@ export function fixedPolicy(config: ExecutorConfig): TracePolicy {
 /** The slo-cost reward, change penalty off, scaled to the scenario's dearest configuration. */
 function objectiveFor(scenario: Scenario): RewardManager {
   const options: RewardOptions = { ...scenario.learning.reward, kind: 'slo-cost', changePenalty: 0 };
-  return new RewardManager(options, scenario.slo.perFrameMs, { requestCostScalePerHour: maxRequestCostPerHour(scenario) });
+  return new RewardManager(options, scenario.slo.perFrameMs, sloCostScale(scenario));
 }
 
 interface EpisodeContext {
@@ -189,7 +190,7 @@ export function runTraceEpisode(context: EpisodeContext, spec: TracePolicy, seed
   policy.reset?.();
   const durationMs = scenario.run.durationMs;
   const trace = scenario.workload.trace;
-  const decide = (fps: number, last: TrialOutcome | null): SparkConfig => {
+  const decide = (fps: number, last: TrialOutcome | null): Configuration => {
     const config = configuration.config;
     const observation = context.normalisation.observe({ fps, config, last });
     const action = policy.act({ observation, mask: configuration.mask(), fps, config, last, configuration });
@@ -219,7 +220,7 @@ export function runTraceEpisode(context: EpisodeContext, spec: TracePolicy, seed
       const fps = k === 0 ? firstFps : run.fpsNow();
       if (k > 0) {
         const next = decide(fps, last);
-        if (executorKnobsDiffer(config, next)) episode.reconfigurations++;
+        if (!samePoint(scenario.actionSpace, configuration.point(config), configuration.point(next))) episode.reconfigurations++;
         config = next;
       }
       const startMs = run.nowMs;
@@ -233,6 +234,8 @@ export function runTraceEpisode(context: EpisodeContext, spec: TracePolicy, seed
         cores: config.executorCores,
         memory_mb: config.executorMemoryMb,
         instances: config.executorInstances,
+        ...(config.nodeCount !== undefined ? { nodes: config.nodeCount } : {}),
+        ...(config.placement !== undefined ? { placement: config.placement } : {}),
         per_frame_ms: outcome.failure === null ? outcome.perFrameMs.mean : null,
         reward,
       });
@@ -261,10 +264,6 @@ function record(episode: TraceEpisode, outcome: TrialOutcome, withinTrace: boole
   episode.requestDollars += (outcome.requestCostPerHour ?? 0) * hours;
   episode.nodeDollars += outcome.costPerHour * hours;
   episode.tracedMs += outcome.windowMs;
-}
-
-function executorKnobsDiffer(a: ExecutorConfig, b: ExecutorConfig): boolean {
-  return a.executorCores !== b.executorCores || a.executorMemoryMb !== b.executorMemoryMb || a.executorInstances !== b.executorInstances;
 }
 
 function summarise(episodes: TraceEpisode[], config: ExecutorConfig | null): TracePolicyResult {

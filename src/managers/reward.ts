@@ -8,6 +8,10 @@ export interface RewardScale {
    * (maxRequestCostPerHour of the scenario); a saving is measured against it.
    */
   requestCostScalePerHour?: number;
+  /** slo-cost: what counts as cost, the nodes leased (a node pool) or the pods' requests (default). */
+  costBasis?: 'nodes' | 'requests';
+  /** slo-cost with costBasis 'nodes': $/hour of the largest node pool. */
+  nodeCostScalePerHour?: number;
 }
 
 /** The slo-cost reward of a window that misses the SLO is at most this: below every window that meets it (≥ 0). */
@@ -35,6 +39,8 @@ export class RewardManager {
   /** Reward of a failed trial: below anything a working configuration can score. */
   readonly floor: number;
   private readonly requestCostScalePerHour: number;
+  private readonly costBasis: 'nodes' | 'requests';
+  private readonly nodeCostScalePerHour: number;
 
   constructor(
     private readonly options: RewardOptions,
@@ -43,6 +49,11 @@ export class RewardManager {
   ) {
     this.floor = options.kind === 'slo' ? -5 : options.kind === 'slo-cost' ? -6 : -options.dropPenalty;
     this.requestCostScalePerHour = scale.requestCostScalePerHour ?? NaN;
+    this.costBasis = scale.costBasis ?? 'requests';
+    this.nodeCostScalePerHour = scale.nodeCostScalePerHour ?? NaN;
+    if (options.kind === 'slo-cost' && this.costBasis === 'nodes' && !(this.nodeCostScalePerHour > 0 && Number.isFinite(this.nodeCostScalePerHour))) {
+      throw new RangeError(`reward kind 'slo-cost' on nodes: expected a positive nodeCostScalePerHour, got ${scale.nodeCostScalePerHour}`);
+    }
     if (options.kind === 'slo-cost' && !(this.requestCostScalePerHour > 0 && Number.isFinite(this.requestCostScalePerHour))) {
       throw new RangeError(
         `reward kind 'slo-cost': expected a positive requestCostScalePerHour (the $/hour of the dearest configuration), got ${scale.requestCostScalePerHour}`,
@@ -77,6 +88,7 @@ export class RewardManager {
   private sloCost(outcome: TrialOutcome): number {
     const ratio = outcome.perFrameMs.p95 / this.sloPerFrameMs;
     if (ratio > 1) return SLO_COST_VIOLATION_REWARD - Math.min(4, ratio - 1);
+    if (this.costBasis === 'nodes') return Math.max(0, 1 - outcome.costPerHour / this.nodeCostScalePerHour);
     const cost = outcome.requestCostPerHour;
     if (cost === undefined || !Number.isFinite(cost)) {
       throw new Error(`reward kind 'slo-cost': expected the trial's requestCostPerHour ($/hour of the requested CPU and memory), got ${cost}; this backend does not measure it`);

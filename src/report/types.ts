@@ -78,6 +78,10 @@ export interface TraceDecision {
   cores: number;
   memory_mb: number;
   instances: number;
+  /** Nodes in the pool (scenarios whose agents choose it). */
+  nodes?: number;
+  /** Executor placement (scenarios whose agents choose it). */
+  placement?: string;
   /** The interval's mean per-frame time, ms (null when it processed nothing). */
   per_frame_ms: number | null;
   /** The interval's objective score. */

@@ -88,3 +88,23 @@ export function maxRequestCostPerHour(scenario: PricedScenario & { actionSpace: 
     cpuRequestRatio: spark.cpuRequestRatio,
   });
 }
+
+/**
+ * What the slo-cost objective counts as cost, and its scale. With a node pool
+ * (the scenario lets the Cluster Autoscaler choose nodeCount) the bill is the
+ * nodes leased, from the request on, scaled by the largest pool; otherwise it
+ * is the executor pods' requests (serverless-style), scaled by the dearest
+ * configuration's.
+ */
+export function sloCostScale(scenario: Parameters<typeof maxRequestCostPerHour>[0] & {
+  actionSpace: { nodeCount?: { max: number } | { choices: unknown[] } };
+  cluster: { nodeTemplate: { costPerHour: number }; maxNodes: number };
+}): { costBasis: 'nodes' | 'requests'; requestCostScalePerHour: number; nodeCostScalePerHour: number } {
+  const pool = scenario.actionSpace.nodeCount !== undefined;
+  const dearestNode = Math.max(scenario.cluster.nodeTemplate.costPerHour, ...scenario.cluster.nodes.map((n) => n.costPerHour));
+  return {
+    costBasis: pool ? 'nodes' : 'requests',
+    requestCostScalePerHour: maxRequestCostPerHour(scenario),
+    nodeCostScalePerHour: dearestNode * scenario.cluster.maxNodes,
+  };
+}

@@ -23,7 +23,7 @@ import { zodOf } from '../config/options.js';
 import { escapeText } from '../input/excerpt.js';
 import type { RequestPricing } from './pricing.js';
 import { declaredKnobs, domainText, onDomain, type ActionSpace } from '../space/grid.js';
-import { EXECUTOR_KNOBS, KNOB_NAMES, KNOB_TABLE, type KnobDeclaration, type KnobName } from '../space/knobs.js';
+import { EXECUTOR_KNOBS, KNOB_NAMES, KNOB_TABLE, PLACEMENTS, type KnobDeclaration, type KnobName } from '../space/knobs.js';
 
 // ---------------------------------------------------------------- the typed result
 
@@ -210,7 +210,7 @@ function listOf<T extends z.ZodType>(item: T, what: string, minItems = 0) {
 // ---------------------------------------------------------------- cluster
 
 /** Where executor pods go (the Scheduler agent's knob). */
-export const placementSchema = oneOf(['pack', 'spread']);
+export const placementSchema = oneOf(PLACEMENTS);
 
 
 const vcpuField = intIn(1, 1024).describe('virtual CPUs of the node');
@@ -274,12 +274,14 @@ const clusterSchema = section(
         error: expected('a list of nodes {name, vcpu, memoryMb, costPerHour} or a node group {count, vcpu, memoryMb, costPerHour}'),
       })
       .describe('the nodes at the start: a list, or {count, vcpu, memoryMb, costPerHour, namePrefix?}'),
-    placement: placementSchema.default('spread').describe('where executor pods go: pack fills one node first, spread balances'),
+    placement: placementSchema.default('spread').describe('where executor pods go: pack fills one node first, spread balances, storage-affinity prefers the storage node'),
     systemReservedCpu: numberIn(0, 64).default(0.1).describe('CPU the kubelet and system pods keep on every node, vCPU'),
     systemReservedMemoryMb: intIn(0, 1_048_576).default(512).describe('memory the kubelet and system pods keep on every node, MB'),
     storageNode: nodeName().optional().describe('node serving the shared (NFS) video store; default: the first node'),
     nodeTemplate: nodeTemplateSchema.optional().describe("shape of nodes the cluster autoscaler adds; default: the first node's"),
     maxNodes: intIn(1, 1000).optional().describe('upper bound on the number of nodes; default: the starting node count'),
+    minNodes: intIn(1, 1000).optional().describe("lower bound the node pool scales in to; default: actionSpace.nodeCount's min, else 1"),
+    nodeProvisioningMs: intIn(0, MAX_MS).optional().describe("boot time of a requested node until it takes pods, ms; default: drawn from the profile's node provisioning parameters"),
     failures: failuresSchema.prefault({}).describe('random and scheduled faults; default: none'),
     pricing: section(
       {
@@ -589,6 +591,8 @@ function normalise(raw: RawDocument): ScenarioDocument {
       storageNode: cluster.storageNode ?? first.name,
       nodeTemplate: cluster.nodeTemplate ?? { vcpu: first.vcpu, memoryMb: first.memoryMb, costPerHour: first.costPerHour },
       maxNodes: cluster.maxNodes ?? nodes.length,
+      minNodes: cluster.minNodes ?? (actionSpace.nodeCount !== undefined && !('choices' in actionSpace.nodeCount) ? actionSpace.nodeCount.min : 1),
+      ...(cluster.nodeProvisioningMs !== undefined ? { nodeProvisioningMs: cluster.nodeProvisioningMs } : {}),
       failures,
       ...(cluster.pricing !== undefined ? { pricing: cluster.pricing } : {}),
     },
@@ -722,6 +726,9 @@ function checkCluster(doc: ScenarioDocument, report: (issue: Issue) => void): vo
   }
   if (cluster.maxNodes < cluster.nodes.length) {
     report({ path: ['cluster', 'maxNodes'], message: `expected at least the number of nodes (${cluster.nodes.length}), got ${cluster.maxNodes}` });
+  }
+  if (cluster.minNodes !== undefined && cluster.minNodes > cluster.nodes.length) {
+    report({ path: ['cluster', 'minNodes'], message: `expected at most the starting number of nodes (${cluster.nodes.length}), got ${cluster.minNodes}` });
   }
   cluster.failures.scheduled.forEach((fault, i) => {
     const path = ['cluster', 'failures', 'scheduled', i, 'target'];

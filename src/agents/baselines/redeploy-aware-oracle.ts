@@ -62,7 +62,7 @@ export class RedeployAwareOraclePolicy implements Policy {
     if (here !== undefined && here.meetsSlo) {
       const stay = inPlace[0];
       const cheapest = meeting[0];
-      const saving = (stay.requestCostPerHour - cheapest.requestCostPerHour) / stay.requestCostPerHour;
+      const saving = (stay.costPerHour - cheapest.costPerHour) / stay.costPerHour;
       return saving >= this.minRedeploySaving ? cheapest : stay;
     }
     return inPlace[0] ?? meeting[0];

@@ -21,6 +21,7 @@
 import { SimulatedBackend } from '../../backend/simulated.js';
 import { actionSpaceConfigs, type ExecutorConfig } from '../../scenario/run-spec.js';
 import type { Scenario } from '../../scenario/schema.js';
+import { sloCostScale } from '../../scenario/pricing.js';
 import { actionToward, type DecisionContext, type Policy } from '../agent.js';
 import { batchIntervalMs } from './scaling.js';
 
@@ -42,6 +43,8 @@ export interface SloCostChoice {
   meetsSlo: boolean;
   p95Ms: number;
   requestCostPerHour: number;
+  /** What the slo-cost objective bills for this configuration, $/hour: the nodes with a node pool, else the requests. */
+  costPerHour: number;
 }
 
 export class SloCostOraclePolicy implements Policy {
@@ -90,6 +93,7 @@ export function sloCostSweep(scenario: Scenario, options: SloCostOracleOptions =
   const windowBatches = options.windowBatches ?? scenario.learning.env.windowBatches;
   const levels = options.levels ?? scenario.workload.fpsLevels;
   const configs = actionSpaceConfigs(scenario);
+  const basis = sloCostScale(scenario).costBasis;
   return levels.map((fps) => {
     const rows = configs.map((config): SloCostChoice => {
       const backend = new SimulatedBackend(scenario, { mode: 'trial', windowBatches, settleMs: 0 });
@@ -101,14 +105,15 @@ export function sloCostSweep(scenario: Scenario, options: SloCostOracleOptions =
       const keepsUp = outcome.failure === null && outcome.framesDropped === 0 && outcome.perFrameMs.max <= batchIntervalMs(scenario, full, fps);
       const meetsSlo = keepsUp && outcome.perFrameMs.p95 <= scenario.slo.perFrameMs;
       const p95Ms = outcome.failure === null ? outcome.perFrameMs.p95 : Infinity;
-      return { fps, config, keepsUp, meetsSlo, p95Ms, requestCostPerHour: outcome.requestCostPerHour ?? NaN };
+      const requestCostPerHour = outcome.requestCostPerHour ?? NaN;
+      return { fps, config, keepsUp, meetsSlo, p95Ms, requestCostPerHour, costPerHour: basis === 'nodes' ? outcome.costPerHour : requestCostPerHour };
     });
     rows.sort(
       (a, b) =>
         Number(b.meetsSlo) - Number(a.meetsSlo) ||
         (a.meetsSlo
-          ? a.requestCostPerHour - b.requestCostPerHour || a.p95Ms - b.p95Ms
-          : Number(b.keepsUp) - Number(a.keepsUp) || a.p95Ms - b.p95Ms || a.requestCostPerHour - b.requestCostPerHour),
+          ? a.costPerHour - b.costPerHour || a.p95Ms - b.p95Ms
+          : Number(b.keepsUp) - Number(a.keepsUp) || a.p95Ms - b.p95Ms || a.costPerHour - b.costPerHour),
     );
     return { fps, rows };
   });

@@ -3,7 +3,7 @@ import { RedeployAwareOraclePolicy } from '../../../../src/agents/baselines/rede
 import type { SloCostChoice, SloCostLevel } from '../../../../src/agents/baselines/slo-cost-oracle.js';
 
 function row(fps: number, cores: number, memoryMb: number, instances: number, requestCostPerHour: number, meetsSlo = true): SloCostChoice {
-  return { fps, config: { executorCores: cores, executorMemoryMb: memoryMb, executorInstances: instances }, keepsUp: meetsSlo, meetsSlo, p95Ms: meetsSlo ? 400 : 900, requestCostPerHour };
+  return { fps, config: { executorCores: cores, executorMemoryMb: memoryMb, executorInstances: instances }, keepsUp: meetsSlo, meetsSlo, p95Ms: meetsSlo ? 400 : 900, requestCostPerHour, costPerHour: requestCostPerHour };
 }
 
 /** Ranked as sloCostSweep ranks: meeting first, cheapest first. */
