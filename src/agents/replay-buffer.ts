@@ -84,7 +84,20 @@ export class ReplayBuffer {
   /** `batchSize` transitions drawn uniformly with replacement from those stored. */
   sample(batchSize: number, rng: Rng): ReplayBatch {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`expected a positive integer batch size, got ${batchSize}`);
+    return this.sampleAt(this.sampleIndices(batchSize, rng));
+  }
+
+  /** `batchSize` slot indices drawn uniformly with replacement (buffers filled in lockstep share them: one team transition per index). */
+  sampleIndices(batchSize: number, rng: Rng): Int32Array {
     if (this.count === 0) throw new RangeError('expected a non-empty replay buffer to sample from, got an empty one');
+    const indices = new Int32Array(batchSize);
+    for (let row = 0; row < batchSize; row++) indices[row] = rng.int(0, this.count - 1);
+    return indices;
+  }
+
+  /** The transitions at these slots, row by row. */
+  sampleAt(indices: Int32Array): ReplayBatch {
+    const batchSize = indices.length;
     const o = this.observationSize;
     const a = this.actionCount;
     const batch: ReplayBatch = {
@@ -97,7 +110,8 @@ export class ReplayBuffer {
       dones: new Uint8Array(batchSize),
     };
     for (let row = 0; row < batchSize; row++) {
-      const i = rng.int(0, this.count - 1);
+      const i = indices[row];
+      if (!(i >= 0 && i < this.count)) throw new RangeError(`expected a slot in [0, ${this.count - 1}], got ${i}`);
       batch.observations.set(this.observations.subarray(i * o, (i + 1) * o), row * o);
       batch.actions[row] = this.actions[i];
       batch.rewards[row] = this.rewards[i];
