@@ -63,6 +63,10 @@ describe.skipIf(skip)('a real control plane with the process kubelet', () => {
       expect(n.status?.allocatable?.cpu).toBe('3900m');
       expect(n.status?.capacity?.cpu).toBe('4');
     }
+    // The bridge's inspector, against the real API: the same capacity the scheduler hands out.
+    expect(await new KubeInspector({ kubeConfig: kc }).nodeCapacity()).toEqual(
+      ['sspe-node-1', 'sspe-node-2'].map((name) => ({ name, allocatableCpuMillicores: 3900, allocatableMemoryMb: 8192 - 256, ready: true, unschedulable: false })),
+    );
   });
 
   it('binds a pod that fits to a Ready node and leaves an over-large one Pending with "Insufficient cpu"', async () => {
