@@ -5,7 +5,7 @@
  * runs their pods. Each daemon is recorded in the state file the moment it
  * starts, so `down` can clean up after an `up` that failed half-way.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -107,10 +107,12 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
   await waitFor('kube-apiserver to answer /readyz', () => readyz(kc, `${server}/readyz`), { timeoutMs: readyTimeoutMs, record: apiserver });
   say(`kube-apiserver up on ${server}`);
 
+  const schedulerConfigPath = join(stateDir, 'kube-scheduler.yaml');
+  writeFileSync(schedulerConfigPath, schedulerConfig(kubeconfigPath));
   const scheduler = started(
-    startDaemon('kube-scheduler', [bins.kubeScheduler, `--kubeconfig=${kubeconfigPath}`,
+    startDaemon('kube-scheduler', [bins.kubeScheduler, `--config=${schedulerConfigPath}`,
       `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
-      '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--leader-elect=false', '--v=1'],
+      '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--v=1'],
     { logPath: join(dirs.logs, 'kube-scheduler.log') }),
   );
   await waitFor('kube-scheduler to answer /healthz', () => insecureOk(`https://127.0.0.1:${ports.scheduler}/healthz`), { timeoutMs: readyTimeoutMs, record: scheduler });
@@ -128,6 +130,37 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
     say(`process kubelet up: ${state.nodes.join(', ')} Ready`);
   }
   return { state, elapsedMs: Date.now() - t0 };
+}
+
+/** Profile of kube-scheduler that bin-packs (NodeResourcesFit, MostAllocated): pods choose it with spec.schedulerName. */
+export const PACK_SCHEDULER = 'sspe-pack';
+
+/**
+ * The scheduler's configuration: the default profile untouched (the real
+ * default, LeastAllocated scoring: spread), and a bin-packing profile, as
+ * Kubernetes' docs configure one (scheduling/resource-bin-packing).
+ */
+export function schedulerConfig(kubeconfigPath: string): string {
+  return [
+    'apiVersion: kubescheduler.config.k8s.io/v1',
+    'kind: KubeSchedulerConfiguration',
+    'clientConnection:',
+    `  kubeconfig: ${kubeconfigPath}`,
+    'leaderElection:',
+    '  leaderElect: false',
+    'profiles:',
+    '- schedulerName: default-scheduler',
+    `- schedulerName: ${PACK_SCHEDULER}`,
+    '  pluginConfig:',
+    '  - name: NodeResourcesFit',
+    '    args:',
+    '      scoringStrategy:',
+    '        type: MostAllocated',
+    '        resources:',
+    '        - { name: cpu, weight: 1 }',
+    '        - { name: memory, weight: 1 }',
+    '',
+  ].join('\n');
 }
 
 /** The compiled kubelet entry (the testbed runs it with this Node, detached). */
