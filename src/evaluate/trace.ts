@@ -18,7 +18,7 @@
  * interval, averaged over the trace's intervals, with no change penalty (a
  * reconfiguration already costs its time here).
  */
-import { samePoint, type Configuration } from '../space/grid.js';
+import { samePoint, type Configuration, type KnobPoint } from '../space/grid.js';
 import type { SparkConfig } from '../../sim/config.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Policy } from '../agents/agent.js';
@@ -58,6 +58,8 @@ export interface TraceEvaluateOptions {
   intervalMs?: number;
   /** Search every fixed configuration and add the best as 'best-fixed'; default true. */
   bestFixed?: boolean;
+  /** Search only these fixed configurations for 'best-fixed' (a large joint space); default: the whole grid. */
+  fixedCandidates?: readonly KnobPoint[];
   /** Add the slo-cost adaptive oracle as 'adaptive-oracle' and its redeploy-aware variant as 'redeploy-aware-oracle'; default true. */
   adaptiveOracle?: boolean;
   /** Options of the adaptive oracles' table. */
@@ -122,7 +124,8 @@ export async function evaluateTrace(options: TraceEvaluateOptions): Promise<Trac
   };
   // A configuration whose executor fits on no node never runs: the search skips it.
   const fits = new ConfigurationManager(scenario, 'absolute');
-  const grid = options.bestFixed === false ? [] : actionSpaceConfigs(scenario).filter((config) => fits.fitsOneExecutor(config));
+  const candidates = options.fixedCandidates ?? actionSpaceConfigs(scenario);
+  const grid = options.bestFixed === false ? [] : candidates.filter((config) => fits.fitsOneExecutor(config));
   const names = Object.keys(options.policies);
   const withOracle = options.adaptiveOracle !== false;
   const total = (names.length + grid.length + (withOracle ? 2 : 0)) * seeds.length;

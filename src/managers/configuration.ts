@@ -132,10 +132,23 @@ export class ConfigurationManager {
   /** The action that leads from the current configuration to `config`, or −1 when none does. */
   actionTo(config: ExecutorConfig | KnobPoint): number {
     const wanted = this.point(withKnobs(this.current, config));
+    if (this.encoding === 'absolute') return this.gridIndex(wanted);
     for (let a = 0; a < this.actionCount; a++) {
       if (samePoint(this.actionSpace, this.target(a), wanted)) return a;
     }
     return -1;
+  }
+
+  /** The index of a point in the grid (mixed radix, the first knob most significant), or −1 when it is off the grid. */
+  gridIndex(point: KnobPoint): number {
+    const values = point as Record<string, KnobValue>;
+    let index = 0;
+    for (const k of this.knobs) {
+      const i = k.values.indexOf(values[k.name]);
+      if (i < 0) return -1;
+      index = index * k.values.length + i;
+    }
+    return index;
   }
 
   /** 1 where the action is allowed. */
