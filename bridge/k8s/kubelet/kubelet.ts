@@ -109,6 +109,12 @@ export class Kubelet {
     }
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return;
+    if (pod.status?.containerStatuses?.some((c) => c.containerID?.startsWith('process://')) === true) {
+      // Started by an earlier run of a process kubelet that is gone: its processes went with it (or are killed by `down`).
+      // Running it again would start a second executor under the same id, so it ends Failed, as after a node reboot.
+      this.failOrphan(pod);
+      return;
+    }
     if (pod.metadata?.deletionTimestamp !== undefined) {
       // Deleted before it ever ran here.
       void this.podApi.deleteFinal({ namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', uid }).catch((e: Error) => this.log(e.message));
@@ -119,6 +125,23 @@ export class Kubelet {
     void created.deleted.then(() => this.runners.delete(uid));
     this.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} bound to ${node}: starting`);
     created.start();
+  }
+
+  private failOrphan(pod: V1Pod): void {
+    const ref = { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' };
+    if (pod.metadata?.deletionTimestamp !== undefined) {
+      void this.podApi.deleteFinal(ref).catch((e: Error) => this.log(e.message));
+      return;
+    }
+    const now = new Date().toISOString() as unknown as Date;
+    const containerStatuses = (pod.status?.containerStatuses ?? []).map((c) => ({
+      ...c,
+      ready: false,
+      started: false,
+      state: c.state?.terminated !== undefined ? c.state : { terminated: { exitCode: 137, reason: 'Error', message: 'the process kubelet that ran it stopped', finishedAt: now, containerID: c.containerID } },
+    }));
+    this.log(`pod ${ref.namespace}/${ref.name}: left by an earlier kubelet run, marked Failed`);
+    void this.podApi.patchStatus(ref, { phase: 'Failed', reason: 'NodeRestarted', message: 'the process kubelet that ran this pod stopped', containerStatuses }).catch((e: Error) => this.log(e.message));
   }
 
   private onDeleted(pod: V1Pod): void {

@@ -22,6 +22,8 @@ import { allNodesReady, testbedUp } from '../../../bridge/k8s/testbed/up.js';
 import type { TestbedState } from '../../../bridge/k8s/testbed/state.js';
 import { CGROUP_PARENT } from '../../../bridge/k8s/kubelet/cgroups.js';
 import { Kubelet } from '../../../bridge/k8s/kubelet/kubelet.js';
+import { KubePodApi } from '../../../bridge/k8s/kubelet/pod-api.js';
+import { nodeObject } from '../../../bridge/k8s/testbed/bootstrap.js';
 import { KubeInspector, type ExecutorPod } from '../../../bridge/k8s/inspector.js';
 
 const inCi = process.env.CI === 'true';
@@ -235,6 +237,30 @@ describe.skipIf(skip)('a real control plane with the process kubelet', () => {
       for (const p of (await core.listNamespacedPod({ namespace: NS, labelSelector: 'spark-role=executor' })).items) await deletePod(p.metadata!.name!, 0);
     }
   }, 200_000);
+
+  it('marks Failed a pod an earlier kubelet run had started, instead of starting a second copy', async () => {
+    await core.createNode({ body: nodeObject('sspe-node-orphan', { cpuMillicores: 2000, memoryBytes: 2 ** 32, allocatableCpuMillicores: 1900, allocatableMemoryBytes: 2 ** 32 }) });
+    const body = pod('orphan', { command: ['/bin/sh', '-c', 'echo should-not-run; sleep 60'] });
+    body.spec!.nodeName = 'sspe-node-orphan';
+    await createPod(body);
+    const now = new Date().toISOString();
+    await new KubePodApi(kc).patchStatus({ namespace: NS, name: 'orphan', uid: (await core.readNamespacedPod({ name: 'orphan', namespace: NS })).metadata!.uid! }, {
+      phase: 'Running',
+      containerStatuses: [{ name: 'main', image: 'none', imageID: '', containerID: 'process://999999', ready: true, restartCount: 0, state: { running: { startedAt: now as unknown as Date } } }],
+    });
+    const second = new Kubelet({ kubeConfig: kc, nodes: ['sspe-node-orphan'], dir: join(state.kubeletDir, 'second'), log: (line) => kubeletLog.push(`second: ${line}`) });
+    await second.start();
+    try {
+      const failed = await waitForPod('orphan', (p) => p.status?.phase === 'Failed');
+      expect(failed.status?.reason).toBe('NodeRestarted');
+      expect(failed.status?.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+      expect(second.pods.size).toBe(0);
+    } finally {
+      await second.stop(1);
+      await deletePod('orphan', 0);
+      await core.deleteNode({ name: 'sspe-node-orphan' });
+    }
+  });
 
   it('status reports the daemons alive, the nodes and the pods; down stops every process it started and removes the state', async () => {
     const status = await testbedStatus(stateDir);
