@@ -16,7 +16,7 @@ import { makeCredentials, readCaData } from './credentials.js';
 import { loadKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { checkTestbedOptions, type TestbedOptions } from './options.js';
 import { freePort } from './ports.js';
-import { startDaemon, waitFor, type DaemonRecord } from './processes.js';
+import { startDaemon, stopDaemon, waitFor, type DaemonRecord } from './processes.js';
 import { readState, writeState, type TestbedState } from './state.js';
 import { isTestbedRunning } from './status.js';
 
@@ -81,53 +81,60 @@ export async function testbedUp(options: TestbedUpOptions = {}): Promise<Testbed
   };
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
 
-  const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
-  const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
-  const etcd = started(
-    startDaemon('etcd', [bins.etcd, '--name', 'sspe', '--data-dir', dirs.etcd, '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `sspe=${peerUrl}`, '--log-level', 'warn'],
-    { logPath: join(dirs.logs, 'etcd.log'), env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch } }),
-  );
-  await waitFor('etcd to answer /health', async () => (await fetch(`${etcdUrl}/health`)).ok, { timeoutMs: readyTimeoutMs, record: etcd });
-  say(`etcd up on ${etcdUrl}`);
-
-  const apiserver = started(
-    startDaemon('kube-apiserver', [bins.kubeApiserver,
-      `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
-      `--tls-cert-file=${creds.servingCertPath}`, `--tls-private-key-file=${creds.servingKeyPath}`, `--cert-dir=${dirs.certs}`,
-      `--token-auth-file=${creds.tokenFilePath}`,
-      `--service-account-key-file=${creds.serviceAccountPubPath}`, `--service-account-signing-key-file=${creds.serviceAccountKeyPath}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC', '--allow-privileged=true',
-      '--enable-priority-and-fairness=false', '--profiling=false', '--endpoint-reconciler-type=none', '--v=1'],
-    { logPath: join(dirs.logs, 'kube-apiserver.log') }),
-  );
-  const kc = loadKubeconfig(kubeconfigPath);
-  await waitFor('kube-apiserver to answer /readyz', () => readyz(kc, `${server}/readyz`), { timeoutMs: readyTimeoutMs, record: apiserver });
-  say(`kube-apiserver up on ${server}`);
-
-  const schedulerConfigPath = join(stateDir, 'kube-scheduler.yaml');
-  writeFileSync(schedulerConfigPath, schedulerConfig(kubeconfigPath));
-  const scheduler = started(
-    startDaemon('kube-scheduler', [bins.kubeScheduler, `--config=${schedulerConfigPath}`,
-      `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
-      '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--v=1'],
-    { logPath: join(dirs.logs, 'kube-scheduler.log') }),
-  );
-  await waitFor('kube-scheduler to answer /healthz', () => insecureOk(`https://127.0.0.1:${ports.scheduler}/healthz`), { timeoutMs: readyTimeoutMs, record: scheduler });
-  say(`kube-scheduler up (health on :${ports.scheduler})`);
-
-  await bootstrapObjects(kc, { nodes: state.nodes, shape: o.shape, namespace: o.namespace, serviceAccount: o.serviceAccount });
-  say(`${state.nodes.length} node(s), namespace '${o.namespace}', service account '${o.serviceAccount}' (edit)`);
-
-  if ((options.kubelet ?? 'daemon') === 'daemon') {
-    const kubelet = started(
-      startDaemon('process-kubelet', [process.execPath, kubeletEntry(), '--kubeconfig', kubeconfigPath, '--dir', dirs.kubelet, '--nodes', state.nodes.join(',')],
-        { logPath: join(dirs.logs, 'kubelet.log') }),
+  try {
+    const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
+    const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
+    const etcd = started(
+      startDaemon('etcd', [bins.etcd, '--name', 'sspe', '--data-dir', dirs.etcd, '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+        '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `sspe=${peerUrl}`, '--log-level', 'warn'],
+      { logPath: join(dirs.logs, 'etcd.log'), env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch } }),
     );
-    await waitFor('the process kubelet to report every node Ready', () => allNodesReady(kc, state.nodes), { timeoutMs: readyTimeoutMs, record: kubelet, logPath: kubelet.logPath });
-    say(`process kubelet up: ${state.nodes.join(', ')} Ready`);
+    await waitFor('etcd to answer /health', async () => (await fetch(`${etcdUrl}/health`)).ok, { timeoutMs: readyTimeoutMs, record: etcd });
+    say(`etcd up on ${etcdUrl}`);
+
+    const apiserver = started(
+      startDaemon('kube-apiserver', [bins.kubeApiserver,
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
+        `--tls-cert-file=${creds.servingCertPath}`, `--tls-private-key-file=${creds.servingKeyPath}`, `--cert-dir=${dirs.certs}`,
+        `--token-auth-file=${creds.tokenFilePath}`,
+        `--service-account-key-file=${creds.serviceAccountPubPath}`, `--service-account-signing-key-file=${creds.serviceAccountKeyPath}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC', '--allow-privileged=true',
+        '--enable-priority-and-fairness=false', '--profiling=false', '--endpoint-reconciler-type=none', '--v=1'],
+      { logPath: join(dirs.logs, 'kube-apiserver.log') }),
+    );
+    const kc = loadKubeconfig(kubeconfigPath);
+    await waitFor('kube-apiserver to answer /readyz', () => readyz(kc, `${server}/readyz`), { timeoutMs: readyTimeoutMs, record: apiserver });
+    say(`kube-apiserver up on ${server}`);
+
+    const schedulerConfigPath = join(stateDir, 'kube-scheduler.yaml');
+    writeFileSync(schedulerConfigPath, schedulerConfig(kubeconfigPath));
+    const scheduler = started(
+      startDaemon('kube-scheduler', [bins.kubeScheduler, `--config=${schedulerConfigPath}`,
+        `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
+        '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--v=1'],
+      { logPath: join(dirs.logs, 'kube-scheduler.log') }),
+    );
+    await waitFor('kube-scheduler to answer /healthz', () => insecureOk(`https://127.0.0.1:${ports.scheduler}/healthz`), { timeoutMs: readyTimeoutMs, record: scheduler });
+    say(`kube-scheduler up (health on :${ports.scheduler})`);
+
+    await bootstrapObjects(kc, { nodes: state.nodes, shape: o.shape, namespace: o.namespace, serviceAccount: o.serviceAccount });
+    say(`${state.nodes.length} node(s), namespace '${o.namespace}', service account '${o.serviceAccount}' (edit)`);
+
+    if ((options.kubelet ?? 'daemon') === 'daemon') {
+      const kubelet = started(
+        startDaemon('process-kubelet', [process.execPath, kubeletEntry(), '--kubeconfig', kubeconfigPath, '--dir', dirs.kubelet, '--nodes', state.nodes.join(',')],
+          { logPath: join(dirs.logs, 'kubelet.log') }),
+      );
+      await waitFor('the process kubelet to report every node Ready', () => allNodesReady(kc, state.nodes), { timeoutMs: readyTimeoutMs, record: kubelet, logPath: kubelet.logPath });
+      say(`process kubelet up: ${state.nodes.join(', ')} Ready`);
+    }
+  } catch (error) {
+    // Nothing half-up is left running; the folder stays for its logs.
+    for (const record of [...state.daemons].reverse()) await stopDaemon(record).catch(() => {});
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`testbed up failed, stopped what it had started (logs in ${dirs.logs}; 'sspe testbed down${dirFlag(o.stateDir)}' removes the folder): ${message}`, { cause: error });
   }
   return { state, elapsedMs: Date.now() - t0 };
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { binariesPresent, repoRoot } from '../../../bridge/k8s/testbed/binaries.js';
+import { binariesPresent, findBinaries, repoRoot } from '../../../bridge/k8s/testbed/binaries.js';
 import { findSparkHome } from '../../../bridge/spark/launcher.js';
 import { testbedDown } from '../../../bridge/k8s/testbed/down.js';
 import { loadKubeconfig } from '../../../bridge/k8s/testbed/kubeconfig.js';
@@ -273,6 +273,19 @@ describe.skipIf(skip)('a real control plane with the process kubelet', () => {
     for (const d of state.daemons) expect(isAlive(d)).toBe(false);
     expect(existsSync(stateDir)).toBe(false);
     expect((await testbedStatus(stateDir)).state).toBe('down');
+  });
+
+  it('stops what it had started when up fails half-way (an API server that exits at once), naming the log', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sspe-testbed-fail-')), 'state');
+    const bins = findBinaries();
+    await expect(testbedUp({ stateDir: dir, nodes: 1, kubelet: 'none', binaries: { ...bins, kubeApiserver: '/bin/false' } })).rejects.toThrow(
+      /^testbed up failed, stopped what it had started \(logs in .*\/logs; 'sspe testbed down --dir .*' removes the folder\): expected kube-apiserver to answer \/readyz, but kube-apiserver \(pid \d+\) exited/,
+    );
+    const status = await testbedStatus(dir);
+    expect(status.state).toBe('degraded');
+    expect(status.daemons.map((d) => [d.name, d.alive])).toEqual([['etcd', false], ['kube-apiserver', false]]);
+    expect((await testbedDown(dir)).found).toBe(true);
+    expect(existsSync(dir)).toBe(false);
   });
 
   // ------------------------------------------------------------ helpers
