@@ -128,7 +128,8 @@ function lastSchema() {
   return strict(shape, `the last window {${requiredKeys.join(', ')}}`);
 }
 
-const LAST_SCHEMA = lastSchema();
+/** decide's `last` block (the team decide reads the same). */
+export const LAST_SCHEMA = lastSchema();
 
 /** The outcome field each key of `last` names. */
 const FIELD_BY_KEY = new Map(OUTCOME_FIELD_NAMES.map((name) => [OUTCOME_FIELDS[name].key as string, outcomeField(name)]));
@@ -171,6 +172,12 @@ export function parseDecideState(value: unknown, metadata: PolicyMetadata, optio
 /** Reads and validates a state file ('-' reads standard input). */
 export function readDecideState(path: string, metadata: PolicyMetadata): DecideState {
   const file = path === '-' ? 'standard input' : path;
+  return parseDecideState(readStateJson(path), metadata, { file });
+}
+
+/** A state file's JSON ('-' reads standard input), size-capped; unreadable or malformed is one line. */
+export function readStateJson(path: string): unknown {
+  const file = path === '-' ? 'standard input' : path;
   let text: string;
   try {
     text = readFileSync(path === '-' ? 0 : path, 'utf8');
@@ -188,7 +195,7 @@ export function readDecideState(path: string, metadata: PolicyMetadata): DecideS
   } catch (error) {
     throw new UserInputError(`${file}: ${jsonSyntaxMessage(text, error)}; expected a state like \`sspe decide --print-state-template\` prints`, { cause: error });
   }
-  return parseDecideState(value, metadata, { file });
+  return value;
 }
 
 /**
@@ -274,7 +281,7 @@ export function stateInput(state: DecideState): StateInput {
  * holds its table placeholder (`decide.whenAbsent`), so a state written
  * before the optional fields existed is read as it always was.
  */
-function toOutcome(last: DecideLast): TrialOutcome {
+export function toOutcome(last: DecideLast): TrialOutcome {
   const given = last as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const name of OUTCOME_FIELD_NAMES) {

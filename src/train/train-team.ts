@@ -49,6 +49,8 @@ export interface TrainTeamOptions {
   tf: Tf;
   /** Stop once training has run this long, ms (the last evaluation still runs). */
   maxWallMs?: number;
+  /** Polled every vector step; true stops training after that step (the best weights so far are kept). */
+  shouldStop?: () => boolean;
   onProgress?: (progress: TeamTrainProgress) => void;
 }
 
@@ -103,7 +105,7 @@ export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam>
   let best = { score: -Infinity, weights: null as Record<AgentName, tfTypes.Tensor[]> | null };
   let nextEvaluation = Math.max(dqn.evalFrom, dqn.evalEvery);
   const epsilonAt = (e: number) => Math.max(dqn.epsilonMin, dqn.epsilonStart * dqn.epsilonDecay ** e);
-  const outOfTime = () => options.maxWallMs !== undefined && performance.now() - started >= options.maxWallMs;
+  const outOfTime = () => (options.maxWallMs !== undefined && performance.now() - started >= options.maxWallMs) || options.shouldStop?.() === true;
 
   const evaluate = async (): Promise<number> => {
     let total = 0;

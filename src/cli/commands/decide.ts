@@ -1,8 +1,10 @@
+import { isTeamBundle, loadTeam } from '../../policy/team-artifact.js';
+import { decideTeam, parseTeamState, teamStateTemplate } from '../../policy/team-decide.js';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { initTf } from '../../agents/tf.js';
 import { UserInputError } from '../../errors.js';
 import { describeActionSpace, loadPolicy, type PolicyMetadata } from '../../policy/artifact.js';
-import { DECIDE_STATE_FIELDS, DECIDE_STATE_VERSION, decide, readDecideState, stateTemplate, type DecideConfig } from '../../policy/decide.js';
+import { DECIDE_STATE_FIELDS, DECIDE_STATE_VERSION, decide, readDecideState, readStateJson, stateTemplate, type DecideConfig } from '../../policy/decide.js';
 import { formatValue } from '../../scenario/schema.js';
 import { formatNumber, formatTable } from '../table.js';
 import type { GlobalOptions } from '../options.js';
@@ -46,6 +48,7 @@ export const decideCommand = {
         return true;
       })
       .example(`$0 decide --print-state-template > state.json`, 'a valid state to edit')
+      .example(`$0 decide --policy ${SHIPPED_TEAM} --print-state-template`, "a state for the five-agent team's knobs (node_count, cores, memory_mb, instances, placement, serializer)")
       .example(`$0 decide --policy ${SHIPPED_POLICY} --state state.json`, 'the next configuration, as a table')
       .example(
         `echo '{"fps":40,"config":{"cores":2,"memory_mb":800,"instances":6}}' | $0 decide --policy ${SHIPPED_POLICY} --state=- --json`,
@@ -57,6 +60,10 @@ export const decideCommand = {
       ),
   handler: async (args: ArgumentsCamelCase<DecideOptions>) => {
     const backendName = checkBackend(args.backend);
+    if (args.policy !== undefined && isTeamBundle(args.policy)) {
+      await decideWithTeam(args, backendName);
+      return;
+    }
     if (args.printStateTemplate) {
       let space: PolicyMetadata['actionSpace'] | undefined;
       if (args.policy !== undefined) {
@@ -92,3 +99,33 @@ export const decideCommand = {
     );
   },
 };
+
+/** The five-agent bundle shipped with the project (trained on scenarios/diurnal-pool.yaml). */
+const SHIPPED_TEAM = 'models/policies/diurnal-pool-vdn';
+
+/** A team bundle: one joint decision (each agent's choice of its own knobs). */
+async function decideWithTeam(args: ArgumentsCamelCase<DecideOptions>, backendName: 'wasm' | 'cpu'): Promise<void> {
+  const { tf } = await initTf({ backend: backendName });
+  const team = await loadTeam(args.policy as string, { tf });
+  if (args.printStateTemplate) {
+    console.log(JSON.stringify(teamStateTemplate(team.metadata), null, 2));
+    return;
+  }
+  const file = args.state === '-' ? 'standard input' : (args.state as string);
+  const raw = readStateJson(args.state as string);
+  const state = parseTeamState(raw, team.metadata, { file });
+  const decision = decideTeam(team, state);
+  if (args.json) {
+    console.log(JSON.stringify({ policy: args.policy, method: team.metadata.method, state, config: decision.config, agents: decision.agents, decide_ms: decision.decisionMs }, null, 2));
+    return;
+  }
+  console.log(`team ${args.policy} ('${team.metadata.name}', ${team.metadata.method}: ${team.metadata.agents.map((a) => a.name).join(', ')}) at ${formatNumber(state.fps)} fps`);
+  const owner = new Map(Object.entries(decision.agents).flatMap(([agent, d]) => Object.keys(d.knobs).map((k) => [k, agent] as const)));
+  console.log(
+    formatTable(
+      ['knob', 'agent', 'now', 'next'],
+      Object.keys(decision.config).map((key) => [key, owner.get(key) ?? '-', String(state.config[key]), String(decision.config[key])]),
+    ),
+  );
+  console.log(`decided in ${formatNumber(decision.decisionMs)} ms`);
+}

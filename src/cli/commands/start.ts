@@ -49,7 +49,7 @@ export const startCommand = {
     const policy = join(args.outDir, 'policy');
     const report = join(args.outDir, 'report.html');
     if (!args.json) console.log(`1/2 training a DQN on ${args.scenario} -> ${policy}`);
-    const training = await runTrain({ ...args, out: policy, force: true, backend: 'auto' });
+    const training = await runTrain({ ...args, out: policy, force: true, backend: 'auto', method: 'dqn', agents: 'all' });
     if (!args.json) {
       printTrainSummary(training, args.scenario);
       console.log(`\n2/2 evaluating it against the baselines and the oracle (${plural(args.seeds, 'seed')} per level)`);

@@ -14,6 +14,10 @@ import { runLogPath } from '../../runlog/location.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { trainDqn, type TrainingCurves } from '../../train/train-dqn.js';
+import { TEAM_METHODS, trainTeam, type TeamMethod } from '../../train/train-team.js';
+import { teamAgents } from '../../env/team-env.js';
+import { AGENTS, type AgentName } from '../../space/knobs.js';
+import { createTeamMetadata, saveTeam } from '../../policy/team-artifact.js';
 import type { GlobalOptions } from '../options.js';
 import { catchInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
@@ -26,7 +30,24 @@ interface TrainOptions extends GlobalOptions {
   backend: TfBackendChoice;
   runLog?: string;
   maxWall?: number;
+  method: 'dqn' | TeamMethod;
+  agents: string;
   [flag: string]: unknown;
+}
+
+/** --agents: 'all' or agent names separated by commas, each one the scenario has. */
+export function parseAgents(text: string, scenario: Scenario): AgentName[] {
+  const available = teamAgents(scenario);
+  if (text.trim() === 'all') return available;
+  const names = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (names.length === 0) throw new UserInputError(`--agents: expected 'all' or agent names separated by commas (${available.join(', ')}), got '${text}'`);
+  for (const name of names) {
+    if (!(AGENTS as readonly string[]).includes(name)) throw new UserInputError(`--agents: unknown agent '${name}'; allowed: ${AGENTS.join(', ')}, all`);
+    if (!available.includes(name as AgentName)) {
+      throw new UserInputError(`--agents: '${name}' owns no knob that ${scenario.name} declares in actionSpace; agents here: ${available.join(', ')}`);
+    }
+  }
+  return AGENTS.filter((agent) => names.includes(agent));
 }
 
 /** The scenario's DQN options with any --flag overrides, each checked against its declared range. */
@@ -81,11 +102,23 @@ export const trainCommand = {
       .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend (auto: tfjs-node when installed, else WASM)' })
       .option('max-wall', { type: 'number', describe: 'stop training after this many wall seconds (the policy so far is saved)' })
       .option('run-log', { type: 'string', describe: 'SQLite run log (default runs/sspe.sqlite, or $SSPE_RUN_LOG)' })
+      .option('method', { choices: ['dqn', ...TEAM_METHODS] as const, default: 'dqn' as const, describe: "dqn: one agent over the joint action space (the paper's); idqn: independent DQN agents, one per owner of the scenario's knobs, on the team reward; vdn: the same agents trained as one (value decomposition)" })
+      .option('agents', { type: 'string', default: 'all', describe: 'with --method idqn|vdn: the agents that learn (cluster, parallelism, scheduler, resources, tuner), comma-separated, or all; the others keep their knobs' })
       .options(yargsOf(DQN_OPTIONS, 'DQN (defaults from the scenario, then the paper):'))
       .example('$0 train scenarios/paper-testbed.yaml --out models/policies/mine', "the scenario's own settings")
       .example('$0 train scenarios/paper-testbed.yaml --out models/policies/quick --episodes 100 --seed 3 --json', 'a shorter run, as JSON')
+      .example('$0 train scenarios/diurnal-pool.yaml --method vdn --out models/policies/diurnal-pool-vdn --max-wall 60', 'five agents trained together (value decomposition), one minute')
       .example('$0 train scenarios/local-cluster.yaml --out models/policies/local-cluster-dqn --episodes 100', 'a policy for the local test cluster, to fine-tune on real Spark (sspe finetune --help)'),
   handler: async (args: ArgumentsCamelCase<TrainOptions>) => {
+    if (args.method !== 'dqn') {
+      const summary = await runTrainTeam(args);
+      if (args.json) console.log(JSON.stringify(summary, null, 2));
+      else {
+        console.log(`trained ${summary.agents.join(', ')} (${args.method}) for ${plural(summary.episodes, 'episode')} (${plural(summary.env_steps, 'trial')}) in ${formatNumber(summary.wall_s)} s on ${summary.backend}${summary.stopped_early ? ' (stopped early)' : ''}; best greedy evaluation reward ${formatNumber(summary.best_eval_reward)}`);
+        console.log(`policy: ${summary.policy}   next: sspe decide --policy ${summary.policy} --print-state-template`);
+      }
+      return;
+    }
     const summary = await runTrain(args);
     if (args.json) console.log(JSON.stringify(summary, null, 2));
     else printTrainSummary(summary, args.scenario);
@@ -103,6 +136,71 @@ export function printTrainSummary(summary: TrainSummary, scenarioPath: string): 
     console.log(`saved the weights of episode ${summary.best_episode}: best greedy evaluation reward ${formatNumber(summary.best_eval_reward!)} (${summary.eval_env_steps} evaluation trials)`);
   }
   console.log(`policy: ${summary.policy}   next: sspe evaluate ${scenarioPath} --policy ${summary.policy}`);
+}
+
+/** Trains a team (IDQN or VDN) and saves the bundle; returns the summary that --json prints. */
+export async function runTrainTeam(args: TrainOptions) {
+  const scenario = await loadScenario(args.scenario);
+  const dqn = dqnOptionsFrom(scenario, args);
+  const agents = parseAgents(args.agents, scenario);
+  if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
+  checkOutputDir(args.out, '--out');
+  if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
+    throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
+  }
+  const seed = args.seed ?? scenario.seed;
+  const method = args.method as TeamMethod;
+  const { tf, backend } = await initTf({ backend: args.backend });
+  const log = RunLog.open(args.runLog ?? runLogPath());
+  const runId = log.startRun({ command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' });
+  const interrupt = catchInterrupt('sspe train: stopping after this step and saving the team (Ctrl-C again to abort)');
+  const bar = progressBar(`train ${method}`, dqn.episodes, ' | eval reward {evaluation} | epsilon {epsilon}');
+  try {
+    const team = await trainTeam({
+      scenario,
+      method,
+      agents,
+      dqn,
+      seed,
+      tf,
+      maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
+      shouldStop: () => interrupt.requested,
+      onProgress: (p) => bar.update(p.episode, { evaluation: formatNumber(p.evaluation), epsilon: p.epsilon.toFixed(3) }),
+    });
+    bar.stop();
+    const metadata = createTeamMetadata({
+      name: basename(args.out),
+      method,
+      scenario,
+      observation: team.env.episode.state.normalisation,
+      agents: team.agents.map((agent) => ({ name: agent, features: [...team.env.partitions[agent]], encoding: team.env.actions(agent).encoding, actionCount: team.env.actionSpace(agent).n })),
+      training: { seed, episodes: team.episodes, envSteps: team.envSteps, wallSeconds: team.wallMs / 1000, bestEvaluation: team.bestEvaluation },
+    });
+    await saveTeam(args.out, { metadata, models: Object.fromEntries(team.agents.map((a) => [a, team.networks[a].onlineNetwork])), tf, overwrite: true });
+    team.dispose();
+    const stopped = interrupt.requested;
+    log.endRun(runId, stopped ? 'interrupted' : 'ok');
+    return {
+      policy: args.out,
+      scenario: scenario.name,
+      method,
+      agents: team.agents,
+      seed,
+      backend,
+      episodes: team.episodes,
+      env_steps: team.envSteps,
+      wall_s: team.wallMs / 1000,
+      best_eval_reward: team.bestEvaluation,
+      stopped_early: stopped,
+    };
+  } catch (error) {
+    log.endRun(runId, 'failed');
+    throw error;
+  } finally {
+    bar.stop();
+    interrupt.dispose();
+    log.close();
+  }
 }
 
 /** Trains and saves; returns the summary that --json prints. */
