@@ -12,7 +12,7 @@ import { ConfigurationManager, type ActionEncoding } from '../managers/configura
 import { MetricsManager } from '../managers/metrics.js';
 import { RewardManager } from '../managers/reward.js';
 import { StateManager, type ObservationNormalisation, type StatePartition } from '../managers/state.js';
-import { maxRequestCostPerHour } from '../scenario/pricing.js';
+import { maxRequestCostPerHour, sloCostScale } from '../scenario/pricing.js';
 import type { Scenario } from '../scenario/schema.js';
 import { samePoint, type Configuration } from '../space/grid.js';
 import { fpsAt } from '../../sim/workload/trace.js';
@@ -67,7 +67,7 @@ export class ConfigEpisode {
     const { scenario } = options;
     this.configuration = new ConfigurationManager(scenario, options.encoding ?? options.env.encoding);
     this.state = new StateManager(options.normalisation ?? observationNormalisationFor(scenario));
-    this.rewards = new RewardManager(options.reward, scenario.slo.perFrameMs, { requestCostScalePerHour: maxRequestCostPerHour(scenario) });
+    this.rewards = new RewardManager(options.reward, scenario.slo.perFrameMs, sloCostScale(scenario));
     this.seed = scenario.seed;
     this.rng = new Rng(this.seed, 'env');
   }
@@ -84,6 +84,16 @@ export class ConfigEpisode {
   /** The load the next decision faces, fps. */
   get fps(): number {
     return this.load;
+  }
+
+  /**
+   * Sets the load the next decision faces, fps, for a load that comes from
+   * outside the episode (a deployment's load source, fine-tuning's load
+   * levels); the episode's own schedule is back after the next window.
+   */
+  setLoad(fps: number): void {
+    if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`expected a positive number of frames per second, got ${fps}`);
+    this.load = fps;
   }
 
   /** Starts an episode: a new seed when given, the scenario's starting configuration, the first load. */
