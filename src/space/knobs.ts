@@ -36,7 +36,9 @@ export type Enactment =
   /** A Kubernetes object the Infrastructure Manager changes (nodes by cordon/uncordon and drain). */
   | { kind: 'kubernetes'; field: string }
   /** Executor pod placement, enacted through an executor pod template's affinity. */
-  | { kind: 'scheduler'; field: string };
+  | { kind: 'scheduler'; field: string }
+  /** Modelled by the simulator, with no real enactor yet (the reason is given). */
+  | { kind: 'simulated-only'; why: string };
 
 /** Where the value lives in a configuration: a SparkConfig field, or the cluster's. */
 export type KnobHome = 'spark' | 'cluster';
@@ -183,7 +185,7 @@ export const KNOB_TABLE = {
     description: 'micro-batch interval: a batch is cut when full or this long after its first frame; 0 = only when full',
     agent: 'tuner',
     home: 'spark',
-    enact: { kind: 'app-arg', key: '--batch-interval-ms' },
+    enact: { kind: 'simulated-only', why: 'the demonstrator (bridge/jobs/video_grayscale.py) cuts a batch only when it is full' },
     applies: 'in-place',
     observation: 'batch_interval',
     column: 'batch_interval_ms',
