@@ -3,7 +3,7 @@
  * on diurnal-pool (a compressed day on a pool of 1-6 VMs) under slo-cost.
  *
  * 1. Best known per load level: exhaustive search of the joint grid at every
- *    level (trial windows, as the agents train), the yardstick of the gaps.
+ *    level (trial windows: each configuration measured in steady state), the yardstick of the gaps.
  * 2. Training, the same wall budget for each: IDQN and VDN on the TeamEnv,
  *    and one DQN over the joint absolute space (joint-dqn) on ConfigEnv.
  * 3. Every policy on the day's trace (one long-running application,

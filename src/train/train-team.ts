@@ -71,12 +71,12 @@ export interface TrainedTeam {
 export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam> {
   const { scenario, dqn, tf } = options;
   const started = performance.now();
-  const envOptions: EnvOptions = { ...scenario.learning.env, ...options.env, backendMode: 'trial' };
+  const envOptions: EnvOptions = { ...scenario.learning.env, ...options.env };
   const rewardOptions: RewardOptions = { ...scenario.learning.reward, ...options.reward };
   const makeEnv = () =>
     new TeamEnv({
       scenario,
-      backend: new SimulatedBackend(scenario, { mode: 'trial', windowBatches: envOptions.windowBatches, settleMs: 0 }),
+      backend: new SimulatedBackend(scenario, { mode: envOptions.backendMode, windowBatches: envOptions.windowBatches, settleMs: envOptions.settleMs }),
       env: envOptions,
       reward: rewardOptions,
       ...(options.agents !== undefined ? { agents: options.agents } : {}),
