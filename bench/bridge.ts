@@ -113,7 +113,7 @@ const FRAME_SCALES = [0.125, 0.5];
 const key = (c: ExecutorConfig) => `${c.executorCores}/${c.executorMemoryMb}/${c.executorInstances}`;
 
 async function sspe(args: string[]): Promise<unknown> {
-  const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  const cli = join(repoRoot(), 'dist', 'bridge', 'cli', 'main.js');
   try {
     const { stdout } = await execFileAsync(process.execPath, [cli, ...args, '--json'], { cwd: repoRoot(), maxBuffer: 64 * 1024 * 1024, timeout: 3_600_000 });
     return JSON.parse(stdout);

@@ -31,7 +31,7 @@ import { calibrate } from '../../bridge/calibration/calibrate.js';
 import { realRunsFromEventLogs } from '../../bridge/calibration/from-eventlogs.js';
 import { simulateRealRun } from '../../bridge/calibration/simulate-run.js';
 import { settingKey } from '../../bridge/calibration/split.js';
-import { runCollect, type CollectOptions } from '../../src/cli/commands/collect.js';
+import { runCollect, type CollectOptions } from '../../bridge/collect/collect.js';
 import { loadScenarioSync } from '../../src/scenario/load.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

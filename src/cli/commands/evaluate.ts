@@ -10,8 +10,8 @@ import { InterruptedError, UserInputError } from '../../errors.js';
 import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
 import { checkReportPath, renderReport, writeReport } from '../../report/html.js';
 import type { EvaluationLevel, TraceEvaluation, TrainingCurves } from '../../report/types.js';
-import { RunLog } from '../../runlog/run-log.js';
-import { runLogPath } from '../../runlog/location.js';
+import type { RunLog } from '../../runlog/run-log.js';
+import { withCommandRun } from '../../runlog/command-run.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { parseDurationMs } from '../duration.js';
@@ -131,51 +131,47 @@ export async function runEvaluate(args: EvaluateOptions) {
   for (const name of baselines) factories[name] = (seed) => makeBaseline(name, { scenario, seed });
   if (Object.keys(factories).length === 0) throw new UserInputError('--baselines: nothing to evaluate: give --policy or at least one baseline');
   const seeds = Array.from({ length: args.seeds }, (_, i) => i + 1);
-  const log = RunLog.open(args.runLog ?? runLogPath());
-  const runId = log.startRun({ command: 'evaluate', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy ?? null, seed: args.seed ?? null, backend: 'simulated' });
-  const interrupt = catchInterrupt('sspe evaluate: stopping after this episode; the run is marked interrupted and no report is written (Ctrl-C again to exit now)', {
-    // Signals are handled between tasks, never inside a run-log write, so the log can be closed here.
-    exit: (code) => {
-      log.endRun(runId, 'interrupted');
-      log.close();
-      process.exit(code);
-    },
-  });
-  const bar = progressBar('evaluate', 1);
-  let levels: EvaluationLevel[];
-  const pending: Parameters<RunLog['logTrials']>[1] = [];
-  try {
-    levels = await evaluatePolicies({
-      scenario,
-      policies: factories,
-      seeds,
-      steps: args.steps,
-      shouldStop: () => interrupt.requested,
-      oracle: factories.oracle !== undefined ? 'oracle' : undefined,
-      onProgress: (done, total) => {
-        bar.setTotal?.(total);
-        bar.update(done);
-      },
-      onTrial: (t) => {
-        pending.push({ request: { config: { ...scenario.spark, ...t.config }, fps: t.fps }, outcome: t.outcome, reward: t.reward, step: t.step, policy: t.policy, seed: t.seed });
-        if (pending.length >= 500) log.logTrials(runId, pending.splice(0));
+  const meta = { command: 'evaluate', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy ?? null, seed: args.seed ?? null, backend: 'simulated' } as const;
+  const levels: EvaluationLevel[] = await withCommandRun({ runLog: args.runLog, meta }, async ({ log, runId, end }) => {
+    const interrupt = catchInterrupt('sspe evaluate: stopping after this episode; the run is marked interrupted and no report is written (Ctrl-C again to exit now)', {
+      // Signals are handled between tasks, never inside a run-log write, so the log can be closed here.
+      exit: (code) => {
+        end('interrupted');
+        process.exit(code);
       },
     });
-    log.logTrials(runId, pending.splice(0));
-    log.endRun(runId, 'ok');
-  } catch (error) {
-    if (error instanceof InterruptedError) {
+    const bar = progressBar('evaluate', 1);
+    const pending: Parameters<RunLog['logTrials']>[1] = [];
+    try {
+      const levels = await evaluatePolicies({
+        scenario,
+        policies: factories,
+        seeds,
+        steps: args.steps,
+        shouldStop: () => interrupt.requested,
+        oracle: factories.oracle !== undefined ? 'oracle' : undefined,
+        onProgress: (done, total) => {
+          bar.setTotal?.(total);
+          bar.update(done);
+        },
+        onTrial: (t) => {
+          pending.push({ request: { config: { ...scenario.spark, ...t.config }, fps: t.fps }, outcome: t.outcome, reward: t.reward, step: t.step, policy: t.policy, seed: t.seed });
+          if (pending.length >= 500) log.logTrials(runId, pending.splice(0));
+        },
+      });
       log.logTrials(runId, pending.splice(0));
-      log.endRun(runId, 'interrupted');
-      throw new InterruptedError(`evaluate: ${error.message}; run ${runId} marked interrupted in the run log, no report written`, { cause: error });
+      return levels;
+    } catch (error) {
+      if (error instanceof InterruptedError) {
+        log.logTrials(runId, pending.splice(0));
+        throw new InterruptedError(`evaluate: ${error.message}; run ${runId} marked interrupted in the run log, no report written`, { cause: error });
+      }
+      throw error;
+    } finally {
+      bar.stop();
+      interrupt.dispose();
     }
-    log.endRun(runId, 'failed');
-    throw error;
-  } finally {
-    bar.stop();
-    interrupt.dispose();
-    log.close();
-  }
+  });
   if (args.report !== undefined) {
     const html = await renderReport({
       scenario: { name: scenario.name, hash: scenarioHash(scenario), sloPerFrameMs: scenario.slo.perFrameMs },

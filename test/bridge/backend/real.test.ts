@@ -22,7 +22,9 @@ import type { SparkSubmitter, SubmitRequest, SubmitResult, VideoJobMetrics } fro
 import { UserInputError } from '../../../src/errors.js';
 import { RunLog } from '../../../src/runlog/run-log.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
-import { parseConfigs, parseMaster, runCollect, type CollectOptions } from '../../../src/cli/commands/collect.js';
+import { runCollect, type CollectOptions } from '../../../bridge/collect/collect.js';
+import { parseConfigs } from '../../../bridge/collect/plan.js';
+import { parseMaster } from '../../../bridge/spark/parse-master.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 

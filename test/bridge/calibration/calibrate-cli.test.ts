@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RealRun } from '../../../bridge/calibration/real-run.js';
 import { writeRunsCsv } from '../../../bridge/calibration/runs-csv.js';
-import { runCalibrate, type CalibrateCommandOptions } from '../../../src/cli/commands/calibrate.js';
+import { runCalibrate, type CalibrateCommandOptions } from '../../../bridge/cli/commands/calibrate.js';
 import { UserInputError } from '../../../src/errors.js';
 import { loadProfile } from '../../../src/profile/load.js';
 import { loadScenarioSync } from '../../../src/scenario/load.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import yargs from 'yargs';
-import { finetuneCommand, runFinetune, type FinetuneCommandOptions } from '../../../src/cli/commands/finetune.js';
+import { finetuneCommand, runFinetune, type FinetuneCommandOptions } from '../../../bridge/cli/commands/finetune.js';
 import type { Tf } from '../../../src/agents/tf.js';
 import type { Backend } from '../../../src/backend/backend.js';
 import { UserInputError } from '../../../src/errors.js';

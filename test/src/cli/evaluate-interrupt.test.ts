@@ -10,7 +10,7 @@ import { repoRoot, runCli } from './run-cli.js';
 async function interruptEvaluate(runLogPath: string): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }> {
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'dist/src/cli/main.js'), 'evaluate', 'scenarios/paper-testbed.yaml', '--baselines', 'random,static', '--seeds', '200'],
+    [join(repoRoot, 'dist/bridge/cli/main.js'), 'evaluate', 'scenarios/paper-testbed.yaml', '--baselines', 'random,static', '--seeds', '200'],
     { cwd: repoRoot, env: { ...process.env, FORCE_COLOR: '0', SSPE_RUN_LOG: runLogPath } },
   );
   let stderr = '';

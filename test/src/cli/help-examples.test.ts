@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './run-cli.js';
 import { benchCommand } from '../../../src/cli/commands/bench.js';
-import { calibrateCommand } from '../../../src/cli/commands/calibrate.js';
-import { collectCommand } from '../../../src/cli/commands/collect.js';
+import { calibrateCommand } from '../../../bridge/cli/commands/calibrate.js';
+import { collectCommand } from '../../../bridge/cli/commands/collect.js';
 import { decideCommand } from '../../../src/cli/commands/decide.js';
-import { deployCommand } from '../../../src/cli/commands/deploy.js';
+import { deployCommand } from '../../../bridge/cli/commands/deploy.js';
 import { evaluateCommand } from '../../../src/cli/commands/evaluate.js';
 import { exportCommand } from '../../../src/cli/commands/export.js';
-import { finetuneCommand } from '../../../src/cli/commands/finetune.js';
+import { finetuneCommand } from '../../../bridge/cli/commands/finetune.js';
 import { runsCommand } from '../../../src/cli/commands/runs.js';
 import { simulateCommand } from '../../../src/cli/commands/simulate.js';
 import { startCommand } from '../../../src/cli/commands/start.js';
@@ -106,7 +106,7 @@ const skipSpark = process.env.SSPE_EXAMPLES_SKIP_SPARK === '1' && process.env.CI
 /** The example as the test runs it: budget cuts applied, `$0` the compiled CLI. */
 function adjusted(example: Example): string {
   const text = BUDGET.reduce((t, b) => (b.applies(example.text) ? b.cut(t) : t), example.text);
-  return text.replace(/\$0/g, `node ${join(repoRoot, 'dist', 'src', 'cli', 'main.js')}`);
+  return text.replace(/\$0/g, `node ${join(repoRoot, 'dist', 'bridge', 'cli', 'main.js')}`);
 }
 
 const workspace = mkdtempSync(join(tmpdir(), 'sspe-examples-'));
@@ -124,7 +124,7 @@ describe('every --help example runs when pasted', () => {
   });
 
   it('the examples are whole lines in --help, not broken mid-token, when piped', () => {
-    const help = execFileSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'decide', '--help'], { encoding: 'utf8' });
+    const help = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bridge', 'cli', 'main.js'), 'decide', '--help'], { encoding: 'utf8' });
     for (const e of examplesOf(decideCommand as never)) expect(help).toContain(e.text.replace('$0', 'sspe'));
   });
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cliPath = `${repoRoot}dist/src/cli/main.js`;
+const cliPath = `${repoRoot}dist/bridge/cli/main.js`;
 
 export interface CliRun {
   status: number | null;

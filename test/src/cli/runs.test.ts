@@ -24,7 +24,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `sspe runs …` in-process: the command on a yargs instance set up like src/cli/main.ts. */
+/** `sspe runs …` in-process: the command on a yargs instance set up like src/cli/program.ts. */
 async function runs(args: string[]): Promise<string> {
   await yargs(['runs', ...args])
     .option('json', { type: 'boolean', default: false, global: true })

@@ -1,4 +1,4 @@
-import { makeDir } from '../../output-dir.js';
+import { makeDir } from '../../../src/output-dir.js';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
@@ -9,16 +9,16 @@ import {
   MIN_HOLDOUT_CONFIGS,
   minTrainConfigs,
   type CalibrationResult,
-} from '../../../bridge/calibration/calibrate.js';
-import { realRunsFromEventLogs } from '../../../bridge/calibration/from-eventlogs.js';
-import type { RealRun } from '../../../bridge/calibration/real-run.js';
-import { readRunsCsv } from '../../../bridge/calibration/runs-csv.js';
+} from '../../calibration/calibrate.js';
+import { realRunsFromEventLogs } from '../../calibration/from-eventlogs.js';
+import type { RealRun } from '../../calibration/real-run.js';
+import { readRunsCsv } from '../../calibration/runs-csv.js';
 import { PROFILE_PARAMETER_NAMES, type LatencyProfile, type ProfileParameterName } from '../../../sim/profile.js';
-import { UserInputError } from '../../errors.js';
-import { loadScenario } from '../../scenario/load.js';
-import { progressBar } from '../progress.js';
-import { formatNumber, formatTable } from '../table.js';
-import type { GlobalOptions } from '../options.js';
+import { UserInputError } from '../../../src/errors.js';
+import { loadScenario } from '../../../src/scenario/load.js';
+import { progressBar } from '../../../src/cli/progress.js';
+import { formatNumber, formatTable } from '../../../src/cli/table.js';
+import type { GlobalOptions } from '../../../src/cli/options.js';
 
 export interface CalibrateCommandOptions extends GlobalOptions {
   eventlogs?: string;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRunsCsv } from '../../../bridge/calibration/runs-csv.js';
 import type { SparkSubmitter, SubmitRequest, SubmitResult } from '../../../bridge/spark/launcher.js';
-import { parseFrameScales, parseWorkloads, runCollect, type CollectOptions } from '../../../src/cli/commands/collect.js';
+import { runCollect, type CollectOptions } from '../../../bridge/collect/collect.js';
+import { parseFrameScales, parseWorkloads } from '../../../bridge/collect/plan.js';
 import { UserInputError } from '../../../src/errors.js';
 
 const dirs: string[] = [];

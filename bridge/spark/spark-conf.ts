@@ -4,8 +4,8 @@
  * settings (bridge/spark/fast-start.ts) unless --no-fast-start, then each
  * --conf spark.key=value, which wins.
  */
-import { FAST_START_CONF } from '../../bridge/spark/fast-start.js';
-import { UserInputError } from '../errors.js';
+import { FAST_START_CONF } from './fast-start.js';
+import { UserInputError } from '../../src/errors.js';
 
 export function sparkConfFrom(flags: { conf?: string[]; fastStart?: boolean }): Record<string, string> {
   const conf: Record<string, string> = { ...((flags.fastStart ?? true) ? FAST_START_CONF : {}) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAST_START_CONF } from '../../../bridge/spark/fast-start.js';
-import { sparkConfFrom } from '../../../src/cli/spark-conf.js';
+import { sparkConfFrom } from '../../../bridge/spark/spark-conf.js';
 
 describe('the Spark settings of finetune and deploy runs', () => {
   it('start JVMs as sspe collect does by default, so their runs measure like the calibration runs', () => {

@@ -6,21 +6,21 @@
  * finishes the window in flight and stops.
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { configKey } from '../../../bridge/finetune/finetune.js';
-import { deploy, type DeployDecision, type DeployResult } from '../../../bridge/deploy/deploy.js';
-import { formatSlo, parseSlo } from '../../../bridge/safety/slo.js';
-import { fpsAt } from '../../../sim/workload/trace.js';
-import { initTf, type Tf, type TfBackendChoice } from '../../agents/tf.js';
-import type { Backend } from '../../backend/backend.js';
-import { UserInputError } from '../../errors.js';
-import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
-import { runLogOption, runLogPath } from '../../runlog/location.js';
-import { RunLog } from '../../runlog/run-log.js';
-import { loadScenario } from '../../scenario/load.js';
-import { MAX_FPS, type Scenario } from '../../scenario/schema.js';
-import type { GlobalOptions } from '../options.js';
+import { configKey } from '../../finetune/finetune.js';
+import { deploy, type DeployDecision, type DeployResult } from '../../deploy/deploy.js';
+import { formatSlo, parseSlo } from '../../safety/slo.js';
+import { loadSourceFrom } from '../../deploy/load-source.js';
+import { initTf, type Tf, type TfBackendChoice } from '../../../src/agents/tf.js';
+import type { Backend } from '../../../src/backend/backend.js';
+import { UserInputError } from '../../../src/errors.js';
+import { checkCompatible, loadPolicy, scenarioHash } from '../../../src/policy/artifact.js';
+import { withCommandRun } from '../../../src/runlog/command-run.js';
+import { runLogOption } from '../../../src/runlog/location.js';
+import { loadScenario } from '../../../src/scenario/load.js';
+import type { Scenario } from '../../../src/scenario/schema.js';
+import type { GlobalOptions } from '../../../src/cli/options.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
-import { formatNumber, plural } from '../table.js';
+import { formatNumber, plural } from '../../../src/cli/table.js';
 
 export interface DeployCommandOptions extends GlobalOptions, RealClusterFlags {
   policy: string;
@@ -41,20 +41,6 @@ export interface DeployDeps {
   signal?: AbortSignal;
 }
 
-/** `--load trace` (the scenario's trace, by wall-clock time since the start) or a constant number of fps. */
-export function loadSourceFrom(text: string, scenario: Scenario, nowMs: () => number): () => number {
-  if (text.trim() === 'trace') {
-    const startMs = nowMs();
-    const floor = Math.min(...scenario.workload.fpsLevels) / 10;
-    return () => Math.max(floor, fpsAt(scenario.workload.trace, nowMs() - startMs));
-  }
-  const fps = Number(text);
-  if (text.trim() === '' || !Number.isFinite(fps) || fps <= 0 || fps > MAX_FPS) {
-    throw new UserInputError(`--load: expected 'trace' or a number of frames per second in (0, ${MAX_FPS}], got '${text}'`);
-  }
-  return () => fps;
-}
-
 /** Checks every flag, deploys until --windows or Ctrl-C; returns what --json prints. */
 export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {}) {
   if (args.windows !== undefined && (!Number.isSafeInteger(args.windows) || args.windows < 1)) {
@@ -72,48 +58,48 @@ export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {
   for (const warning of warnings) process.stderr.write(`sspe deploy: warning: ${warning}\n`);
 
   const backend = deps.makeBackend !== undefined ? deps.makeBackend(scenario) : realBackend();
-  const log = RunLog.open(args.runLog ?? runLogPath());
   const seed = args.seed ?? scenario.seed;
-  const runId = log.startRun({ command: 'deploy', backend: backend.kind, scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed });
+  const meta = { command: 'deploy', backend: backend.kind, scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed } as const;
   if (!args.json) console.log(`deploying ${args.policy} on ${args.master}, SLO ${formatSlo(slo)}; Ctrl-C stops after the window in flight`);
-  let result: DeployResult;
-  try {
-    result = await deploy({
-      policy,
-      backend,
-      scenario,
-      slo,
-      windows: args.windows,
-      loadSource,
-      rollbackOn,
-      seed,
-      signal: deps.signal,
-      onStopRequested: () => process.stderr.write('\nsspe deploy: stopping after the window in flight (Ctrl-C again to abort)\n'),
-      onDecision: (d) => {
-        log.logTrial(runId, {
-          request: { config: { ...scenario.spark, ...d.config }, fps: d.fps },
-          outcome: d.outcome,
-          reward: d.reward,
-          step: d.window,
-          policy: `deploy:${d.kind}`,
-          startedAt: new Date(d.startedAt),
-          endedAt: new Date(d.endedAt),
+  let runLog = '';
+  const result: DeployResult = await withCommandRun(
+    { runLog: args.runLog, meta, statusOf: (r: DeployResult) => (r.stoppedBy === 'signal' ? 'interrupted' : 'ok') },
+    async ({ log, runId }) => {
+      runLog = log.path;
+      try {
+        return await deploy({
+          policy,
+          backend,
+          scenario,
+          slo,
+          windows: args.windows,
+          loadSource,
+          rollbackOn,
+          seed,
+          signal: deps.signal,
+          onStopRequested: () => process.stderr.write('\nsspe deploy: stopping after the window in flight (Ctrl-C again to abort)\n'),
+          onDecision: (d) => {
+            log.logTrial(runId, {
+              request: { config: { ...scenario.spark, ...d.config }, fps: d.fps },
+              outcome: d.outcome,
+              reward: d.reward,
+              step: d.window,
+              policy: `deploy:${d.kind}`,
+              startedAt: new Date(d.startedAt),
+              endedAt: new Date(d.endedAt),
+            });
+            if (!args.json) console.log(decisionLine(d));
+          },
         });
-        if (!args.json) console.log(decisionLine(d));
-      },
-    });
-    log.endRun(runId, result.stoppedBy === 'signal' ? 'interrupted' : 'ok');
-  } catch (error) {
-    log.endRun(runId, 'failed');
-    throw error;
-  } finally {
-    await backend.close();
-    log.close();
-  }
+      } finally {
+        await backend.close();
+      }
+    },
+  );
   return {
     policy: args.policy,
     slo: formatSlo(slo),
-    run_log: log.path,
+    run_log: runLog,
     windows: result.decisions.length,
     stopped_by: result.stoppedBy,
     rollbacks: result.rollbacks,

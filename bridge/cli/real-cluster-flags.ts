@@ -4,14 +4,14 @@
  * its Kubernetes flags read the same as `sspe collect`'s.
  */
 import { join } from 'node:path';
-import { makeRealBackend } from '../../bridge/backend/factory.js';
-import { FAST_START_DESCRIPTION } from '../../bridge/spark/fast-start.js';
-import type { Backend } from '../backend/backend.js';
-import { UserInputError } from '../errors.js';
-import type { Scenario } from '../scenario/schema.js';
-import { parseMaster } from './commands/collect.js';
-import { parseDurationMs } from './duration.js';
-import { sparkConfFrom } from './spark-conf.js';
+import { makeRealBackend } from '../backend/factory.js';
+import { FAST_START_DESCRIPTION } from '../spark/fast-start.js';
+import type { Backend } from '../../src/backend/backend.js';
+import { UserInputError } from '../../src/errors.js';
+import type { Scenario } from '../../src/scenario/schema.js';
+import { parseMaster } from '../spark/parse-master.js';
+import { parseDurationMs } from '../../src/cli/duration.js';
+import { sparkConfFrom } from '../spark/spark-conf.js';
 
 export interface RealClusterFlags {
   master: string;

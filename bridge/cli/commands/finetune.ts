@@ -7,25 +7,25 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { finetune, configKey, type FinetuneResult, type FinetuneRun } from '../../../bridge/finetune/finetune.js';
-import { FINETUNE_OPTIONS, type FinetuneSettings } from '../../../bridge/finetune/options.js';
-import { recalibrationHook } from '../../../bridge/finetune/recalibrate.js';
-import { formatSlo, parseSlo } from '../../../bridge/safety/slo.js';
-import { initTf, type Tf, type TfBackendChoice } from '../../agents/tf.js';
-import type { Backend } from '../../backend/backend.js';
-import { checkOption, yargsOf } from '../../config/options.js';
-import { UserInputError } from '../../errors.js';
-import { checkOutputDir } from '../../output-dir.js';
-import { loadPolicy, savePolicy, scenarioHash } from '../../policy/artifact.js';
-import { runLogOption, runLogPath } from '../../runlog/location.js';
-import { RunLog } from '../../runlog/run-log.js';
-import { loadScenario } from '../../scenario/load.js';
-import { MAX_FPS, type Scenario } from '../../scenario/schema.js';
-import type { GlobalOptions } from '../options.js';
-import { catchInterrupt } from '../interrupt.js';
-import { progressBar } from '../progress.js';
+import { finetune, configKey, type FinetuneResult, type FinetuneRun } from '../../finetune/finetune.js';
+import { FINETUNE_OPTIONS, type FinetuneSettings } from '../../finetune/options.js';
+import { recalibrationHook } from '../../finetune/recalibrate.js';
+import { formatSlo, parseSlo } from '../../safety/slo.js';
+import { initTf, type Tf, type TfBackendChoice } from '../../../src/agents/tf.js';
+import type { Backend } from '../../../src/backend/backend.js';
+import { checkOption, yargsOf } from '../../../src/config/options.js';
+import { UserInputError } from '../../../src/errors.js';
+import { checkOutputDir } from '../../../src/output-dir.js';
+import { loadPolicy, savePolicy, scenarioHash } from '../../../src/policy/artifact.js';
+import { runLogOption } from '../../../src/runlog/location.js';
+import { withCommandRun } from '../../../src/runlog/command-run.js';
+import { loadScenario } from '../../../src/scenario/load.js';
+import { MAX_FPS, type Scenario } from '../../../src/scenario/schema.js';
+import type { GlobalOptions } from '../../../src/cli/options.js';
+import { catchInterrupt } from '../../../src/cli/interrupt.js';
+import { progressBar } from '../../../src/cli/progress.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
-import { formatNumber, plural } from '../table.js';
+import { formatNumber, plural } from '../../../src/cli/table.js';
 
 export interface FinetuneCommandOptions extends GlobalOptions, RealClusterFlags {
   policy: string;
@@ -106,79 +106,80 @@ export async function runFinetune(args: FinetuneCommandOptions, deps: FinetuneDe
   const policy = await loadPolicy(args.policy, { tf });
   const seed = args.seed ?? scenario.seed;
   const backend = makeBackend();
-  const log = RunLog.open(args.runLog ?? runLogPath());
-  const runId = log.startRun({ command: 'finetune', backend: 'real', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed });
-  // First Ctrl-C: finish the real run in flight, checkpoint it, stop.
-  const interrupt = catchInterrupt('sspe finetune: stopping after this real run (it is checkpointed; continue with --resume). Ctrl-C again to abort');
-  // A real run takes minutes: one line per run on screen; with --json, a bar on stderr.
-  const bar = args.json ? progressBar('finetune', args.budget, ' | {run}') : { update() {}, stop() {} };
-  let result: FinetuneResult;
-  try {
-    result = await finetune({
-      ...settings,
-      policy,
-      scenario,
-      realBackend: backend,
-      budget: args.budget,
-      fpsLevels,
-      slo,
-      checkpointPath,
-      seed,
-      name: basename(out),
-      shouldStop: () => interrupt.requested,
-      recalibrate: args.recalibrate
-        ? recalibrationHook({
-            scenario,
-            master: args.master,
-            batches: args.batches,
-            seed,
-            onWarning: (message) => process.stderr.write(`sspe finetune: ${message}\n`),
-            onFit: (fit) =>
-              process.stderr.write(
-                `sspe finetune: recalibrated the simulator on ${fit.runs} real runs: error ${formatNumber(fit.startMapeTrainPct)} % -> ${formatNumber(fit.mapeTrainPct)} %` +
-                  `${fit.mapeHoldoutPct === null ? '' : ` (held-out runs: ${formatNumber(fit.mapeHoldoutPct)} %)`}\n`,
-              ),
-          })
-        : undefined,
-      onRealRun: (run) => {
-        log.logTrial(runId, {
-          request: { config: { ...scenario.spark, ...run.config }, fps: run.fps },
-          outcome: run.outcome,
-          reward: run.reward,
-          step: run.index,
-          policy: `finetune:${run.kind}`,
-          startedAt: new Date(run.startedAt),
-          endedAt: new Date(run.endedAt),
+  const meta = { command: 'finetune', backend: 'real', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.policy, seed } as const;
+  let runLog = '';
+  const result = await withCommandRun(
+    { runLog: args.runLog, meta, statusOf: (r: FinetuneResult) => (r.stoppedEarly ? 'interrupted' : 'ok') },
+    async ({ log, runId }) => {
+      runLog = log.path;
+      // First Ctrl-C: finish the real run in flight, checkpoint it, stop.
+      const interrupt = catchInterrupt('sspe finetune: stopping after this real run (it is checkpointed; continue with --resume). Ctrl-C again to abort');
+      // A real run takes minutes: one line per run on screen; with --json, a bar on stderr.
+      const bar = args.json ? progressBar('finetune', args.budget, ' | {run}') : { update() {}, stop() {} };
+      try {
+        const result = await finetune({
+          ...settings,
+          policy,
+          scenario,
+          realBackend: backend,
+          budget: args.budget,
+          fpsLevels,
+          slo,
+          checkpointPath,
+          seed,
+          name: basename(out),
+          shouldStop: () => interrupt.requested,
+          recalibrate: args.recalibrate
+            ? recalibrationHook({
+                scenario,
+                master: args.master,
+                batches: args.batches,
+                seed,
+                onWarning: (message) => process.stderr.write(`sspe finetune: ${message}\n`),
+                onFit: (fit) =>
+                  process.stderr.write(
+                    `sspe finetune: recalibrated the simulator on ${fit.runs} real runs: error ${formatNumber(fit.startMapeTrainPct)} % -> ${formatNumber(fit.mapeTrainPct)} %` +
+                      `${fit.mapeHoldoutPct === null ? '' : ` (held-out runs: ${formatNumber(fit.mapeHoldoutPct)} %)`}\n`,
+                  ),
+              })
+            : undefined,
+          onRealRun: (run) => {
+            log.logTrial(runId, {
+              request: { config: { ...scenario.spark, ...run.config }, fps: run.fps },
+              outcome: run.outcome,
+              reward: run.reward,
+              step: run.index,
+              policy: `finetune:${run.kind}`,
+              startedAt: new Date(run.startedAt),
+              endedAt: new Date(run.endedAt),
+            });
+            bar.update(run.index + 1, { run: configKey(run.config) });
+            if (!args.json) console.log(runLine(run, args.budget));
+          },
         });
-        bar.update(run.index + 1, { run: configKey(run.config) });
-        if (!args.json) console.log(runLine(run, args.budget));
-      },
-    });
-    try {
-      // Stopped early, the checkpoint is what to keep: the policy is written once the budget is spent.
-      if (!result.stoppedEarly) {
-        await savePolicy(out, {
-          model: result.policy.model,
-          metadata: result.policy.metadata,
-          overwrite: args.force || args.resume,
-          extraFiles: { 'finetune.json': `${JSON.stringify(historyJson(result), null, 2)}\n` },
-        });
+        try {
+          // Stopped early, the checkpoint is what to keep: the policy is written once the budget is spent.
+          if (!result.stoppedEarly) {
+            await savePolicy(out, {
+              model: result.policy.model,
+              metadata: result.policy.metadata,
+              overwrite: args.force || args.resume,
+              extraFiles: { 'finetune.json': `${JSON.stringify(historyJson(result), null, 2)}\n` },
+            });
+          }
+        } finally {
+          result.policy.model.dispose();
+        }
+        return result;
+      } finally {
+        bar.stop();
+        interrupt.dispose();
+        await backend.close();
       }
-    } finally {
-      result.policy.model.dispose();
-    }
-    log.endRun(runId, result.stoppedEarly ? 'interrupted' : 'ok');
-  } catch (error) {
-    log.endRun(runId, 'failed');
-    throw error;
-  } finally {
-    bar.stop();
-    interrupt.dispose();
-    await backend.close();
-    log.close();
-  }
+    },
+  );
   for (const warning of result.warnings) process.stderr.write(`sspe finetune: warning: ${warning}\n`);
-  return summaryOf(result, { out, checkpointPath, budget: args.budget, slo: formatSlo(slo), runLog: log.path });
+  return summaryOf(result, { out, checkpointPath, budget: args.budget, slo: formatSlo(slo), runLog });
 }
 
 function summaryOf(result: FinetuneResult, context: { out: string; checkpointPath: string; budget: number; slo: string; runLog: string }) {

@@ -1,29 +1,21 @@
-#!/usr/bin/env node
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+/**
+ * The sspe command line without its commands: the global flags (--json,
+ * --seed), the number-flag checks, the one-line errors and the exit codes.
+ * The composition root (bridge/cli/main.ts) gives it every command, so src/
+ * never needs to know bridge/ exists.
+ */
+import yargs, { type CommandModule } from 'yargs';
 import { InterruptedError, UserInputError } from '../errors.js';
-import { benchCommand } from './commands/bench.js';
-import { runsCommand } from './commands/runs.js';
-import { trainCommand } from './commands/train.js';
-import { evaluateCommand } from './commands/evaluate.js';
-import { exportCommand } from './commands/export.js';
-import { decideCommand } from './commands/decide.js';
-import { collectCommand } from './commands/collect.js';
-import { calibrateCommand } from './commands/calibrate.js';
-import { finetuneCommand } from './commands/finetune.js';
-import { deployCommand } from './commands/deploy.js';
-import { simulateCommand } from './commands/simulate.js';
-import { startCommand } from './commands/start.js';
-import { sweepCommand } from './commands/sweep.js';
 import type { GlobalOptions } from './options.js';
 import { checkNumberFlags } from './number-flags.js';
 import { yargsMessage } from './yargs-message.js';
 
 /**
- * The sspe command line. Bad input (flags, files) prints one line and exits
- * with code 2; anything else unexpected exits with 1 and a stack trace.
+ * Runs `sspe` with these commands, in --help order. Bad input (flags, files)
+ * prints one line and exits with code 2 (see reportAndExit); anything else
+ * unexpected exits with 1 and a stack trace.
  */
-export async function main(argv: string[]): Promise<void> {
+export async function runProgram(argv: string[], commands: readonly CommandModule<GlobalOptions>[]): Promise<void> {
   const cli = yargs(argv);
   cli
     .scriptName('sspe')
@@ -38,21 +30,10 @@ export async function main(argv: string[]): Promise<void> {
         throw new UserInputError(`--seed: expected an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${String(seed)}`);
       }
       return true;
-    })
-    .command<GlobalOptions>(startCommand as never)
-    .command<GlobalOptions>(simulateCommand as never)
-    .command<GlobalOptions>(sweepCommand as never)
-    .command<GlobalOptions>(trainCommand as never)
-    .command<GlobalOptions>(evaluateCommand as never)
-    .command<GlobalOptions>(exportCommand as never)
-    .command<GlobalOptions>(decideCommand as never)
-    .command<GlobalOptions>(collectCommand as never)
-    .command<GlobalOptions>(calibrateCommand as never)
-    .command<GlobalOptions>(finetuneCommand as never)
-    .command<GlobalOptions>(deployCommand as never)
-    .command<GlobalOptions>(runsCommand as never)
-    .command<GlobalOptions>(benchCommand as never)
-    .command<GlobalOptions>((await import('./commands/testbed.js')).testbedCommand as never)
+    });
+  // The commands are typed on the global flags; the yargs instance only knows them once parsed.
+  for (const command of commands) cli.command(command as CommandModule);
+  cli
     .demandCommand(1, 'expected a command; see sspe --help')
     .recommendCommands()
     .strict()
@@ -69,7 +50,8 @@ export async function main(argv: string[]): Promise<void> {
   await cli.parseAsync();
 }
 
-function reportAndExit(error: unknown): never {
+/** Prints how `runProgram` failed and exits: 130 interrupted, 2 bad input, 1 anything else. */
+export function reportAndExit(error: unknown): never {
   if (error instanceof InterruptedError) {
     process.stderr.write(`sspe: ${error.message}\n`);
     process.exit(130);
@@ -83,4 +65,3 @@ function reportAndExit(error: unknown): never {
   process.exit(1);
 }
 
-main(hideBin(process.argv)).catch(reportAndExit);
