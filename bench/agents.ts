@@ -25,7 +25,7 @@ import { SimulatedBackend } from '../src/backend/simulated.js';
 import { formatTable } from '../src/cli/table.js';
 import type { DqnOptions } from '../src/config/learning.js';
 import { ConfigEnv } from '../src/env/config-env.js';
-import { evaluateTrace, BEST_FIXED_POLICY, type TracePolicy } from '../src/evaluate/trace.js';
+import { evaluateTrace, peakCandidates, BEST_FIXED_POLICY, FIXED_CANDIDATES, type TracePolicy } from '../src/evaluate/trace.js';
 import { RewardManager } from '../src/managers/reward.js';
 import { sloCostScale } from '../src/scenario/pricing.js';
 import { loadScenarioSync } from '../src/scenario/load.js';
@@ -116,7 +116,7 @@ export async function benchAgents(options: BenchAgentsOptions = {}): Promise<Ben
     const decideMs = decideLatency(learned.vdn.policy, scenario, quick ? 200 : 2000);
 
     const seeds = quick ? [1] : [1, 2];
-    const candidates = staticCandidates(sweep, quick ? 4 : 16);
+    const candidates = peakCandidates(sweep, quick ? 4 : FIXED_CANDIDATES);
     const tracePolicies: Record<string, TracePolicy> = {
       'k8s-stack': { make: () => makeBaseline('k8s-stack', { scenario }), encoding: 'absolute' },
       'flink-autoscaler': { make: () => makeBaseline('flink-autoscaler', { scenario }), encoding: 'absolute' },
@@ -206,13 +206,6 @@ function bestKnownByLevel(sweep: SloCostLevel[], scenario: Scenario): Map<number
     out.set(level.fps, { objective: value, label: `${c.nodeCount} nodes, ${c.executorInstances} × ${c.executorCores} cores / ${c.executorMemoryMb} MB, ${c.placement}, ${c.serializer}` });
   }
   return out;
-}
-
-/** The cheapest configurations that meet the SLO at the highest level (a fixed configuration must survive the peak). */
-function staticCandidates(sweep: SloCostLevel[], count: number) {
-  const peak = sweep[sweep.length - 1];
-  const meeting = peak.rows.filter((row) => row.meetsSlo);
-  return (meeting.length > 0 ? meeting : peak.rows).slice(0, count).map((row) => row.config);
 }
 
 /** Decision points at which the load moves to another level of the scenario. */

@@ -18,12 +18,12 @@
  * interval, averaged over the trace's intervals, with no change penalty (a
  * reconfiguration already costs its time here).
  */
-import { samePoint, type Configuration, type KnobPoint } from '../space/grid.js';
+import { gridSize, samePoint, type Configuration, type KnobPoint } from '../space/grid.js';
 import type { SparkConfig } from '../../sim/config.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Policy } from '../agents/agent.js';
 import { RedeployAwareOraclePolicy } from '../agents/baselines/redeploy-aware-oracle.js';
-import { SloCostOraclePolicy, sloCostSweep, type SloCostOracleOptions } from '../agents/baselines/slo-cost-oracle.js';
+import { SloCostOraclePolicy, sloCostSweep, type SloCostLevel, type SloCostOracleOptions } from '../agents/baselines/slo-cost-oracle.js';
 import { StaticPolicy } from '../agents/baselines/static.js';
 import type { TrialOutcome } from '../backend/backend.js';
 import { windowMsFor } from '../backend/simulated.js';
@@ -70,6 +70,10 @@ export interface TraceEvaluateOptions {
 }
 
 export const BEST_FIXED_POLICY = 'best-fixed';
+/** Grids larger than this are not searched exhaustively for 'best-fixed'. */
+export const MAX_EXHAUSTIVE_FIXED = 200;
+/** How many of the peak's cheapest SLO-meeting configurations a large grid's 'best-fixed' search tries. */
+export const FIXED_CANDIDATES = 16;
 export const ADAPTIVE_ORACLE_POLICY = 'adaptive-oracle';
 export const REDEPLOY_AWARE_ORACLE_POLICY = 'redeploy-aware-oracle';
 const FPS_SAMPLES = 240;
@@ -124,10 +128,13 @@ export async function evaluateTrace(options: TraceEvaluateOptions): Promise<Trac
   };
   // A configuration whose executor fits on no node never runs: the search skips it.
   const fits = new ConfigurationManager(scenario, 'absolute');
-  const candidates = options.fixedCandidates ?? actionSpaceConfigs(scenario);
+  const withOracle = options.adaptiveOracle !== false;
+  // A large joint space is not searched exhaustively on the trace: the cheapest configurations that meet the SLO at the peak level are.
+  const large = options.fixedCandidates === undefined && options.bestFixed !== false && gridSize(scenario.actionSpace) > MAX_EXHAUSTIVE_FIXED;
+  const sweep = withOracle || large ? sloCostSweep(scenario, options.oracle) : null;
+  const candidates = options.fixedCandidates ?? (large ? peakCandidates(sweep!, FIXED_CANDIDATES) : actionSpaceConfigs(scenario));
   const grid = options.bestFixed === false ? [] : candidates.filter((config) => fits.fitsOneExecutor(config));
   const names = Object.keys(options.policies);
-  const withOracle = options.adaptiveOracle !== false;
   const total = (names.length + grid.length + (withOracle ? 2 : 0)) * seeds.length;
   let done = 0;
   const tick = () => options.onProgress?.(++done, total);
@@ -157,9 +164,8 @@ export async function evaluateTrace(options: TraceEvaluateOptions): Promise<Trac
   }
   if (withOracle) {
     // One sweep serves both: neither keeps state between decisions.
-    const sweep = sloCostSweep(scenario, options.oracle);
-    const oracle = new SloCostOraclePolicy(sweep.map((level) => level.rows[0]));
-    const aware = new RedeployAwareOraclePolicy(sweep, options.oracle);
+    const oracle = new SloCostOraclePolicy(sweep!.map((level) => level.rows[0]));
+    const aware = new RedeployAwareOraclePolicy(sweep!, options.oracle);
     policies[ADAPTIVE_ORACLE_POLICY] = summarise(await runAll({ make: () => oracle, encoding: 'absolute' }), null);
     policies[REDEPLOY_AWARE_ORACLE_POLICY] = summarise(await runAll({ make: () => aware, encoding: 'absolute' }), null);
   }
@@ -319,4 +325,11 @@ function traceInfo(scenario: Scenario, interval: { intervalMs: number; source: s
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The cheapest configurations that meet the SLO at the highest level (a fixed configuration must survive the peak); all of that level's best when none does. */
+export function peakCandidates(sweep: readonly SloCostLevel[], count: number): KnobPoint[] {
+  const peak = [...sweep].sort((a, b) => a.fps - b.fps)[sweep.length - 1];
+  const meeting = peak.rows.filter((row) => row.meetsSlo);
+  return (meeting.length > 0 ? meeting : peak.rows).slice(0, count).map((row) => row.config as KnobPoint);
 }

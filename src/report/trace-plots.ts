@@ -43,7 +43,7 @@ export async function traceTimeline(result: TraceEvaluation): Promise<string> {
   const endS = result.trace.duration_s;
   const rows = policies.flatMap((policy) => {
     const decisions = result.policies[policy].decisions;
-    const points = decisions.map((d) => ({ policy, t_s: d.t_s, cores: d.cores, memory_mb: d.memory_mb, instances: d.instances }));
+    const points = decisions.map((d) => ({ policy, t_s: d.t_s, cores: d.cores, memory_mb: d.memory_mb, instances: d.instances, nodes: d.nodes, placement: d.placement }));
     // Carry the last configuration to the end of the trace so the step reaches it.
     const last = points[points.length - 1];
     if (last !== undefined && last.t_s < endS) points.push({ ...last, t_s: endS });
@@ -77,6 +77,11 @@ export async function traceTimeline(result: TraceEvaluation): Promise<string> {
       panel('cores', 'executor cores (count)', 'd'),
       panel('memory_mb', 'executor memory (MB)', ',d'),
       panel('instances', 'executors (count)', 'd'),
+      // The Cluster Autoscaler's and the Scheduler's decisions, where the scenario lets agents make them.
+      ...(rows.some((r) => r.nodes !== undefined) ? [panel('nodes', 'nodes in the pool (count)', 'd')] : []),
+      ...(rows.some((r) => r.placement !== undefined)
+        ? [{ ...panel('placement', 'executor placement', ''), encoding: { ...panel('placement', 'executor placement', '').encoding, y: { field: 'placement', type: 'nominal', title: 'executor placement' } } }]
+        : []),
     ],
     resolve: { scale: { color: 'shared', strokeDash: 'shared' } },
   });
