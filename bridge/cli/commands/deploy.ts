@@ -18,7 +18,7 @@ import { withCommandRun } from '../../../src/runlog/command-run.js';
 import { runLogOption } from '../../../src/runlog/location.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
-import type { GlobalOptions } from '../../../src/cli/options.js';
+import { TF_BACKEND_OPTION, type GlobalOptions } from '../../../src/cli/options.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
 import { formatNumber, plural } from '../../../src/cli/table.js';
 
@@ -144,7 +144,7 @@ export const deployCommand = {
       .option('windows', { type: 'number', describe: 'windows to run; default until Ctrl-C' })
       .option('load', { type: 'string', default: 'trace', describe: "the load of each window: 'trace' = the scenario's trace by wall-clock time since the start, or a constant fps" })
       .option('rollback-on', { type: 'string', choices: ['failure', 'breach'], default: 'failure', describe: 'what sends the next window back to the last good configuration' })
-      .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend' })
+      .option('backend', TF_BACKEND_OPTION)
       .option('run-log', runLogOption)
       .options(REAL_CLUSTER_FLAGS)
       .example(

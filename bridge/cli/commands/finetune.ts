@@ -21,7 +21,7 @@ import { runLogOption } from '../../../src/runlog/location.js';
 import { withCommandRun } from '../../../src/runlog/command-run.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { MAX_FPS, type Scenario } from '../../../src/scenario/schema.js';
-import type { GlobalOptions } from '../../../src/cli/options.js';
+import { TF_BACKEND_OPTION, type GlobalOptions } from '../../../src/cli/options.js';
 import { catchInterrupt } from '../../../src/cli/interrupt.js';
 import { progressBar } from '../../../src/cli/progress.js';
 import { REAL_CLUSTER_FLAGS, realBackendFrom, type RealClusterFlags } from '../real-cluster-flags.js';
@@ -272,7 +272,7 @@ export const finetuneCommand = {
       .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty --out folder' })
       .option('recalibrate', { type: 'boolean', default: true, describe: "refit the simulator's latency profile to the real runs every --recalibrate-every runs (--no-recalibrate: keep the scenario's)" })
       .option('fps', { type: 'string', describe: "load levels to tune at, comma-separated (visited in turn); default the scenario's fpsLevels" })
-      .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend' })
+      .option('backend', TF_BACKEND_OPTION)
       .option('run-log', runLogOption)
       .options(yargsOf(FINETUNE_OPTIONS, 'Fine-tuning:'))
       .options(REAL_CLUSTER_FLAGS)

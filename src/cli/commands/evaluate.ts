@@ -16,7 +16,7 @@ import { loadScenario } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { parseDurationMs } from '../duration.js';
 import { catchInterrupt } from '../interrupt.js';
-import type { GlobalOptions } from '../options.js';
+import { TF_BACKEND_OPTION, type GlobalOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 import { formatNumber, formatTable } from '../table.js';
 
@@ -57,7 +57,7 @@ export const evaluateCommand = {
       .option('seeds', { type: 'number', default: 5, describe: 'evaluation episodes per policy and load level (seeds 1..N); in trace mode, runs of the whole trace per policy' })
       .option('steps', { type: 'number', describe: "decisions per evaluation episode (default: the scenario's stepsPerEpisode); the second half is measured" })
       .option('report', { type: 'string', describe: 'write an HTML report with plots to this file' })
-      .option('backend', { choices: ['auto', 'wasm', 'cpu', 'node'] as const, default: 'auto' as const, describe: 'TensorFlow.js backend for the policy' })
+      .option('backend', TF_BACKEND_OPTION)
       .option('run-log', { type: 'string', describe: 'SQLite run log (default runs/sspe.sqlite, or $SSPE_RUN_LOG); not written in trace mode' })
       .option('trace', {
         type: 'boolean',
