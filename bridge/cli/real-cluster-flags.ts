@@ -1,7 +1,7 @@
 /**
  * The flags that point a command at a real Spark cluster (`sspe finetune`,
- * `sspe deploy`), declared once, and the backend they build. The master and
- * its Kubernetes flags read the same as `sspe collect`'s.
+ * `sspe deploy`, and `sspe collect` for those it shares), declared once, and
+ * the backend they build.
  */
 import { join } from 'node:path';
 import { makeRealBackend } from '../backend/factory.js';
@@ -10,8 +10,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { UserInputError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { parseMaster } from '../spark/parse-master.js';
-import { parseDurationMs } from '../../src/cli/duration.js';
-import { sparkConfFrom } from '../spark/spark-conf.js';
+import { checkRunFlags } from '../spark/run-flags.js';
 
 export interface RealClusterFlags {
   master: string;
@@ -53,18 +52,26 @@ export const REAL_CLUSTER_FLAGS = {
   'fast-start': { type: 'boolean', default: true, describe: `${FAST_START_DESCRIPTION}; keep it as the runs the profile was calibrated on had it`, group: 'Real cluster:' },
 } as const;
 
-function checkInteger(value: number, flag: string, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) throw new UserInputError(`${flag}: expected an integer >= ${min}, got ${String(value)}`);
-  return value;
+export type RealClusterFlagName = keyof typeof REAL_CLUSTER_FLAGS;
+
+/**
+ * Some of the real-cluster flags for a command that lists them among its own
+ * (`sspe collect`: no group), with its own words where a flag means more
+ * there; type, default and repeatability stay the table's.
+ */
+export function realClusterFlagsFor(names: readonly RealClusterFlagName[], describe: Partial<Record<RealClusterFlagName, string>> = {}) {
+  return Object.fromEntries(
+    names.map((name) => {
+      const { group: _group, ...flag } = REAL_CLUSTER_FLAGS[name];
+      return [name, { ...flag, describe: describe[name] ?? flag.describe }];
+    }),
+  );
 }
 
 /** Checks every real-cluster flag and returns a function that builds the backend (nothing runs before it is called). */
 export function realBackendFrom(flags: RealClusterFlags, scenario: Scenario, command: string): () => Backend {
   const master = parseMaster(flags.master, flags);
-  const batches = checkInteger(flags.batches, '--batches', 1);
-  const warmupBatches = checkInteger(flags.warmupBatches, '--warmup-batches', 0);
-  const timeoutMs = parseDurationMs(flags.timeout, '--timeout');
-  const extraConf = sparkConfFrom(flags);
+  const { batches, warmupBatches, timeoutMs, extraConf } = checkRunFlags(flags);
   if (flags.inputDir.trim() === '') throw new UserInputError('--input-dir: expected the video store folder, got an empty value');
   const runsDir = flags.sparkRuns ?? join('runs', command);
   return () =>

@@ -21,14 +21,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SparkConfig, Serializer } from '../../sim/config.js';
 import type { TrialOutcome } from '../../src/backend/backend.js';
-import { parseDurationMs } from '../../src/cli/duration.js';
 import { catchInterrupt } from '../../src/cli/interrupt.js';
 import { checkFps, type GlobalOptions } from '../../src/cli/options.js';
 import { progressBar } from '../../src/cli/progress.js';
 import { UserInputError } from '../../src/errors.js';
 import { makeDir } from '../../src/output-dir.js';
 import { withCommandRun } from '../../src/runlog/command-run.js';
-import type { Scenario } from '../../src/scenario/schema.js';
+import { sloDefaults, sparkDefaults, type Scenario } from '../../src/scenario/schema.js';
 import { RealBackend, masterSpec, submitRequestFor } from '../backend/real.js';
 import { runCpuProbe, type CpuProbe } from '../calibration/cpu-probe.js';
 import type { RealRun } from '../calibration/real-run.js';
@@ -37,12 +36,12 @@ import { parseSlo } from '../safety/slo.js';
 import { SparkLauncher, buildSubmitArgs, type SparkMaster, type SparkSubmitter } from '../spark/launcher.js';
 import { parseMaster } from '../spark/parse-master.js';
 import { trackedSpawn } from '../spark/process-group.js';
-import { sparkConfFrom } from '../spark/spark-conf.js';
+import { checkRunFlags } from '../spark/run-flags.js';
 import { parseConfigs, parseFrameScales, parseWorkloads, planRuns, shapeLabel, type ExecutorShape, type PlannedRun } from './plan.js';
 import { ensureTestVideos, storeSources } from './test-videos.js';
 
 /** The scenario schema's default SLO (slo.perFrameMs). */
-export const DEFAULT_SLO_PER_FRAME_MS = 500;
+export const DEFAULT_SLO_PER_FRAME_MS = sloDefaults().perFrameMs;
 
 export interface CollectOptions extends GlobalOptions {
   master: string;
@@ -82,41 +81,28 @@ function positiveInteger(value: number, flag: string): number {
   return value;
 }
 
-function nonNegativeInteger(value: number, flag: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new UserInputError(`${flag}: expected an integer >= 0, got ${String(value)}`);
-  return value;
-}
-
 
 function checkSerializer(value: string): Serializer {
   if (value === 'java' || value === 'kryo') return value;
   throw new UserInputError(`--serializer: expected java or kryo, got '${value}'`);
 }
-/** A full SparkConfig for the run log: the shape and workload given, Spark's defaults for the rest. */
+
+/** A full SparkConfig for the run log: the shape and workload given, the scenario schema's defaults for the rest. */
 function sparkConfigFor(shape: ExecutorShape, partitions: number, framesPerPartition: number, serializer: Serializer): SparkConfig {
+  const defaults = sparkDefaults();
   return {
+    ...defaults,
     executorCores: shape.cores,
     executorMemoryMb: shape.memoryMb,
     executorInstances: shape.instances,
     partitions,
     framesPerPartition,
-    batchIntervalMs: 0,
-    memoryFraction: 0.6,
-    concurrentJobs: 1,
-    taskMaxFailures: 4,
     serializer,
-    cpuRequestRatio: 1,
-    cpuLimitRatio: 0,
-    dynamicAllocation: {
-      enabled: false,
-      minExecutors: 1,
-      maxExecutors: shape.instances,
-      schedulerBacklogTimeoutMs: 1000,
-      sustainedBacklogTimeoutMs: 1000,
-      executorIdleTimeoutMs: 60_000,
-    },
+    dynamicAllocation: { ...defaults.dynamicAllocation, maxExecutors: shape.instances },
   };
 }
+
+// ------------------------------------------------------------------ run
 
 export interface CollectDeps {
   /** Default: a SparkLauncher writing under <out>/spark-runs and <out>/eventlogs. */
@@ -150,8 +136,7 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const shapes = parseConfigs(args.configs, master);
   const repeat = positiveInteger(args.repeat, '--repeat');
   const fps = checkFps(args.fps)!;
-  const batches = positiveInteger(args.batches, '--batches');
-  const warmupBatches = nonNegativeInteger(args.warmupBatches, '--warmup-batches');
+  const { batches, warmupBatches, timeoutMs, extraConf } = checkRunFlags(args);
   const workloads =
     args.workloads !== undefined
       ? parseWorkloads(args.workloads)
@@ -162,7 +147,6 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const frameScales: (number | null)[] = args.frameScales !== undefined ? parseFrameScales(args.frameScales) : [null];
   const serializer = checkSerializer(args.serializer);
   const slo = parseSlo(args.slo ?? `per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}`);
-  const timeoutMs = parseDurationMs(args.timeout, '--timeout');
   if (master.kind === 'k8s') {
     const missing = args.inputDir === undefined ? '--input-dir' : args.outputDir === undefined ? '--output-dir' : null;
     if (missing !== null) throw new UserInputError(`${missing}: expected a path on the shared volume as the executors mount it (a k8s:// master needs one), got none`);
@@ -171,7 +155,6 @@ export async function runCollect(args: CollectOptions, deps: CollectDeps = {}): 
   const runsCsv = join(out, 'runs.csv');
   const storeFor = (scale: number | null) => resolve(args.inputDir ?? join(out, scale === null ? 'videos' : `videos-s${scale}`));
   const outputDir = resolve(args.outputDir ?? join(out, 'frames'));
-  const extraConf = sparkConfFrom(args);
   const probe = deps.cpuProbe ?? (() => runCpuProbe());
 
   const plan = planRuns({ shapes, workloads, frameScales, repeat, fps, batches });

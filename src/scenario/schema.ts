@@ -530,6 +530,21 @@ const sloSchema = section(
   'a mapping of SLO settings',
 );
 
+/**
+ * The `spark` section a scenario without one gets, for a command that runs
+ * Spark without a scenario (`sspe collect`): its defaults stay declared once,
+ * above. The executor shape and maxExecutors come from the action space, so
+ * they are absent here.
+ */
+export function sparkDefaults() {
+  return sparkSchema.parse({});
+}
+
+/** The SLO a scenario without one gets. */
+export function sloDefaults(): Scenario['slo'] {
+  return sloSchema.parse({});
+}
+
 const documentShape = {
   name: nonEmptyText().optional().describe("name of the scenario; default: the file's base name"),
   description: text().default('').describe('what the scenario models, one paragraph'),

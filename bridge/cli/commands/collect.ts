@@ -9,6 +9,8 @@ import { GRID } from '../../collect/plan.js';
 import { FAST_START_DESCRIPTION } from '../../spark/fast-start.js';
 import type { GlobalOptions } from '../../../src/cli/options.js';
 import { formatTable } from '../../../src/cli/table.js';
+import { sparkDefaults } from '../../../src/scenario/schema.js';
+import { realClusterFlagsFor } from '../real-cluster-flags.js';
 import { runLogOption } from '../../../src/runlog/location.js';
 
 function summaryJson(summary: CollectSummary) {
@@ -80,8 +82,12 @@ export const collectCommand = {
       .option('repeat', { type: 'number', default: 1, describe: 'runs of each configuration (interleaved: all configurations once, then again…)' })
       .option('out', { type: 'string', demandOption: true, describe: 'folder for runs.csv, eventlogs/, spark-runs/; run again with the same folder to resume' })
       .option('fps', { type: 'number', default: 10, describe: 'load: arrival rate of the stream, frames per second' })
-      .option('batches', { type: 'number', default: 6, describe: 'measured batches per run (a batch adds a fraction of a second to a run that spends ~10 s starting JVMs, and more of them cut the run-to-run noise a calibration sees)' })
-      .option('warmup-batches', { type: 'number', default: 1, describe: 'batches run first and left out of the measurement (Python worker start-up)' })
+      .options(
+        realClusterFlagsFor(['batches', 'warmup-batches'], {
+          batches: 'measured batches per run (a batch adds a fraction of a second to a run that spends ~10 s starting JVMs, and more of them cut the run-to-run noise a calibration sees)',
+          'warmup-batches': 'batches run first and left out of the measurement (Python worker start-up)',
+        }),
+      )
       .option('partitions', { type: 'number', default: 2, describe: 'partitions (tasks) per batch' })
       .option('frames-per-partition', { type: 'number', default: 10, describe: 'frames each partition collects' })
       .option('workloads', {
@@ -94,22 +100,13 @@ export const collectCommand = {
           'test videos at several frame sizes, make_test_videos.py --scale of the camera source (1280x720), e.g. 0.125,0.5: one store each under <out>/videos-s<scale>, ' +
           'every one for every configuration, interleaved; calibration then tells per-frame CPU from per-task cost (not with --input-dir)',
       })
-      .option('serializer', { type: 'string', default: 'kryo', describe: 'spark.serializer: java or kryo' })
-      .option('timeout', { type: 'string', default: '10m', describe: 'kill a run after this long, e.g. 90s, 5m' })
+      .option('serializer', { type: 'string', default: sparkDefaults().serializer, describe: 'spark.serializer: java or kryo' })
+      .options(realClusterFlagsFor(['timeout'], { timeout: 'kill a run after this long, e.g. 90s, 5m' }))
       .option('input-dir', { type: 'string', describe: 'video store (as driver and executors see it); default: test videos made under <out>/videos' })
       .option('output-dir', { type: 'string', describe: "where the job writes its frames; default <out>/frames (deleted after each run unless --keep-output)" })
-      .option('namespace', { type: 'string', default: 'default', describe: 'k8s: namespace of the executor pods' })
-      .option('image', { type: 'string', describe: 'k8s: executor image (Python with the same pyspark, numpy, OpenCV)' })
-      .option('service-account', { type: 'string', default: 'default', describe: 'k8s: service account of the executor pods' })
-      .option('driver-host', { type: 'string', describe: 'k8s: address at which executor pods reach this machine' })
-      .option('pvc', { type: 'string', array: true, describe: 'k8s: name:claim:/mount/path[:ro] mounted into every executor (repeatable)' })
+      .options(realClusterFlagsFor(['namespace', 'image', 'service-account', 'driver-host', 'pvc']))
       .option('slo', { type: 'string', describe: `per_frame_ms=<ms>: the per-frame objective each run's SLO-violation fraction (run log) counts against; default per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}, the scenarios' default` })
-      .option('conf', { type: 'string', array: true, describe: 'more Spark settings, spark.key=value (repeatable)' })
-      .option('fast-start', {
-        type: 'boolean',
-        default: true,
-        describe: FAST_START_DESCRIPTION,
-      })
+      .options(realClusterFlagsFor(['conf', 'fast-start'], { 'fast-start': FAST_START_DESCRIPTION }))
       .option('keep-output', { type: 'boolean', default: false, describe: "keep each run's grayscale frames" })
       .option('run-log', runLogOption)
       .example('$0 collect --master "local-cluster[2,1,1024]" --out runs/collect', 'the default grid on real executor JVMs here, once each')
