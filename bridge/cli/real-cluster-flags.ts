@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { makeRealBackend } from '../backend/factory.js';
-import { FAST_START_DESCRIPTION } from '../spark/fast-start.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { UserInputError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { parseMaster } from '../spark/parse-master.js';
-import { checkRunFlags } from '../spark/run-flags.js';
+import { checkRunFlags, REAL_CLUSTER_OPTIONS, type RealClusterOptionName } from '../spark/real-cluster-options.js';
+import { yargsFlagsOf, type OptionTable } from '../../src/config/options.js';
 
 export interface RealClusterFlags {
   master: string;
@@ -30,42 +30,17 @@ export interface RealClusterFlags {
   fastStart?: boolean;
 }
 
-export const REAL_CLUSTER_FLAGS = {
-  master: {
-    type: 'string',
-    demandOption: true,
-    describe: 'the real cluster: local-cluster[workers,cores,memoryMb] (executor JVMs on this machine), spark://host:port, or k8s://https://host:port',
-    group: 'Real cluster:',
-  },
-  'input-dir': { type: 'string', demandOption: true, describe: 'the video store, as the driver and the executors see it', group: 'Real cluster:' },
-  'output-dir': { type: 'string', describe: "where the job writes its frames (deleted after each run); default <spark-runs>/frames", group: 'Real cluster:' },
-  batches: { type: 'number', default: 6, describe: 'measured batches per real run (as `sspe collect`: a batch adds a fraction of a second to a run and cuts its noise)', group: 'Real cluster:' },
-  'warmup-batches': { type: 'number', default: 1, describe: 'batches run first and left out of the measurement', group: 'Real cluster:' },
-  timeout: { type: 'string', default: '10m', describe: 'kill a real run after this long (a killed run counts as failed), e.g. 90s, 5m', group: 'Real cluster:' },
-  'spark-runs': { type: 'string', describe: 'folder for spark-submit output and event logs; default runs/<command>', group: 'Real cluster:' },
-  namespace: { type: 'string', default: 'default', describe: 'k8s: namespace of the executor pods', group: 'Real cluster:' },
-  image: { type: 'string', describe: 'k8s: executor image (Python with the same pyspark, numpy, OpenCV)', group: 'Real cluster:' },
-  'service-account': { type: 'string', default: 'default', describe: 'k8s: service account of the executor pods', group: 'Real cluster:' },
-  'driver-host': { type: 'string', describe: 'k8s: address at which executor pods reach this machine', group: 'Real cluster:' },
-  pvc: { type: 'string', array: true, describe: 'k8s: name:claim:/mount/path[:ro] mounted into every executor (repeatable)', group: 'Real cluster:' },
-  conf: { type: 'string', array: true, describe: 'more Spark settings, spark.key=value (repeatable)', group: 'Real cluster:' },
-  'fast-start': { type: 'boolean', default: true, describe: `${FAST_START_DESCRIPTION}; keep it as the runs the profile was calibrated on had it`, group: 'Real cluster:' },
-} as const;
-
-export type RealClusterFlagName = keyof typeof REAL_CLUSTER_FLAGS;
+/** Every real-cluster flag, under 'Real cluster:' in --help. */
+export const REAL_CLUSTER_FLAGS = yargsFlagsOf(REAL_CLUSTER_OPTIONS, 'Real cluster:');
 
 /**
  * Some of the real-cluster flags for a command that lists them among its own
  * (`sspe collect`: no group), with its own words where a flag means more
- * there; type, default and repeatability stay the table's.
+ * there; type, default, range and repeatability stay the declaration's.
  */
-export function realClusterFlagsFor(names: readonly RealClusterFlagName[], describe: Partial<Record<RealClusterFlagName, string>> = {}) {
-  return Object.fromEntries(
-    names.map((name) => {
-      const { group: _group, ...flag } = REAL_CLUSTER_FLAGS[name];
-      return [name, { ...flag, describe: describe[name] ?? flag.describe }];
-    }),
-  );
+export function realClusterFlagsFor(names: readonly RealClusterOptionName[], describe: Partial<Record<RealClusterOptionName, string>> = {}) {
+  const picked = Object.fromEntries(names.map((name) => [name, { ...REAL_CLUSTER_OPTIONS[name], description: describe[name] ?? REAL_CLUSTER_OPTIONS[name].description }]));
+  return yargsFlagsOf(picked as OptionTable);
 }
 
 /** Checks every real-cluster flag and returns a function that builds the backend (nothing runs before it is called). */

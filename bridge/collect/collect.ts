@@ -36,7 +36,7 @@ import { parseSlo } from '../safety/slo.js';
 import { SparkLauncher, buildSubmitArgs, type SparkMaster, type SparkSubmitter } from '../spark/launcher.js';
 import { parseMaster } from '../spark/parse-master.js';
 import { trackedSpawn } from '../spark/process-group.js';
-import { checkRunFlags } from '../spark/run-flags.js';
+import { checkRunFlags } from '../spark/real-cluster-options.js';
 import { parseConfigs, parseFrameScales, parseWorkloads, planRuns, shapeLabel, type ExecutorShape, type PlannedRun } from './plan.js';
 import { ensureTestVideos, storeSources } from './test-videos.js';
 

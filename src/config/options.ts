@@ -1,24 +1,49 @@
 /**
  * Declared-once options: each field has a type, default, range and one-line
  * description. The YAML schema (zod) and the CLI flags (yargs) are both built
- * from these tables, so the two never drift apart.
+ * from these tables, so the two never drift apart. Text options (a path, a
+ * URL, a duration) and repeatable ones are for flags that are not scenario
+ * fields, such as the real-cluster flags (bridge/spark/real-cluster-options.ts).
  */
 import { z } from 'zod';
 
 export type OptionSpec =
   | { kind: 'number'; default: number; min: number; max: number; integer?: boolean; description: string }
   | { kind: 'boolean'; default: boolean; description: string }
-  | { kind: 'choice'; default: string; choices: readonly string[]; description: string };
+  | { kind: 'choice'; default: string; choices: readonly string[]; description: string }
+  /** A text; without a default, absent unless given; `required`: a flag that must be given. */
+  | { kind: 'text'; default?: string; required?: boolean; description: string }
+  /** A repeatable flag: every value given, in order. */
+  | { kind: 'texts'; description: string };
 
 export type OptionTable = Record<string, OptionSpec>;
 
 /** The typed values of a table. */
 export type OptionValues<T extends OptionTable> = {
-  [K in keyof T]: T[K] extends { kind: 'number' } ? number : T[K] extends { kind: 'boolean' } ? boolean : T[K] extends { choices: readonly (infer C)[] } ? C : never;
+  [K in keyof T]: T[K] extends { kind: 'number' }
+    ? number
+    : T[K] extends { kind: 'boolean' }
+      ? boolean
+      : T[K] extends { choices: readonly (infer C)[] }
+        ? C
+        : T[K] extends { kind: 'text'; default: string }
+          ? string
+          : T[K] extends { kind: 'text'; required: true }
+            ? string
+            : T[K] extends { kind: 'text' }
+              ? string | undefined
+              : T[K] extends { kind: 'texts' }
+                ? string[] | undefined
+                : never;
 };
 
+/** The flag of a table key: kebab-case (`warmupBatches` → `warmup-batches`). */
+export function flagOf(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 export function defaultsOf<T extends OptionTable>(table: T): OptionValues<T> {
-  return Object.fromEntries(Object.entries(table).map(([key, spec]) => [key, spec.default])) as OptionValues<T>;
+  return Object.fromEntries(Object.entries(table).map(([key, spec]) => [key, 'default' in spec ? spec.default : undefined])) as OptionValues<T>;
 }
 
 /** A strict zod object for a table: every field optional, defaults filled in, ranges checked. */
@@ -33,10 +58,16 @@ export function zodOf<T extends OptionTable>(table: T) {
       field = n;
     } else if (spec.kind === 'boolean') {
       field = z.boolean({ error: 'expected true or false' });
-    } else {
+    } else if (spec.kind === 'choice') {
       field = z.enum(spec.choices as [string, ...string[]], { error: `expected one of ${spec.choices.join(', ')}` });
+    } else if (spec.kind === 'text') {
+      field = z.string({ error: 'expected a text' });
+    } else {
+      field = z.array(z.string({ error: 'expected a text' }), { error: 'expected a list of texts' });
     }
-    shape[key] = field.default(spec.default as never).describe(spec.description);
+    const required = spec.kind === 'text' && spec.required === true;
+    const withDefault = 'default' in spec && spec.default !== undefined ? field.default(spec.default as never) : required ? field : field.optional();
+    shape[key] = withDefault.describe(spec.description);
   }
   return z.strictObject(shape);
 }
@@ -48,6 +79,8 @@ export function checkOption(spec: OptionSpec, value: unknown): string | null {
     return ok ? null : `expected ${spec.integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}], got ${JSON.stringify(value)}`;
   }
   if (spec.kind === 'boolean') return typeof value === 'boolean' ? null : `expected true or false, got ${JSON.stringify(value)}`;
+  if (spec.kind === 'text') return typeof value === 'string' ? null : `expected a text, got ${JSON.stringify(value)}`;
+  if (spec.kind === 'texts') return Array.isArray(value) && value.every((v) => typeof v === 'string') ? null : `expected a list of texts, got ${JSON.stringify(value)}`;
   return spec.choices.includes(value as string) ? null : `expected one of ${spec.choices.join(', ')}, got ${JSON.stringify(value)}`;
 }
 
@@ -57,9 +90,13 @@ export function checkOption(spec: OptionSpec, value: unknown): string | null {
  * defaults come from a known file first (`sspe start`: the paper-testbed scenario).
  */
 export function yargsOf(table: OptionTable, group: string, shownDefaults: { values: Record<string, unknown>; source: string } | null = null) {
-  const out: Record<string, { type: 'number' | 'boolean' | 'string'; describe: string; group: string; choices?: readonly string[] }> = {};
+  const out: Record<string, { type: 'number' | 'boolean' | 'string'; describe: string; group: string; choices?: readonly string[]; array?: boolean }> = {};
   for (const [key, spec] of Object.entries(table)) {
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (spec.kind === 'text' || spec.kind === 'texts') {
+      out[flagOf(key)] = { type: 'string', describe: spec.description, group, ...(spec.kind === 'texts' ? { array: true } : {}) };
+      continue;
+    }
+    const flag = flagOf(key);
     const range = spec.kind === 'number' ? ` [${spec.min}, ${spec.max}]` : '';
     out[flag] = {
       type: spec.kind === 'choice' ? 'string' : spec.kind,
@@ -71,7 +108,38 @@ export function yargsOf(table: OptionTable, group: string, shownDefaults: { valu
   return out;
 }
 
-function shownDefault(key: string, spec: OptionSpec, shown: { values: Record<string, unknown>; source: string } | null): string {
+/** A yargs option definition for one spec, yargs filling in the default: for flags that are not also scenario fields. */
+export interface YargsFlag {
+  type: 'number' | 'boolean' | 'string';
+  describe: string;
+  default?: number | boolean | string;
+  demandOption?: true;
+  array?: true;
+  choices?: readonly string[];
+  group?: string;
+}
+
+/**
+ * yargs option definitions for a table whose defaults yargs applies itself
+ * (it shows them as [default: …]); numbers show their range in the
+ * description. The values still have to pass checkOption.
+ */
+export function yargsFlagsOf<T extends OptionTable>(table: T, group?: string): Record<string, YargsFlag> {
+  const out: Record<string, YargsFlag> = {};
+  for (const [key, spec] of Object.entries(table)) {
+    const flag: YargsFlag = { type: spec.kind === 'choice' || spec.kind === 'text' || spec.kind === 'texts' ? 'string' : spec.kind, describe: spec.description };
+    if (spec.kind === 'number') flag.describe = `${spec.description} [${spec.min}, ${spec.max}]`;
+    if ('default' in spec && spec.default !== undefined) flag.default = spec.default;
+    if (spec.kind === 'text' && spec.required) flag.demandOption = true;
+    if (spec.kind === 'texts') flag.array = true;
+    if (spec.kind === 'choice') flag.choices = spec.choices;
+    if (group !== undefined) flag.group = group;
+    out[flagOf(key)] = flag;
+  }
+  return out;
+}
+
+function shownDefault(key: string, spec: Extract<OptionSpec, { kind: 'number' | 'boolean' | 'choice' }>, shown: { values: Record<string, unknown>; source: string } | null): string {
   const value = shown?.values[key];
   if (shown === null || value === undefined || value === spec.default) return String(spec.default);
   return `${String(value)} from ${shown.source}; ${String(spec.default)} elsewhere`;

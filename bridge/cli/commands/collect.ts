@@ -83,9 +83,9 @@ export const collectCommand = {
       .option('out', { type: 'string', demandOption: true, describe: 'folder for runs.csv, eventlogs/, spark-runs/; run again with the same folder to resume' })
       .option('fps', { type: 'number', default: 10, describe: 'load: arrival rate of the stream, frames per second' })
       .options(
-        realClusterFlagsFor(['batches', 'warmup-batches'], {
+        realClusterFlagsFor(['batches', 'warmupBatches'], {
           batches: 'measured batches per run (a batch adds a fraction of a second to a run that spends ~10 s starting JVMs, and more of them cut the run-to-run noise a calibration sees)',
-          'warmup-batches': 'batches run first and left out of the measurement (Python worker start-up)',
+          warmupBatches: 'batches run first and left out of the measurement (Python worker start-up)',
         }),
       )
       .option('partitions', { type: 'number', default: 2, describe: 'partitions (tasks) per batch' })
@@ -104,9 +104,9 @@ export const collectCommand = {
       .options(realClusterFlagsFor(['timeout'], { timeout: 'kill a run after this long, e.g. 90s, 5m' }))
       .option('input-dir', { type: 'string', describe: 'video store (as driver and executors see it); default: test videos made under <out>/videos' })
       .option('output-dir', { type: 'string', describe: "where the job writes its frames; default <out>/frames (deleted after each run unless --keep-output)" })
-      .options(realClusterFlagsFor(['namespace', 'image', 'service-account', 'driver-host', 'pvc']))
+      .options(realClusterFlagsFor(['namespace', 'image', 'serviceAccount', 'driverHost', 'pvc']))
       .option('slo', { type: 'string', describe: `per_frame_ms=<ms>: the per-frame objective each run's SLO-violation fraction (run log) counts against; default per_frame_ms=${DEFAULT_SLO_PER_FRAME_MS}, the scenarios' default` })
-      .options(realClusterFlagsFor(['conf', 'fast-start'], { 'fast-start': FAST_START_DESCRIPTION }))
+      .options(realClusterFlagsFor(['conf', 'fastStart'], { fastStart: FAST_START_DESCRIPTION }))
       .option('keep-output', { type: 'boolean', default: false, describe: "keep each run's grayscale frames" })
       .option('run-log', runLogOption)
       .example('$0 collect --master "local-cluster[2,1,1024]" --out runs/collect', 'the default grid on real executor JVMs here, once each')

@@ -98,7 +98,7 @@ describe('sspe deploy', () => {
     [{ rollbackOn: 'never' }, "--rollback-on: expected failure or breach, got 'never'"],
     [{ slo: 'per_frame_ms=abc' }, "--slo: per_frame_ms: expected a number of ms in (0, 86400000], got 'abc'"],
     [{ master: 'k8s://https://10.0.0.1:6443' }, '--image: expected the executor container image (a k8s:// master needs one), got none'],
-    [{ batches: 0 }, '--batches: expected a positive integer, got 0'],
+    [{ batches: 0 }, '--batches: expected an integer in [1, 10000], got 0'],
   ])('%j: %s', async (change, message) => {
     const { args } = await setUp();
     const cluster = new StandInCluster(scenario);
