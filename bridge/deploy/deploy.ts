@@ -1,25 +1,29 @@
 /**
  * Running the application with a policy choosing its configuration as the
  * load changes: window after window, read the current load, let the policy
- * pick the configuration for it (greedy over the actions the cluster
- * allows), run the window on the backend, report the decision and what
- * happened. A window that fails sends the next one back to the last
- * configuration that ran cleanly (with rollbackOn 'breach', an SLO breach
- * does too). SIGINT (or the abort signal) lets the window in progress finish
- * and then stops; a second SIGINT is left to its default (the process ends).
+ * pick the configuration for it (Policy.act, greedy over the actions the
+ * cluster allows), run the window, report the decision and what happened.
+ * The windows run through the same environment the policy trained in
+ * (ConfigEpisode, over the real backend: bridge/env/real-episode.ts), and
+ * every window is judged by the one SLO/rollback guard
+ * (bridge/safety/guard.ts): a window that fails sends the next one back to
+ * the last configuration that ran cleanly (with rollbackOn 'breach', an SLO
+ * breach does too). SIGINT (or the abort signal) lets the window in progress
+ * finish and then stops; a second SIGINT is left to its default (the process
+ * ends).
  */
-import { maskedArgmax } from '../../src/agents/masked-choice.js';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { SparkConfig } from '../../sim/config.js';
+import type { Policy } from '../../src/agents/agent.js';
+import { LearnedPolicy } from '../../src/agents/learned-policy.js';
 import type { Tf } from '../../src/agents/tf.js';
 import type { Backend, TrialOutcome } from '../../src/backend/backend.js';
-import { ConfigurationManager } from '../../src/managers/configuration.js';
 import { RewardManager } from '../../src/managers/reward.js';
-import { StateManager } from '../../src/managers/state.js';
 import type { PolicyMetadata } from '../../src/policy/artifact.js';
 import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
 import type { Scenario } from '../../src/scenario/schema.js';
-import { sloBreach, type Slo } from '../safety/slo.js';
+import { decisionContext, realEpisode } from '../env/real-episode.js';
+import { guardWindow, newGuardState, owedRollback, sameExecutorConfig, type RollbackOn } from '../safety/guard.js';
+import type { Slo } from '../safety/slo.js';
 
 /** One window of a deployment. */
 export interface DeployDecision {
@@ -45,8 +49,10 @@ export interface DeployDecision {
 }
 
 export interface DeployOptions {
-  /** A loaded policy (loadPolicy) or a tuned one (finetune). */
+  /** A loaded policy (loadPolicy) or a tuned one (finetune): its metadata sets the encoding and the observation scaling. */
   policy: { model: tfTypes.LayersModel; metadata: PolicyMetadata; tf: Tf };
+  /** Acts in place of the policy's network (e.g. a team of agents, a baseline); default the network, greedy. */
+  actor?: Policy;
   backend: Backend;
   scenario: Scenario;
   slo: Slo;
@@ -63,7 +69,7 @@ export interface DeployOptions {
   /** Called once when a stop is requested (SIGINT or the signal), e.g. to say so on screen. */
   onStopRequested?: () => void;
   /** What sends the next window back to the last good configuration. Default 'failure'. */
-  rollbackOn?: 'failure' | 'breach';
+  rollbackOn?: RollbackOn;
   /** The configuration before the first window; default the scenario's. */
   startConfig?: ExecutorConfig;
   /** Seed for backend.reset; default the scenario's. */
@@ -82,10 +88,6 @@ function knobsOf(config: ExecutorConfig): ExecutorConfig {
   return { executorCores: config.executorCores, executorMemoryMb: config.executorMemoryMb, executorInstances: config.executorInstances };
 }
 
-function sameConfig(a: ExecutorConfig, b: ExecutorConfig): boolean {
-  return a.executorCores === b.executorCores && a.executorMemoryMb === b.executorMemoryMb && a.executorInstances === b.executorInstances;
-}
-
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { scenario, backend, slo } = options;
   const { model, metadata, tf } = options.policy;
@@ -94,13 +96,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const now = options.now ?? (() => new Date());
   const clockMs = options.clockMs ?? (() => performance.now());
-  const configuration = new ConfigurationManager(scenario, metadata.actionSpace.encoding);
-  if (configuration.actionCount !== metadata.actionSpace.actionCount) {
-    throw new RangeError(`the policy has ${metadata.actionSpace.actionCount} actions, the scenario's action space ${configuration.actionCount}`);
-  }
+  const episode = realEpisode({ scenario, backend, metadata });
+  const configuration = episode.configuration;
   configuration.set(knobsOf(options.startConfig ?? scenario.spark));
-  const states = new StateManager(metadata.observation);
+  const policy: Policy = options.actor ?? new LearnedPolicy(metadata.name, tf, model);
+  // Reported against --slo, without the training's change penalty: what deploy has always reported.
   const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs);
+  const guard = newGuardState<ExecutorConfig>();
+  const guardOptions = { slo, rollbackOn: options.rollbackOn ?? 'failure', same: sameExecutorConfig } as const;
 
   let stopRequested = false;
   const requestStop = () => {
@@ -122,53 +125,42 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   if (options.stopOnSigint ?? true) process.on('SIGINT', onSigint);
 
   const decisions: DeployDecision[] = [];
-  let last: TrialOutcome | null = null;
-  let lastGood: ExecutorConfig | null = null;
-  let pendingRollback: ExecutorConfig | null = null;
   try {
+    // A fresh episode needs no episode.reset: the backend's seed names a real cluster's run ids, as deploy has always named them.
     await backend.reset(options.seed ?? scenario.seed);
+    policy.reset?.();
     for (let window = 0; options.windows === undefined || window < options.windows; window++) {
       if (stopRequested) break;
       const fps = await options.loadSource();
       if (!Number.isFinite(fps) || fps <= 0) throw new RangeError(`load source: expected a positive number of frames per second for window ${window}, got ${fps}`);
-      const from = knobsOf(configuration.config);
+      episode.setLoad(fps);
+      const before = configuration.config;
       const started = clockMs();
+      const rollback = owedRollback(guard);
       let action: number | null = null;
-      let kind: DeployDecision['kind'] = 'policy';
-      if (pendingRollback !== null) {
-        kind = 'rollback';
-        configuration.set(pendingRollback);
-      } else {
-        const observation = states.observe({ fps, config: configuration.config, last });
-        const q = tf.tidy(() => (model.predict(tf.tensor2d(observation, [1, observation.length])) as tfTypes.Tensor).dataSync() as Float32Array);
-        action = maskedArgmax(q, configuration.mask());
+      if (rollback !== null) configuration.set(rollback);
+      else {
+        action = policy.act(decisionContext(episode));
         configuration.apply(action);
       }
       const config = knobsOf(configuration.config);
       const decideMs = clockMs() - started;
       const startedAt = now();
-      const outcome = await backend.runTrial({ config: configuration.config as SparkConfig, fps });
+      const { outcome } = await episode.runWindow(before);
       const endedAt = now();
-      const breach = sloBreach(outcome, slo);
-      const bad = outcome.failure !== null || ((options.rollbackOn ?? 'failure') === 'breach' && breach !== null);
-      let rollbackTo: ExecutorConfig | null = null;
-      if (!bad) lastGood = config;
-      // A rollback window that fails too is not rolled back again: the policy decides from there.
-      else if (kind === 'policy' && lastGood !== null && !sameConfig(lastGood, config)) rollbackTo = lastGood;
-      pendingRollback = rollbackTo;
-      last = outcome;
+      const verdict = guardWindow(guard, { config, outcome, wasRollback: rollback !== null }, guardOptions);
       const decision: DeployDecision = {
         window,
         fps,
-        kind,
-        from,
+        kind: rollback !== null ? 'rollback' : 'policy',
+        from: knobsOf(before),
         config,
         action,
         decideMs,
         outcome,
         reward: rewards.reward(outcome),
-        breach,
-        rollbackTo,
+        breach: verdict.breach,
+        rollbackTo: verdict.rollbackTo,
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
       };
@@ -185,4 +177,3 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     rollbacks: decisions.filter((d) => d.kind === 'rollback').length,
   };
 }
-

@@ -3,12 +3,16 @@
  * budget of real runs and guard rails.
  *
  * Each real run: the policy proposes a configuration for the run's load
- * (its greedy choice, skipping configurations already seen to break the SLO
- * at that load); with a small, decaying chance it explores instead, but only
- * inside a trust region of `trustRegion` grid steps per knob around that
- * choice. One real trial runs. A breach (p95 above the SLO, or a failed run)
- * sends the next run straight back to the last configuration that kept the
- * SLO at that load (a rollback, recorded as such). An exploration that keeps
+ * (Policy.act, its greedy choice, with configurations already seen to break
+ * the SLO at that load masked out); with a small, decaying chance it
+ * explores instead, but only inside a trust region of `trustRegion` grid
+ * steps per knob around that choice. One real window runs, through the same
+ * environment deploy drives (ConfigEpisode over the real backend:
+ * bridge/env/real-episode.ts). The shared SLO/rollback guard
+ * (bridge/safety/guard.ts, rollbackOn 'breach', one guard state per load)
+ * judges it: a breach (p95 above the SLO, or a failed run) sends the next run
+ * straight back to the last configuration that kept the SLO at that load (a
+ * rollback, recorded as such). An exploration that keeps
  * the SLO but scores below the run it set out from is a probe only: the next
  * run at that load decides from where the probe started. Before the next run the
  * Q-network takes a few gradient steps on batches that mix real transitions
@@ -34,9 +38,12 @@
  * fresh optimizer, so a resumed run makes the same decisions as one that was
  * never interrupted (given the same real outcomes).
  */
+import type { Policy } from '../../src/agents/agent.js';
+import { LearnedPolicy } from '../../src/agents/learned-policy.js';
 import { maskedArgmax, randomAllowed } from '../../src/agents/masked-choice.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { SparkConfig } from '../../sim/config.js';
+import type { ConfigEpisode } from '../../src/env/config-episode.js';
 import type { LatencyProfile } from '../../sim/profile.js';
 import { Rng } from '../../sim/random.js';
 import { DqnAgent } from '../../src/agents/dqn.js';
@@ -53,7 +60,9 @@ import { StateManager } from '../../src/managers/state.js';
 import { checkCompatible, loadPolicy, scenarioHash, type LoadedPolicy, type PolicyMetadata } from '../../src/policy/artifact.js';
 import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
 import type { Scenario } from '../../src/scenario/schema.js';
-import { sloBreach, type Slo } from '../safety/slo.js';
+import { realEpisode } from '../env/real-episode.js';
+import { guardWindow, owedRollback, sameExecutorConfig } from '../safety/guard.js';
+import type { Slo } from '../safety/slo.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -256,7 +265,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }
   };
 
-  const context: LoopContext = { scenario, settings, encoding, obsSize, actionCount, network, states, rewards, tf, seed, simBackendFactory, state, twins: null };
+  // The real runs go through the environment deploy drives; the policy acts through Policy.act.
+  const episode = realEpisode({ scenario, backend: realBackend, metadata });
+  const policy: Policy = new LearnedPolicy(metadata.name, tf, network);
+  const context: LoopContext = { scenario, settings, encoding, obsSize, actionCount, network, policy, episode, states, rewards, tf, seed, simBackendFactory, state, twins: null };
   let stoppedEarly = false;
   try {
     await report();
@@ -277,18 +289,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       const lane = state.lanes[laneIndex];
       const decision = decide(context, lane, index, ratio);
       const startedAt = now();
-      const outcome = await realBackend.runTrial({ config: { ...scenario.spark, ...decision.config } as SparkConfig, fps: lane.fps });
+      const outcome = await runReal(episode, lane, decision.config);
       const endedAt = now();
       const reward = rewards.reward(outcome);
-      const breach = sloBreach(outcome, slo);
-      let rollbackTo: ExecutorConfig | null = null;
-      if (breach !== null) {
-        if (!lane.breached.includes(configKey(decision.config))) lane.breached.push(configKey(decision.config));
-        // A rollback that breaches too is not rolled back again: the policy decides from there.
-        if (decision.kind !== 'rollback' && lane.lastGood !== null && configKey(lane.lastGood) !== configKey(decision.config)) rollbackTo = lane.lastGood;
-      } else {
-        lane.lastGood = decision.config;
-      }
+      // The lane is the guard's state at this load: its lastGood and pendingRollback are checkpointed with it.
+      const { breach, rollbackTo } = guardWindow(lane, { config: decision.config, outcome, wasRollback: decision.kind === 'rollback' }, { slo, rollbackOn: 'breach', same: sameExecutorConfig });
+      if (breach !== null && !lane.breached.includes(configKey(decision.config))) lane.breached.push(configKey(decision.config));
       // An exploration is a probe: one that kept the SLO but scored below the run it
       // set out from leaves the lane where it was (its transition is still learned
       // from). With delta actions the policy would otherwise decide from the probe.
@@ -298,7 +304,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         lane.config = decision.config;
         lane.last = outcome;
       }
-      lane.pendingRollback = rollbackTo;
       lane.best = better(lane.best, { fps: lane.fps, config: decision.config, reward, perFrameMs: outcome.perFrameMs.mean, p95Ms: outcome.perFrameMs.p95, run: index, meetsSlo: breach === null }, outcome);
       // A rollback is served at once, at the load that breached; otherwise the loads take turns.
       state.nextLane = rollbackTo !== null ? laneIndex : (laneIndex + 1) % state.lanes.length;
@@ -369,8 +374,12 @@ interface LoopContext {
   encoding: PolicyMetadata['actionSpace']['encoding'];
   obsSize: number;
   actionCount: number;
-  /** The policy being tuned: acts, and holds the weights between runs. */
+  /** The policy being tuned: holds the weights between runs. */
   network: tfTypes.Sequential;
+  /** The network acting greedily (it reads the network's weights as they are now). */
+  policy: Policy;
+  /** The real cluster as an environment: every real run is one window of it. */
+  episode: ConfigEpisode;
   states: StateManager;
   rewards: RewardManager;
   tf: Tf;
@@ -405,19 +414,20 @@ function decide(ctx: LoopContext, lane: LaneState, index: number, ratio: number)
   const configuration = new ConfigurationManager(scenario, ctx.encoding);
   configuration.set(lane.config);
   const mask = configuration.mask();
-  const observation = ctx.states.observe({ fps: lane.fps, config: lane.config, last: grounded(lane.last, ratio) });
   const epsilon = epsilonAt(index, settings);
   const base = { from: lane.config, epsilon };
-  if (lane.pendingRollback !== null) {
-    const action = configuration.actionTo(lane.pendingRollback);
-    return { ...base, kind: 'rollback', config: lane.pendingRollback, greedyConfig: null, action: action >= 0 && mask[action] === 1 ? action : null };
+  const rollback = owedRollback(lane);
+  if (rollback !== null) {
+    const action = configuration.actionTo(rollback);
+    return { ...base, kind: 'rollback', config: rollback, greedyConfig: null, action: action >= 0 && mask[action] === 1 ? action : null };
   }
-  const q = qValues(ctx, observation);
+  const last = grounded(lane.last, ratio);
+  const observation = ctx.states.observe({ fps: lane.fps, config: lane.config, last });
   // Where nothing has kept the SLO yet, it may be out of reach at this load: a breach then says nothing against a configuration.
   const breached = new Set(lane.lastGood === null ? [] : lane.breached);
-  // The policy's choice: its best allowed action, skipping configurations already seen to break the SLO at this load.
+  // The policy's choice: its best allowed action, with configurations already seen to break the SLO at this load masked out.
   const safe = mask.map((allowed, a) => (allowed === 1 && !breached.has(configKey(configuration.target(a))) ? 1 : 0));
-  const greedy = maskedArgmax(q, safe.includes(1) ? safe : mask);
+  const greedy = ctx.policy.act({ observation, mask: safe.includes(1) ? safe : mask, fps: lane.fps, config: configuration.config, last, configuration });
   const greedyConfig = configuration.target(greedy);
   const rng = runRng(ctx.seed, index).split('explore');
   // The first run at a load is the policy's own choice: that is what the transfer is for, and a state without a measurement is the one it saw most in training.
@@ -433,6 +443,18 @@ function decide(ctx: LoopContext, lane: LaneState, index: number, ratio: number)
     }
   }
   return { ...base, kind: 'greedy', config: greedyConfig, greedyConfig, action: greedy };
+}
+
+/**
+ * One real run: the episode at this load, from the lane's configuration to
+ * `config`, one window on the real backend.
+ */
+async function runReal(episode: ConfigEpisode, lane: LaneState, config: ExecutorConfig): Promise<TrialOutcome> {
+  episode.configuration.set(lane.config);
+  const before = episode.configuration.config;
+  episode.configuration.set(config);
+  episode.setLoad(lane.fps);
+  return (await episode.runWindow(before)).outcome;
 }
 
 function qValues(ctx: LoopContext, observation: Float32Array): Float32Array {

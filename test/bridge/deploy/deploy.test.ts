@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { deploy, type DeployDecision } from '../../../bridge/deploy/deploy.js';
+import type { DecisionContext, Policy } from '../../../src/agents/agent.js';
 import type { Tf } from '../../../src/agents/tf.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
 import { deltaAction, failed, fixedPolicy, key, paperScenario, shiftedScenario, StandInCluster, testTf } from '../finetune/fixtures.js';
@@ -138,6 +139,41 @@ describe('deploy', () => {
     });
     expect(result.decisions).toHaveLength(5);
     expect(result.stoppedBy).toBe('signal');
+  });
+
+  test('the policy acts through Policy.act on the environment: it sees the load, the configuration now and the last outcome; a rollback window does not ask it', async () => {
+    const policy = fixedPolicy(tf, scenario, preferences);
+    const observationSize = policy.metadata.observation.features.length;
+    const seen: string[] = [];
+    let resets = 0;
+    const actor: Policy = {
+      name: 'recording',
+      reset: () => void resets++,
+      act(ctx: DecisionContext) {
+        seen.push(`${ctx.fps} fps at ${key(ctx.config)}, last ${ctx.last === null ? 'none' : ctx.last.failure === null ? 'ok' : 'failed'}, ${ctx.mask.reduce((a, b) => a + b, 0)} allowed`);
+        expect(ctx.observation).toHaveLength(observationSize);
+        return ctx.configuration.actionTo({ ...ctx.config, executorInstances: ctx.config.executorInstances + 1 });
+      },
+    };
+    const result = await deploy({
+      policy,
+      actor,
+      backend: new StandInCluster(real, (call, _request, o) => (call === 1 ? failed(o) : o)),
+      scenario,
+      slo: { perFrameMs: 5000 },
+      windows: 4,
+      loadSource: trace([10, 30, 60, 30]),
+      stopOnSigint: false,
+    });
+    expect(resets).toBe(1);
+    // The third window is the rollback after the failed second; the fourth decides from the rolled-back configuration.
+    expect(seen).toEqual(['10 fps at 1/800/6, last none, 18 allowed', '30 fps at 1/800/7, last ok, 18 allowed', '30 fps at 1/800/7, last ok, 18 allowed']);
+    expect(result.decisions.map((d) => [d.fps, key(d.config), d.kind])).toEqual([
+      [10, '1/800/7', 'policy'],
+      [30, '1/800/8', 'policy'],
+      [60, '1/800/7', 'rollback'],
+      [30, '1/800/8', 'policy'],
+    ]);
   });
 
   test('a load source that gives no load is an error naming the window', async () => {

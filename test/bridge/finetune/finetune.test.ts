@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readCheckpoint } from '../../../bridge/finetune/checkpoint.js';
@@ -161,6 +161,15 @@ describe('finetune checkpoint', () => {
     expect(reported).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(resumed.history.map((r) => [key(r.config), r.kind, r.fps, r.reward])).toEqual(reference.history.map((r) => [key(r.config), r.kind, r.fps, r.reward]));
     expect(readdirSync(join(checkpointPath, '..'))).toEqual(['checkpoint.json']);
+  });
+
+  test('a checkpoint of another version is a one-line error naming the version', async () => {
+    const checkpointPath = join(tempDir(), 'checkpoint.json');
+    await finetune(options({ policy: fixedPolicy(tf, scenario, {}), realBackend: new StandInCluster(real), checkpointPath, budget: 1 }));
+    writeFileSync(checkpointPath, JSON.stringify({ ...JSON.parse(readFileSync(checkpointPath, 'utf8')), version: 2 }));
+    await expect(finetune(options({ policy: fixedPolicy(tf, scenario, {}), realBackend: new StandInCluster(real), checkpointPath, budget: 2 }))).rejects.toThrow(
+      new UserInputError(`${checkpointPath}: version: expected 1 (the version this sspe reads), got 2`),
+    );
   });
 
   test('a corrupt checkpoint is a one-line error naming the file', async () => {
