@@ -107,7 +107,7 @@ export const trainCommand = {
       .options(yargsOf(DQN_OPTIONS, 'DQN (defaults from the scenario, then the paper):'))
       .example('$0 train scenarios/paper-testbed.yaml --out models/policies/mine', "the scenario's own settings")
       .example('$0 train scenarios/paper-testbed.yaml --out models/policies/quick --episodes 100 --seed 3 --json', 'a shorter run, as JSON')
-      .example('$0 train scenarios/diurnal-pool.yaml --method vdn --out models/policies/diurnal-pool-vdn --max-wall 60', 'five agents trained together (value decomposition), one minute')
+      .example('$0 train scenarios/diurnal-pool.yaml --method vdn --out models/policies/my-team --max-wall 60', 'five agents trained together (value decomposition), one minute at most')
       .example('$0 train scenarios/local-cluster.yaml --out models/policies/local-cluster-dqn --episodes 100', 'a policy for the local test cluster, to fine-tune on real Spark (sspe finetune --help)'),
   handler: async (args: ArgumentsCamelCase<TrainOptions>) => {
     if (args.method !== 'dqn') {
