@@ -1,19 +1,8 @@
-import { makeDir } from '../../../src/output-dir.js';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname } from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import {
-  calibrate,
-  DEFAULT_CALIBRATION_PARAMETERS,
-  IDENTIFICATION_STEP,
-  MIN_HOLDOUT_CONFIGS,
-  minTrainConfigs,
-  type CalibrationResult,
-} from '../../calibration/calibrate.js';
-import { realRunsFromEventLogs } from '../../calibration/from-eventlogs.js';
-import type { RealRun } from '../../calibration/real-run.js';
-import { readRunsCsv } from '../../calibration/runs-csv.js';
-import { PROFILE_PARAMETER_NAMES, type LatencyProfile, type ProfileParameterName } from '../../../sim/profile.js';
+import { DEFAULT_CALIBRATION_PARAMETERS, IDENTIFICATION_STEP, MIN_HOLDOUT_CONFIGS, type CalibrationResult } from '../../calibration/calibrate.js';
+import { calibrateProfile, readRealRuns, type CalibratedProfile } from '../../calibration/calibrate-profile.js';
+import { checkProfileTarget } from '../../calibration/profile-file.js';
+import { PROFILE_PARAMETER_NAMES, type ProfileParameterName } from '../../../sim/profile.js';
 import { UserInputError } from '../../../src/errors.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { progressBar } from '../../../src/cli/progress.js';
@@ -89,62 +78,30 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
   await checkProfileTarget(args.profile);
   const scenario = await loadScenario(args.scenario);
 
-  let runs: RealRun[];
-  let skipped = 0;
-  if (args.eventlogs !== undefined) {
-    const read = await realRunsFromEventLogs(args.eventlogs);
-    runs = read.runs;
-    skipped = read.skipped.length;
-    if (runs.length === 0) {
-      const seen = [
-        skipped > 0 ? `${plural(skipped, 'other log')} skipped, e.g. ${read.skipped[0].path}: ${read.skipped[0].reason}` : null,
-        read.otherFiles > 0 ? `${plural(read.otherFiles, 'file')} that are not Spark event logs` : null,
-      ].filter((part) => part !== null);
-      throw new UserInputError(
-        `expected event logs of sspe runs (with spark.sspe.* properties) in ${args.eventlogs} or its sub-folders, got none` +
-          (seen.length > 0 ? ` (${seen.join('; ')})` : ''),
-      );
-    }
-  } else {
-    runs = await readRunsCsv(args.runs!);
-    if (runs.length === 0) throw new UserInputError(`expected at least one run in ${args.runs}, got none`);
-  }
+  const source = args.eventlogs !== undefined ? { eventlogs: args.eventlogs } : { runsCsv: args.runs! };
+  const { runs, skippedLogs: skipped } = await readRealRuns(source);
 
   const seed = args.seed ?? scenario.seed;
-  const name = basename(args.profile, extname(args.profile));
   const bar = args.json ? null : progressBar('fitting', 2 * args.maxIterations, ' | train MAPE {mape} %');
-  let result: CalibrationResult;
+  let fitted: CalibratedProfile;
   try {
-    result = calibrate({
+    fitted = await calibrateProfile({
       runs,
+      source,
       scenario,
-      start: scenario.profile,
+      profilePath: args.profile,
       holdoutFraction: holdout,
       seed,
       parameters,
-      minTrainConfigs: minTrainConfigs((parameters ?? DEFAULT_CALIBRATION_PARAMETERS).length),
-      minHoldoutConfigs: MIN_HOLDOUT_CONFIGS,
       normaliseByProbe: args.normaliseProbe ?? false,
       maxIterations: args.maxIterations,
-      name,
-      description: '',
       onIteration: (iteration, mapeTrainPct) => bar?.update(iteration + 1, { mape: formatNumber(mapeTrainPct) }),
     });
   } finally {
     bar?.stop();
   }
+  const { result, profile } = fitted;
   const f = result.fidelity;
-  const profile: LatencyProfile = {
-    ...result.profile,
-    description:
-      `Fitted by sspe calibrate to ${f.n_train} real runs (${f.n_configs_train} configurations) on ${scenario.name} (${args.eventlogs !== undefined ? 'event logs' : 'runs CSV'}); ` +
-      (f.n_configs_holdout > 0
-        ? `${f.n_configs_holdout} configurations (${f.n_holdout} runs) held out: MAPE ${pct(f.mape_holdout)} (Ernest ${pct(f.mape_holdout_ernest)}); `
-        : 'no configuration held out; ') +
-      `noise floor ${pct(f.noise.pct)}.`,
-  };
-  await writeProfileAtomically(args.profile, profile);
-
   if (args.json) {
     console.log(JSON.stringify(reportJson(result, { profilePath: args.profile, scenario: scenario.name, seed, skippedLogs: skipped }), null, 2));
     return { ...result, profile };
@@ -241,33 +198,6 @@ function parseParameters(text: string): ProfileParameterName[] {
     }
   }
   return names as ProfileParameterName[];
-}
-
-/** Fails before the fit, not after it, when the profile could not be written there. */
-async function checkProfileTarget(path: string): Promise<void> {
-  if (typeof path !== 'string' || path.trim() === '') throw new UserInputError('--profile: expected a file path, got none');
-  try {
-    if ((await stat(path)).isDirectory()) throw new UserInputError(`--profile: expected a file path, got a directory: ${path}`);
-  } catch (error) {
-    if (error instanceof UserInputError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UserInputError(`--profile: cannot use ${path}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-}
-
-/** Writes a temporary file beside the target and renames it over: readers see the old profile or the new one, never half. */
-async function writeProfileAtomically(path: string, profile: LatencyProfile): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    // One level at a time: a recursive mkdir never returns under /proc (src/output-dir.ts).
-    makeDir(dirname(path), '--profile');
-    await writeFile(temporary, JSON.stringify(profile, null, 2) + '\n', 'utf8');
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new UserInputError(`--profile: cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 /** The report as scripts read it (snake_case, units in names). */
