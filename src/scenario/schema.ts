@@ -606,7 +606,12 @@ function normalise(raw: RawDocument): ScenarioDocument {
       storageNode: cluster.storageNode ?? first.name,
       nodeTemplate: cluster.nodeTemplate ?? { vcpu: first.vcpu, memoryMb: first.memoryMb, costPerHour: first.costPerHour },
       maxNodes: cluster.maxNodes ?? nodes.length,
-      minNodes: cluster.minNodes ?? (actionSpace.nodeCount !== undefined && !('choices' in actionSpace.nodeCount) ? actionSpace.nodeCount.min : 1),
+      // Only when there is a pool to bound: a scenario without one keeps its exact shape (and its policies' scenario hash).
+      ...(cluster.minNodes !== undefined
+        ? { minNodes: cluster.minNodes }
+        : actionSpace.nodeCount !== undefined && !('choices' in actionSpace.nodeCount)
+          ? { minNodes: actionSpace.nodeCount.min }
+          : {}),
       ...(cluster.nodeProvisioningMs !== undefined ? { nodeProvisioningMs: cluster.nodeProvisioningMs } : {}),
       failures,
       ...(cluster.pricing !== undefined ? { pricing: cluster.pricing } : {}),

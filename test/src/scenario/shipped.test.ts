@@ -11,9 +11,9 @@ const SCENARIOS_DIR = new URL('../../../scenarios/', import.meta.url).pathname;
 const shipped = readdirSync(SCENARIOS_DIR).filter((name) => name.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
-  it('include the six documented ones', () => {
+  it('include the seven documented ones', () => {
     expect(shipped.sort()).toEqual(
-      ['diurnal.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml'].sort(),
+      ['diurnal.yaml', 'diurnal-pool.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml'].sort(),
     );
   });
 
