@@ -39,7 +39,7 @@ async function commands(): Promise<CommandModule<GlobalOptions>[]> {
     deployCommand,
     runsCommand,
     benchCommand,
-    (await import('../../src/cli/commands/testbed.js')).testbedCommand,
+    (await import('./commands/testbed.js')).testbedCommand,
   ] as never[];
 }
 

@@ -1,7 +1,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { TESTBED_OPTIONS, type TestbedOptions } from '../../../bridge/k8s/testbed/options.js';
-import { formatTable } from '../table.js';
-import type { GlobalOptions } from '../options.js';
+import { formatTable } from '../../../src/cli/table.js';
+import type { GlobalOptions } from '../../../src/cli/options.js';
 
 interface TestbedCommandOptions extends GlobalOptions, Omit<TestbedOptions, 'stateDir'> {
   action: 'up' | 'down' | 'status';
