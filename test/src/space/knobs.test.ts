@@ -109,7 +109,7 @@ describe('a scenario that declares more knobs than the paper', () => {
   it('takes the new knobs in --config by their short names and checks them against the grid', () => {
     const scenario = fiveKnobs();
     expect(parseConfigFlag('nodes=3,placement=pack')).toEqual({ nodeCount: 3, placement: 'pack' });
-    expect(thrown(() => parseConfigFlag('placement=random'))).toBe("--config: placement: expected one of pack, spread, got 'random'");
+    expect(thrown(() => parseConfigFlag('placement=random'))).toBe("--config: placement: expected one of pack, spread, storage-affinity, got 'random'");
     expect(thrown(() => toRunSpec(scenario, { config: { nodeCount: 5 } }))).toBe('config.nodeCount: expected an integer in [1, 4] (actionSpace), got 5');
     expect(thrown(() => toRunSpec(scenario, { config: { partitions: 6 } }))).toBe(
       'config.partitions: expected an integer in [4, 8] in steps of 4 from 4 (actionSpace), got 6',
