@@ -11,7 +11,7 @@ import type { Rng } from '../../sim/random.js';
 import type { DqnOptions } from '../config/learning.js';
 import { epsilonGreedy, maskedArgmax } from './masked-choice.js';
 import type { DecisionContext, Policy } from './agent.js';
-import { buildQNetwork, copyWeights } from './q-network.js';
+import { buildQNetwork, copyWeights, nextStateValue } from './q-network.js';
 import type { ReplayBatch } from './replay-buffer.js';
 import type { Tf } from './tf.js';
 
@@ -23,9 +23,6 @@ export interface DqnAgentOptions {
   seed: number | string;
   tf: Tf;
 }
-
-/** Added to the Q-value of a masked action so that no argmax ever picks it. */
-const MASKED_Q_OFFSET = -1e9;
 
 export class DqnAgent implements Policy {
   readonly name = 'dqn';
@@ -104,12 +101,7 @@ export class DqnAgent implements Policy {
     const { size: n } = batch;
     const { gamma, doubleDqn } = this.options;
     const tdTarget = tf.tidy(() => {
-      const nextObservations = tf.tensor2d(batch.nextObservations, [n, this.obsSize]);
-      const nextMaskOffset = tf.scalar(1).sub(tf.tensor2d(Float32Array.from(batch.nextMasks), [n, this.actionCount])).mul(MASKED_Q_OFFSET);
-      const nextQTarget = this.targetNetwork.predict(nextObservations) as tfTypes.Tensor2D;
-      const chooser = doubleDqn ? (this.onlineNetwork.predict(nextObservations) as tfTypes.Tensor2D) : nextQTarget;
-      const bestNextAction = chooser.add(nextMaskOffset).argMax(1);
-      const nextValue = nextQTarget.mul(tf.oneHot(bestNextAction, this.actionCount)).sum(1);
+      const nextValue = nextStateValue(tf, { online: this.onlineNetwork, target: this.targetNetwork, doubleDqn }, batch, this);
       const notDone = tf.scalar(1).sub(tf.tensor1d(Float32Array.from(batch.dones)));
       return tf.tensor1d(batch.rewards).add(nextValue.mul(notDone).mul(gamma));
     });

@@ -34,3 +34,26 @@ export function copyWeights(from: tfTypes.LayersModel, to: tfTypes.LayersModel):
   // setWeights copies values; getWeights hands back the live variables, so nothing is allocated or leaked.
   to.setWeights(from.getWeights());
 }
+
+/** Added to a masked action's Q-value so that no argmax ever picks it. */
+export const MASKED_Q_OFFSET = -1e9;
+
+/**
+ * The value of each next state, Q_target(s', a*), where a* is the best next
+ * action allowed by the stored mask, chosen by the online network (Double
+ * DQN) or by the target network itself. Call inside tf.tidy.
+ */
+export function nextStateValue(
+  tf: Tf,
+  networks: { online: tfTypes.LayersModel; target: tfTypes.LayersModel; doubleDqn: boolean },
+  batch: { nextObservations: Float32Array; nextMasks: Uint8Array; size: number },
+  shape: { obsSize: number; actionCount: number },
+): tfTypes.Tensor1D {
+  const n = batch.size;
+  const nextObservations = tf.tensor2d(batch.nextObservations, [n, shape.obsSize]);
+  const maskOffset = tf.scalar(1).sub(tf.tensor2d(Float32Array.from(batch.nextMasks), [n, shape.actionCount])).mul(MASKED_Q_OFFSET);
+  const nextQTarget = networks.target.predict(nextObservations) as tfTypes.Tensor2D;
+  const chooser = networks.doubleDqn ? (networks.online.predict(nextObservations) as tfTypes.Tensor2D) : nextQTarget;
+  const best = chooser.add(maskOffset).argMax(1);
+  return nextQTarget.mul(tf.oneHot(best, shape.actionCount)).sum(1) as tfTypes.Tensor1D;
+}

@@ -11,12 +11,9 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { DqnAgent } from './dqn.js';
-import { copyWeights } from './q-network.js';
+import { copyWeights, nextStateValue } from './q-network.js';
 import type { ReplayBatch } from './replay-buffer.js';
 import type { Tf } from './tf.js';
-
-/** Added to a masked action's Q-value so that no argmax picks it. */
-const MASKED_Q_OFFSET = -1e9;
 
 export class VdnLearner {
   private readonly optimizer: tfTypes.Optimizer;
@@ -43,13 +40,7 @@ export class VdnLearner {
     const tdTarget = tf.tidy(() => {
       let nextValue = tf.zeros([n]) as tfTypes.Tensor1D;
       this.agents.forEach((agent, i) => {
-        const batch = batches[i];
-        const nextObservations = tf.tensor2d(batch.nextObservations, [n, agent.obsSize]);
-        const offset = tf.scalar(1).sub(tf.tensor2d(Float32Array.from(batch.nextMasks), [n, agent.actionCount])).mul(MASKED_Q_OFFSET);
-        const nextQTarget = agent.targetNetwork.predict(nextObservations) as tfTypes.Tensor2D;
-        const chooser = agent.onlineNetwork.predict(nextObservations) as tfTypes.Tensor2D;
-        const best = chooser.add(offset).argMax(1);
-        nextValue = nextValue.add(nextQTarget.mul(tf.oneHot(best, agent.actionCount)).sum(1));
+        nextValue = nextValue.add(nextStateValue(tf, { online: agent.onlineNetwork, target: agent.targetNetwork, doubleDqn: true }, batches[i], agent));
       });
       const notDone = tf.scalar(1).sub(tf.tensor1d(Float32Array.from(first.dones)));
       return tf.tensor1d(first.rewards).add(nextValue.mul(notDone).mul(this.options.gamma));

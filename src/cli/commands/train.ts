@@ -10,6 +10,7 @@ import { UserInputError } from '../../errors.js';
 import { checkOutputDir } from '../../output-dir.js';
 import { createPolicyMetadata, savePolicy, scenarioHash } from '../../policy/artifact.js';
 import { RunLog } from '../../runlog/run-log.js';
+import { withCommandRun } from '../../runlog/command-run.js';
 import { runLogPath } from '../../runlog/location.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/schema.js';
@@ -138,81 +139,77 @@ export function printTrainSummary(summary: TrainSummary, scenarioPath: string): 
   console.log(`policy: ${summary.policy}   next: sspe evaluate ${scenarioPath} --policy ${summary.policy}`);
 }
 
-/** Trains a team (IDQN or VDN) and saves the bundle; returns the summary that --json prints. */
-export async function runTrainTeam(args: TrainOptions) {
-  const scenario = await loadScenario(args.scenario);
-  const dqn = dqnOptionsFrom(scenario, args);
-  const agents = parseAgents(args.agents, scenario);
-  if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
-  checkOutputDir(args.out, '--out');
-  if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
-    throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
-  }
-  const seed = args.seed ?? scenario.seed;
-  const method = args.method as TeamMethod;
-  const { tf, backend } = await initTf({ backend: args.backend });
-  const log = RunLog.open(args.runLog ?? runLogPath());
-  const runId = log.startRun({ command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' });
-  const interrupt = catchInterrupt('sspe train: stopping after this step and saving the team (Ctrl-C again to abort)');
-  const bar = progressBar(`train ${method}`, dqn.episodes, ' | eval reward {evaluation} | epsilon {epsilon}');
-  try {
-    const team = await trainTeam({
-      scenario,
-      method,
-      agents,
-      dqn,
-      seed,
-      tf,
-      maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
-      shouldStop: () => interrupt.requested,
-      onProgress: (p) => bar.update(p.episode, { evaluation: formatNumber(p.evaluation), epsilon: p.epsilon.toFixed(3) }),
-    });
-    bar.stop();
-    const metadata = createTeamMetadata({
-      name: basename(args.out),
-      method,
-      scenario,
-      observation: team.env.episode.state.normalisation,
-      agents: team.agents.map((agent) => ({ name: agent, features: [...team.env.partitions[agent]], encoding: team.env.actions(agent).encoding, actionCount: team.env.actionSpace(agent).n })),
-      training: { seed, episodes: team.episodes, envSteps: team.envSteps, wallSeconds: team.wallMs / 1000, bestEvaluation: team.bestEvaluation },
-    });
-    await saveTeam(args.out, { metadata, models: Object.fromEntries(team.agents.map((a) => [a, team.networks[a].onlineNetwork])), tf, overwrite: true });
-    team.dispose();
-    const stopped = interrupt.requested;
-    log.endRun(runId, stopped ? 'interrupted' : 'ok');
-    return {
-      policy: args.out,
-      scenario: scenario.name,
-      method,
-      agents: team.agents,
-      seed,
-      backend,
-      episodes: team.episodes,
-      env_steps: team.envSteps,
-      wall_s: team.wallMs / 1000,
-      best_eval_reward: team.bestEvaluation,
-      stopped_early: stopped,
-    };
-  } catch (error) {
-    log.endRun(runId, 'failed');
-    throw error;
-  } finally {
-    bar.stop();
-    interrupt.dispose();
-    log.close();
-  }
-}
-
-/** Trains and saves; returns the summary that --json prints. */
-export async function runTrain(args: TrainOptions) {
-  const scenario = await loadScenario(args.scenario);
-  const dqn = dqnOptionsFrom(scenario, args);
+/** The checks both kinds of training make before any work: --max-wall, and an --out that can be written and is empty or --force. */
+function checkTrainArgs(args: TrainOptions): void {
   if (args.maxWall !== undefined && !(args.maxWall > 0)) throw new UserInputError(`--max-wall: expected a number of seconds > 0, got ${args.maxWall}`);
   // Before the training, not after it: a path that cannot be written fails now.
   checkOutputDir(args.out, '--out');
   if (existsSync(args.out) && readdirSync(args.out).length > 0 && !args.force) {
     throw new UserInputError(`--out: ${args.out} already holds files; pass --force to replace it`);
   }
+}
+
+/** Trains a team (IDQN or VDN) and saves the bundle; returns the summary that --json prints. */
+export async function runTrainTeam(args: TrainOptions) {
+  const scenario = await loadScenario(args.scenario);
+  const dqn = dqnOptionsFrom(scenario, args);
+  const agents = parseAgents(args.agents, scenario);
+  checkTrainArgs(args);
+  const seed = args.seed ?? scenario.seed;
+  const method = args.method as TeamMethod;
+  const { tf, backend } = await initTf({ backend: args.backend });
+  const meta = { command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' as const };
+  return withCommandRun({ runLog: args.runLog, meta, statusOf: (summary) => (summary.stopped_early ? 'interrupted' : 'ok') }, async () => {
+    const interrupt = catchInterrupt('sspe train: stopping after this step and saving the team (Ctrl-C again to abort)');
+    const bar = progressBar(`train ${method}`, dqn.episodes, ' | eval reward {evaluation} | epsilon {epsilon}');
+    try {
+      const team = await trainTeam({
+        scenario,
+        method,
+        agents,
+        dqn,
+        seed,
+        tf,
+        maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
+        shouldStop: () => interrupt.requested,
+        onProgress: (p) => bar.update(p.episode, { evaluation: formatNumber(p.evaluation), epsilon: p.epsilon.toFixed(3) }),
+      });
+      bar.stop();
+      const metadata = createTeamMetadata({
+        name: basename(args.out),
+        method,
+        scenario,
+        observation: team.env.episode.state.normalisation,
+        agents: team.agents.map((agent) => ({ name: agent, features: [...team.env.partitions[agent]], encoding: team.env.actions(agent).encoding, actionCount: team.env.actionSpace(agent).n })),
+        training: { seed, episodes: team.episodes, envSteps: team.envSteps, wallSeconds: team.wallMs / 1000, bestEvaluation: team.bestEvaluation },
+      });
+      await saveTeam(args.out, { metadata, models: Object.fromEntries(team.agents.map((a) => [a, team.networks[a].onlineNetwork])), tf, overwrite: true });
+      team.dispose();
+      return {
+        policy: args.out,
+        scenario: scenario.name,
+        method,
+        agents: team.agents,
+        seed,
+        backend,
+        episodes: team.episodes,
+        env_steps: team.envSteps,
+        wall_s: team.wallMs / 1000,
+        best_eval_reward: team.bestEvaluation,
+        stopped_early: interrupt.requested,
+      };
+    } finally {
+      bar.stop();
+      interrupt.dispose();
+    }
+  });
+}
+
+/** Trains and saves; returns the summary that --json prints. */
+export async function runTrain(args: TrainOptions) {
+  const scenario = await loadScenario(args.scenario);
+  const dqn = dqnOptionsFrom(scenario, args);
+  checkTrainArgs(args);
   const seed = args.seed ?? scenario.seed;
   const { tf, backend } = await initTf({ backend: args.backend });
   const log = RunLog.open(args.runLog ?? runLogPath());
