@@ -315,6 +315,7 @@ function traceInfo(scenario: Scenario, interval: { intervalMs: number; source: s
     decisions: Math.ceil(durationMs / interval.intervalMs),
     seeds,
     objective: 'slo-cost',
+    cost_basis: sloCostScale(scenario).costBasis,
     slo_per_frame_ms: scenario.slo.perFrameMs,
     pricing: { vcpu_hour: pricing.vcpuHour, gb_hour: pricing.gbHour, source: scenario.cluster.pricing !== undefined ? 'declared' : 'node price' },
     fps,

@@ -125,6 +125,8 @@ export interface TraceInfo {
   decisions: number;
   seeds: number[];
   objective: string;
+  /** What the objective bills: the nodes leased (a node pool) or the executor pods' requests. */
+  cost_basis: 'nodes' | 'requests';
   slo_per_frame_ms: number;
   /** $ per vCPU-hour and per GB-hour of requests, and whether the scenario declared them or they were split from the node price. */
   pricing: { vcpu_hour: number; gb_hour: number; source: 'declared' | 'node price' };

@@ -284,5 +284,6 @@ export function printTrace(result: TraceEvaluation): void {
     p.per_frame_ms,
   ]);
   console.log(formatTable(['policy', 'slo-cost', 'SLO attainment', 'request $/h', 'node $/h', 'reconfigurations', 'dropped', 'per-frame ms'], rows));
-  console.log('\n* best slo-cost score (mean per interval: 1 - request cost / dearest configuration when within the SLO, -1 or less when not)');
+  const cost = result.trace.cost_basis === 'nodes' ? 'node cost / the largest node pool' : 'request cost / dearest configuration';
+  console.log(`\n* best slo-cost score (mean per interval: 1 - ${cost} when within the SLO, -1 or less when not)`);
 }

@@ -111,6 +111,7 @@ export function traceInput(): EvaluationReportInput {
       decisions: 8,
       seeds: [1, 2],
       objective: 'slo-cost',
+      cost_basis: 'requests',
       slo_per_frame_ms: 500,
       pricing: { vcpu_hour: 0.0341, gb_hour: 0.0037, source: 'node price' },
       fps: Array.from({ length: 13 }, (_, i) => ({ t_s: i * 30, fps: i >= 4 && i < 8 ? 60 : 15 })),
