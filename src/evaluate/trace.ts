@@ -18,7 +18,7 @@
  * interval, averaged over the trace's intervals, with no change penalty (a
  * reconfiguration already costs its time here).
  */
-import { gridSize, samePoint, type Configuration, type KnobPoint } from '../space/grid.js';
+import { declaredKnobs, gridSize, samePoint, type Configuration, type KnobPoint } from '../space/grid.js';
 import type { SparkConfig } from '../../sim/config.js';
 import { fpsAt } from '../../sim/workload/trace.js';
 import type { Policy } from '../agents/agent.js';
@@ -36,7 +36,7 @@ import { StateManager } from '../managers/state.js';
 import { maxRequestCostPerHour, requestPricing, sloCostScale } from '../scenario/pricing.js';
 import { actionSpaceConfigs, type ExecutorConfig } from '../scenario/run-spec.js';
 import type { Scenario } from '../scenario/schema.js';
-import type { TraceDecision, TraceEvaluation, TraceInfo, TracePolicyResult } from '../report/types.js';
+import type { TraceDecision, TraceEvaluation, TraceFixedConfig, TraceInfo, TracePolicyResult } from '../report/types.js';
 
 /** A policy for trace mode: how to build it per seed, and the action encoding it speaks. */
 export interface TracePolicy {
@@ -155,7 +155,7 @@ export async function evaluateTrace(options: TraceEvaluateOptions): Promise<Trac
   if (grid.length > 0) {
     let best: { config: ExecutorConfig; result: TracePolicyResult } | null = null;
     for (const config of grid) {
-      const result = summarise(await runAll(fixedPolicy(config)), config);
+      const result = summarise(await runAll(fixedPolicy(config)), fixedConfigJson(scenario, config));
       if (best === null || result.objective > best.result.objective + 1e-12 || (Math.abs(result.objective - best.result.objective) <= 1e-12 && result.request_cost_per_hour < best.result.request_cost_per_hour)) {
         best = { config, result };
       }
@@ -275,7 +275,7 @@ function record(episode: TraceEpisode, outcome: TrialOutcome, withinTrace: boole
   episode.tracedMs += outcome.windowMs;
 }
 
-function summarise(episodes: TraceEpisode[], config: ExecutorConfig | null): TracePolicyResult {
+function summarise(episodes: TraceEpisode[], config: TraceFixedConfig | null): TracePolicyResult {
   const mean = (f: (e: TraceEpisode) => number) => episodes.reduce((sum, e) => sum + f(e), 0) / episodes.length;
   const hoursOf = (e: TraceEpisode) => e.tracedMs / 3_600_000;
   return {
@@ -293,9 +293,19 @@ function summarise(episodes: TraceEpisode[], config: ExecutorConfig | null): Tra
     unfinished_frames: mean((e) => e.unfinishedFrames),
     per_frame_ms: mean((e) => (e.framesProcessed > 0 ? e.perFrameMsSum / e.framesProcessed : NaN)),
     seeds: episodes.length,
-    config: config === null ? null : { cores: config.executorCores, memory_mb: config.executorMemoryMb, instances: config.executorInstances },
+    config,
     decisions: episodes[0].decisions,
   };
+}
+
+/** A fixed configuration under the run log's column names: every knob the scenario declares that the point sets. */
+function fixedConfigJson(scenario: Scenario, config: ExecutorConfig | KnobPoint): TraceFixedConfig {
+  const out: Record<string, number | string> = { cores: config.executorCores, memory_mb: config.executorMemoryMb, instances: config.executorInstances };
+  for (const knob of declaredKnobs(scenario.actionSpace)) {
+    const value = (config as Partial<Record<string, number | string>>)[knob.name];
+    if (value !== undefined && !(knob.declaration.column in out)) out[knob.declaration.column] = value;
+  }
+  return out as TraceFixedConfig;
 }
 
 function traceInfo(scenario: Scenario, interval: { intervalMs: number; source: string }, seeds: number[], searched: number): TraceInfo {

@@ -7,6 +7,8 @@ import { ORACLE_POLICY, perFrameVsFps, policyOrder, resourcesVsFps, utilisationV
 import { traceOutcomes, traceTimeline } from './trace-plots.js';
 import { rewardUnit, runningMeanWindow, trainingCurves } from './training-plot.js';
 import type { EvaluationLevel, EvaluationReportInput, PolicyLevelResult, TraceEvaluation } from './types.js';
+import { fixedConfigLabel } from './fixed-config-label.js';
+import { DEFAULT_MIN_REDEPLOY_SAVING } from '../agents/baselines/redeploy-aware-oracle.js';
 
 /**
  * The evaluation report as one self-contained HTML page: inline CSS, inline
@@ -66,7 +68,7 @@ ${notesSection(input.notes ?? [])}
 <li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the one with the cheaper requests).</li>
 <li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
 <li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
-${trace !== null ? TRACE_HOW : ''}<li>In the training plot, each episode runs at one load level, and the reward a level allows differs more between levels than within one; so each episode is plotted as its <b>regret</b>: the best mean reward known at its level minus its own (0 is as good as the best known). Regret falling to 0 as epsilon falls means the agent learned; falling only as fast as epsilon means it mostly explores less. Long runs are downsampled.</li>
+${trace !== null ? traceHow(trace.trace.cost_basis) : ''}<li>In the training plot, each episode runs at one load level, and the reward a level allows differs more between levels than within one; so each episode is plotted as its <b>regret</b>: the best mean reward known at its level minus its own (0 is as good as the best known). Regret falling to 0 as epsilon falls means the agent learned; falling only as fast as epsilon means it mostly explores less. Long runs are downsampled.</li>
 </ul>
 </section>
 </main>
@@ -103,7 +105,7 @@ async function traceSection(result: TraceEvaluation): Promise<string> {
   const t = result.trace;
   const best = Object.entries(result.policies).reduce((a, b) => (b[1].objective > a[1].objective ? b : a));
   const rows = Object.entries(result.policies).map(([name, r]) => {
-    const label = r.config === null ? escapeHtml(name) : `${escapeHtml(name)} <small>(${r.config.cores} / ${r.config.memory_mb} / ${r.config.instances})</small>`;
+    const label = r.config === null ? escapeHtml(name) : `${escapeHtml(name)} <small>(${escapeHtml(fixedConfigLabel(r.config))})</small>`;
     const mark = name === best[0] ? ' <span class="best-mark">★ best</span>' : '';
     const cells = [
       r.objective.toFixed(3),
@@ -143,8 +145,14 @@ ${rows.join('\n')}
 </section>`;
 }
 
-const TRACE_HOW = `<li>In <b>trace mode</b> each policy runs one application through the whole load trace: a redeploy stops the executors for its time, and frames that arrive meanwhile wait. The <b>slo-cost score</b> puts the SLO first: an interval within the SLO scores between 0 and 1 (cheaper requests score higher), one outside scores −1 or less. The <b>adaptive oracle</b> picks, at each decision, the cheapest configuration that met the SLO at the current load in a sweep made beforehand; it never sees the load ahead. The <b>redeploy-aware oracle</b> uses the same sweep but changes cores or memory (a redeploy) only when the SLO needs it or the saving is at least a quarter of the request cost; changing the executor count alone scales in place.</li>
+/** The trace part of "How to read this"; the slo-cost score bills what the scenario bills (its node pool, else the requests). */
+function traceHow(costBasis: 'nodes' | 'requests'): string {
+  const cheaper = costBasis === 'nodes' ? 'fewer nodes leased score higher' : 'cheaper requests score higher';
+  const saving = costBasis === 'nodes' ? 'the node bill' : 'the request cost';
+  const share = `${Math.round(100 * DEFAULT_MIN_REDEPLOY_SAVING)} %`;
+  return `<li>In <b>trace mode</b> each policy runs one application through the whole load trace: a redeploy stops the executors for its time, and frames that arrive meanwhile wait. The <b>slo-cost score</b> puts the SLO first: an interval within the SLO scores between 0 and 1 (${cheaper}), one outside scores −1 or less. The <b>adaptive oracle</b> picks, at each decision, the cheapest configuration that met the SLO at the current load in a sweep made beforehand; it never sees the load ahead. The <b>redeploy-aware oracle</b> uses the same sweep but changes cores or memory (a redeploy) only when the SLO needs it or the saving is at least ${share} of ${saving} (by default); changing the executor count alone scales in place.</li>
 `;
+}
 
 /**
  * Fails before any work when `path` cannot take the report: its folder

@@ -107,11 +107,18 @@ export interface TracePolicyResult {
   /** Mean per-frame processing time over every processed frame, ms. */
   per_frame_ms: number;
   seeds: number;
-  /** For a fixed configuration (best-fixed), the configuration. */
-  config: { cores: number; memory_mb: number; instances: number } | null;
+  /**
+   * For a fixed configuration (best-fixed), the configuration: the three
+   * executor knobs, then every other knob the scenario declares under its
+   * run-log column name (`node_count`, `placement`, `serializer`, …).
+   */
+  config: TraceFixedConfig | null;
   /** Every decision of the first seed. */
   decisions: TraceDecision[];
 }
+
+/** A fixed configuration as trace results print it (see TracePolicyResult.config). */
+export type TraceFixedConfig = { cores: number; memory_mb: number; instances: number } & Record<string, number | string>;
 
 /** The trace itself and how it was run (`--json`: trace). */
 export interface TraceInfo {

@@ -30,6 +30,9 @@ export interface RedeployAwareOracleOptions extends SloCostOracleOptions {
   minRedeploySaving?: number;
 }
 
+/** The least saving, a share of the current cost, worth a redeploy (see `minRedeploySaving`). */
+export const DEFAULT_MIN_REDEPLOY_SAVING = 0.5;
+
 export class RedeployAwareOraclePolicy implements Policy {
   readonly name = 'redeploy-aware-oracle';
   private readonly levels: readonly SloCostLevel[];
@@ -38,7 +41,7 @@ export class RedeployAwareOraclePolicy implements Policy {
   constructor(levels: readonly SloCostLevel[], options: { minRedeploySaving?: number } = {}) {
     if (levels.length === 0) throw new RangeError('redeploy-aware-oracle: expected a sweep with at least one load level, got none');
     this.levels = [...levels].sort((a, b) => a.fps - b.fps);
-    this.minRedeploySaving = options.minRedeploySaving ?? 0.5;
+    this.minRedeploySaving = options.minRedeploySaving ?? DEFAULT_MIN_REDEPLOY_SAVING;
     if (!(this.minRedeploySaving >= 0 && this.minRedeploySaving <= 1)) {
       throw new RangeError(`redeploy-aware-oracle: expected minRedeploySaving in [0, 1], got ${this.minRedeploySaving}`);
     }

@@ -19,6 +19,7 @@ import { catchInterrupt } from '../interrupt.js';
 import { TF_BACKEND_OPTION, type GlobalOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 import { formatNumber, formatTable } from '../table.js';
+import { fixedConfigLabel } from '../../report/fixed-config-label.js';
 
 interface EvaluateOptions extends GlobalOptions {
   scenario: string;
@@ -274,7 +275,7 @@ export function printTrace(result: TraceEvaluation): void {
   const entries = Object.entries(result.policies);
   const best = Math.max(...entries.map(([, p]) => p.objective));
   const rows = entries.map(([name, p]) => [
-    `${name}${p.config === null ? '' : ` (${p.config.cores} / ${p.config.memory_mb} / ${p.config.instances})`}${p.objective === best ? ' *' : ''}`,
+    `${name}${p.config === null ? '' : ` (${fixedConfigLabel(p.config)})`}${p.objective === best ? ' *' : ''}`,
     p.objective.toFixed(3),
     `${(100 * p.slo_attainment).toFixed(1)} %`,
     p.request_cost_per_hour.toFixed(3),

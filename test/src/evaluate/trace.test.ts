@@ -4,7 +4,9 @@ import { actionToward } from '../../../src/agents/agent.js';
 import { SloCostOraclePolicy, sloCostTable } from '../../../src/agents/baselines/slo-cost-oracle.js';
 import { TraceRun } from '../../../src/backend/trace-run.js';
 import { ADAPTIVE_ORACLE_POLICY, BEST_FIXED_POLICY, evaluateTrace, fixedPolicy, type TracePolicy } from '../../../src/evaluate/trace.js';
+import { fixedConfigLabel } from '../../../src/report/fixed-config-label.js';
 import { actionSpaceConfigs } from '../../../src/scenario/run-spec.js';
+import { loadScenarioSync } from '../../../src/scenario/load.js';
 import { loadSensitiveScenario } from './load-sensitive.js';
 
 const INTERVAL_MS = 20_000;
@@ -113,6 +115,16 @@ describe('evaluateTrace', () => {
     expect(at(a, 200)).toMatchObject({ fps: 10, cores: table[0].config.executorCores, instances: table[0].config.executorInstances });
     expect(at(a, 220)).toMatchObject({ fps: 60, cores: table[1].config.executorCores, instances: table[1].config.executorInstances });
     expect(at(b, 220)).toMatchObject({ fps: 10 });
+  });
+
+  it("best-fixed of a five-agent space names every declared knob, not just the executor's three", async () => {
+    const scenario = loadScenarioSync('scenarios/diurnal-pool.yaml');
+    const { executorCores, executorMemoryMb, executorInstances } = scenario.spark;
+    const point = { executorCores, executorMemoryMb, executorInstances, nodeCount: 2, placement: 'pack' as const, serializer: 'java' as const };
+    const result = await evaluateTrace({ scenario, seeds: [1], adaptiveOracle: false, policies: {}, fixedCandidates: [point] });
+    const best = result.policies[BEST_FIXED_POLICY];
+    expect(best.config).toMatchObject({ cores: point.executorCores, memory_mb: point.executorMemoryMb, instances: point.executorInstances, node_count: 2, placement: 'pack', serializer: 'java' });
+    expect(fixedConfigLabel(best.config!)).toBe(`${point.executorCores} / ${point.executorMemoryMb} / ${point.executorInstances}, 2 nodes, pack, java`);
   });
 
   it('the adaptive oracle picks the cheapest configuration meeting the SLO per level, rounding the load up', async () => {
