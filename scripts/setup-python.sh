@@ -11,6 +11,7 @@ venv_dir="${repo_root}/.venv"
 requirements_files=(
   "scripts/requirements-bench.txt"
   "scripts/requirements-spark.txt"
+  "scripts/requirements-gym.txt"
 )
 
 python_bin="${PYTHON:-python3}"
@@ -55,6 +56,19 @@ for requirements in "${requirements_files[@]}"; do
   echo "setup-python: installing ${requirements}"
   "${venv_dir}/bin/python" -m pip install --disable-pip-version-check --quiet -r "${repo_root}/${requirements}"
 done
+
+# sspe_gym (python/), non-editable: it finds the checkout through sys.prefix
+# (this .venv sits in the repository). Reinstalled only when its sources change.
+gym_stamp="${venv_dir}/.sspe-gym-sources.sha256"
+gym_sources_hash="$(cd "${repo_root}/python" && find pyproject.toml sspe_gym -type f -name '*.py' -o -name pyproject.toml | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)"
+if [[ -f "${gym_stamp}" && "$(cat "${gym_stamp}")" == "${gym_sources_hash}" ]] && (cd / && "${venv_dir}/bin/python" -c "import sspe_gym" 2>/dev/null); then
+  echo "setup-python: sspe_gym is installed and up to date"
+else
+  echo "setup-python: installing ./python (sspe_gym)"
+  # No build isolation: the venv's setuptools builds it, so no download is needed.
+  "${venv_dir}/bin/python" -m pip install --disable-pip-version-check --quiet --no-build-isolation --no-deps --force-reinstall "${repo_root}/python"
+  echo "${gym_sources_hash}" >"${gym_stamp}"
+fi
 
 # spark-submit from the pip package finds SPARK_HOME through the Python that
 # PYSPARK_PYTHON names (python3 on PATH otherwise, which lacks pyspark).
