@@ -11,7 +11,9 @@ import { benchCommand } from '../../src/cli/commands/bench.js';
 import { decideCommand } from '../../src/cli/commands/decide.js';
 import { evaluateCommand } from '../../src/cli/commands/evaluate.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
+import { rolloutCommand } from '../../src/cli/commands/rollout.js';
 import { runsCommand } from '../../src/cli/commands/runs.js';
+import { serveEnvCommand } from '../../src/cli/commands/serve-env.js';
 import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import { startCommand } from '../../src/cli/commands/start.js';
 import { sweepCommand } from '../../src/cli/commands/sweep.js';
@@ -37,6 +39,8 @@ async function commands(): Promise<CommandModule<GlobalOptions>[]> {
     calibrateCommand,
     finetuneCommand,
     deployCommand,
+    serveEnvCommand,
+    rolloutCommand,
     runsCommand,
     benchCommand,
     (await import('./commands/testbed.js')).testbedCommand,
