@@ -60,8 +60,9 @@ class SspeEnv(gym.Env[np.ndarray, int]):
     def reset(self, *, seed: int | str | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=np_random_seed(seed))
         fields: dict[str, Any] = {"envs": [self.env_id], "seeds": [server_seed(seed, self.np_random)]}
-        if options:
-            fields["options"] = options
+        sent_options = wire.reset_options(options)
+        if sent_options is not None:
+            fields["options"] = sent_options
         received = self.client.request("reset", **fields)["results"][0]
         info = self._take_info(received["info"])
         return wire.observation(received["observation"]), info

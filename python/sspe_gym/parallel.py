@@ -90,8 +90,9 @@ class SspeParallelEnv(ParallelEnv[str, np.ndarray, int]):
         if seed is not None:
             self._np_random, _ = seeding.np_random(np_random_seed(seed))
         fields: dict[str, Any] = {"envs": [self.env_id], "seeds": [server_seed(seed, self._np_random)]}
-        if options:
-            fields["options"] = options
+        sent_options = wire.reset_options(options)
+        if sent_options is not None:
+            fields["options"] = sent_options
         received = self.client.request("reset", **fields)["results"][0]
         infos = {a: wire.info(i) for a, i in received["infos"].items()}
         observations = self._observations(received["observations"], infos)

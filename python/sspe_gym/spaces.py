@@ -35,6 +35,24 @@ def info(received: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The reset options the protocol defines (PROTOCOL.md, op reset); the server refuses any other key.
+RESET_OPTIONS = ("fps",)
+
+
+def reset_options(options: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The options to send: those the protocol defines. Others are dropped with a warning, not an error,
+    because Gymnasium and PettingZoo pass options meant for any environment (pettingzoo.test sends {"options": 1})."""
+    if not options:
+        return None
+    unknown = [k for k in options if k not in RESET_OPTIONS]
+    if unknown:
+        import warnings
+
+        warnings.warn(f"reset options {', '.join(map(repr, unknown))} ignored: sspe environments take only {', '.join(RESET_OPTIONS)}", stacklevel=3)
+    kept = {k: v for k, v in options.items() if k in RESET_OPTIONS}
+    return kept or None
+
+
 def action(value: Any) -> int:
     """An action as the protocol's JSON integer (numpy integers included); anything else is left for the server to reject."""
     if isinstance(value, np.ndarray) and value.shape == ():

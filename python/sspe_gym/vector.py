@@ -119,8 +119,9 @@ class VectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
                 self._env_rngs[i] = seeding.np_random(np_random_seed(seed))[0]
             sent.append(server_seed(seed, self._env_rngs[i]))
         fields: dict[str, Any] = {"envs": [self.env_ids[i] for i in indices], "seeds": sent}
-        if options:
-            fields["options"] = options
+        sent_options = wire.reset_options(options)
+        if sent_options is not None:
+            fields["options"] = sent_options
         return "reset", fields
 
     def _take_reset(self, i: int, received: dict[str, Any]) -> dict[str, Any]:

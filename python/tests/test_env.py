@@ -14,9 +14,10 @@ from conftest import SCENARIOS
 
 
 def test_check_env_passes_on_every_scenario_the_server_runs(server):
+    """Absolute encoding: check_env steps actions it sampled in an earlier state, which a delta mask may forbid now."""
     assert server.single, f"expected {server.name} to run at least one scenario"
     for scenario in server.single:
-        env = SspeEnv(scenario, command=server.command)
+        env = SspeEnv(scenario, command=server.command, encoding="absolute")
         try:
             check_env(env, skip_render_check=True)
         finally:
@@ -121,3 +122,20 @@ def test_sampling_without_a_mask_respects_the_current_one_and_wall_time_stays_ou
             assert "wall_ms" not in info["outcome"]
             if terminated or truncated:
                 _, info = env.reset()
+
+
+def test_reset_options_pin_the_load_and_unknown_ones_warn(server):
+    with Closing(SspeEnv(server.scenario, command=server.command)) as env:
+        _, info = env.reset(seed=1, options={"fps": 20})
+        assert info["fps"] == 20
+        with pytest.warns(UserWarning, match="'colour' ignored"):
+            env.reset(seed=1, options={"colour": "red"})
+
+
+def test_local_cluster_is_served_by_the_simulator(real):
+    """local-cluster.yaml describes this machine's real Spark, but serve-env always simulates: it starts and steps."""
+    with Closing(SspeEnv(SCENARIOS / "local-cluster.yaml", command=real.command)) as env:
+        assert env.client.server_info["scenario"] == "local-cluster"
+        _, info = env.reset(seed=1)
+        _, reward, _, _, info = env.step(env.action_space.sample())
+        assert np.isfinite(reward) and info["outcome"] is not None
