@@ -2,7 +2,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { GlobalOptions } from '../options.js';
 
 interface BenchOptions extends GlobalOptions {
-  suite: 'sim' | 'agent' | 'agents' | 'bridge';
+  suite: 'sim' | 'agent' | 'agents' | 'bridge' | 'adapter';
   quick: boolean;
   keep: boolean;
 }
@@ -13,15 +13,16 @@ export const benchCommand = {
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
       .positional('suite', {
-        choices: ['sim', 'agent', 'agents', 'bridge'] as const,
+        choices: ['sim', 'agent', 'agents', 'bridge', 'adapter'] as const,
         demandOption: true,
-        describe: 'sim: event engine (vs SimPy), full model, trials/s, peak memory; agent: training time to the oracle, decide latency; agents: the five agents (IDQN, VDN) against the Kubernetes stack, the Flink autoscaler, the static best and a joint-space DQN on diurnal-pool (about 12 minutes); bridge: real Spark on this machine — calibration error, real runs to tune (several minutes)',
+        describe: 'sim: event engine (vs SimPy), full model, trials/s, peak memory; agent: training time to the oracle, decide latency; agents: the five agents (IDQN, VDN) against the Kubernetes stack, the Flink autoscaler, the static best and a joint-space DQN on diurnal-pool (about 12 minutes); bridge: real Spark on this machine — calibration error, real runs to tune (several minutes); adapter: environment steps/s through the Python adapter (sspe_gym over sspe serve-env) vs inside TypeScript, at 1 and 8 environments per message',
       })
       .option('quick', { type: 'boolean', default: false, describe: 'tiny budget (a smoke run; figures are noisy)' })
       .option('keep', { type: 'boolean', default: false, describe: "bridge: keep the working folder (real runs' CSV, event logs, profile, policies); its path is in the output" })
       .example('$0 bench sim', 'the simulator benchmark as a table')
       .example('$0 bench agent --json', 'the learning benchmark as one JSON object')
       .example('$0 bench agents --quick', 'the multi-agent benchmark at a tiny budget (a smoke run)')
+      .example('$0 bench adapter --json', 'the Python adapter\'s cost per environment step (about a minute)')
       .example('$0 bench bridge --keep', 'real Spark here (about 12 minutes), keeping the runs for a look'),
   handler: async (args: ArgumentsCamelCase<BenchOptions>) => {
     const onProgress = (stage: string) => {
@@ -41,6 +42,10 @@ export const benchCommand = {
       const { benchAgents, formatBenchAgentsTable } = await import('../../../bench/agents.js');
       const result = await benchAgents({ quick: args.quick, onProgress });
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAgentsTable(result));
+    } else if (args.suite === 'adapter') {
+      const { benchAdapter, formatBenchAdapterTable } = await import('../../../bench/adapter.js');
+      const result = await benchAdapter({ quick: args.quick, onProgress });
+      console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAdapterTable(result));
     } else {
       const { benchBridge, formatBenchBridgeTable } = await import('../../../bench/bridge.js');
       const result = await benchBridge({ quick: args.quick, keep: args.keep, onProgress });
