@@ -36,6 +36,23 @@ CLOSE_GRACE_S = 5.0
 STDERR_TAIL_CHARS = 2000
 
 
+KIND_NAMES = {"single": "a single-agent server", "parallel": "a multi-agent server (serve-env --agents …)"}
+
+
+def open_client(scenario: str | os.PathLike[str] | None, client: "Client | None", kind: str, **spawn: Any) -> "tuple[Client, bool]":
+    """The client an environment talks through: `client`, or a server spawned for `scenario` (spawn's keywords),
+    checked to serve `kind`; and whether the environment owns it (closes it with itself)."""
+    if (scenario is None) == (client is None):
+        raise ValueError("expected exactly one of scenario (start a server) and client (use a running one)")
+    owns = client is None
+    opened = client if client is not None else Client.spawn(scenario, **spawn)  # type: ignore[arg-type]
+    if opened.kind != kind:
+        if owns:
+            opened.close()
+        raise SspeError(f"expected {KIND_NAMES[kind]}, got kind {opened.kind!r} ({opened.description})")
+    return opened, owns
+
+
 class _LineChannel:
     """Newline-delimited bytes over a file descriptor, with an optional read deadline."""
 
@@ -135,6 +152,11 @@ def _end_process(process: subprocess.Popen[bytes], grace_s: float) -> int:
         return process.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         process.terminate()
+    return _wait_or_kill(process, grace_s)
+
+
+def _wait_or_kill(process: Any, grace_s: float) -> int:
+    """The exit code, once the process ends by itself within grace_s or after SIGKILL."""
     try:
         return process.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
@@ -331,11 +353,7 @@ def _end_any(process: Any, grace_s: float) -> int:
         # A TCP server keeps listening until SIGTERM (PROTOCOL.md "Lifetime"); closing stdin first does no harm.
         process.pipe.close()
         process.terminate()
-        try:
-            return process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait()
+        return _wait_or_kill(process, grace_s)
     return _end_process(process, grace_s)
 
 

@@ -9,8 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from . import spaces as wire
-from .client import Client
-from .errors import SspeError
+from .client import Client, open_client
 from .seeding import np_random_seed, server_seed
 
 
@@ -38,13 +37,8 @@ class SspeEnv(gym.Env[np.ndarray, int]):
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"expected render_mode None (sspe environments do not render), got {render_mode!r}")
-        if (scenario is None) == (client is None):
-            raise ValueError("expected exactly one of scenario (start a server) and client (use a running one)")
-        self._owns_client = client is None
-        self.client = client if client is not None else Client.spawn(scenario, encoding=encoding, command=command, tcp=tcp)  # type: ignore[arg-type]
+        self.client, self._owns_client = open_client(scenario, client, "single", encoding=encoding, command=command, tcp=tcp)
         try:
-            if self.client.kind != "single":
-                raise SspeError(f"expected a single-agent server, got kind {self.client.kind!r} ({self.client.description})")
             described = self.client.request("spaces")
             self.observation_space = wire.to_space(described["observation_space"])
             self.action_space: wire.MaskedDiscrete = wire.to_action_space(described["action_space"])

@@ -11,8 +11,7 @@ from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
 from . import spaces as wire
-from .client import Client
-from .errors import SspeError
+from .client import Client, open_client
 from .seeding import np_random_seed, server_seed
 
 
@@ -48,14 +47,9 @@ class SspeParallelEnv(ParallelEnv[str, np.ndarray, int]):
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"expected render_mode None (sspe environments do not render), got {render_mode!r}")
-        if (scenario is None) == (client is None):
-            raise ValueError("expected exactly one of scenario (start a server) and client (use a running one)")
         self.render_mode = None
-        self._owns_client = client is None
-        self.client = client if client is not None else Client.spawn(scenario, agents=agents, encoding=encoding, command=command, tcp=tcp)  # type: ignore[arg-type]
+        self.client, self._owns_client = open_client(scenario, client, "parallel", agents=agents, encoding=encoding, command=command, tcp=tcp)
         try:
-            if self.client.kind != "parallel":
-                raise SspeError(f"expected a multi-agent server (serve-env --agents …), got kind {self.client.kind!r} ({self.client.description})")
             described = self.client.request("spaces")
             self.possible_agents: list[str] = list(described["possible_agents"])
             self._action_spaces = {a: wire.to_action_space(described["action_spaces"][a]) for a in self.possible_agents}

@@ -32,8 +32,7 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from . import spaces as wire
-from .client import Client
-from .errors import SspeError
+from .client import Client, open_client
 from .seeding import np_random_seed, server_seed
 
 
@@ -53,16 +52,11 @@ class VectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
     ) -> None:
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise ValueError(f"expected a positive integer num_envs, got {num_envs!r}")
-        if (scenario is None) == (client is None):
-            raise ValueError("expected exactly one of scenario (start a server) and client (use a running one)")
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         self.metadata = {"render_modes": [], "autoreset_mode": self.autoreset_mode}
         self.num_envs = int(num_envs)
-        self._owns_client = client is None
-        self.client = client if client is not None else Client.spawn(scenario, encoding=encoding, command=command, tcp=tcp)  # type: ignore[arg-type]
+        self.client, self._owns_client = open_client(scenario, client, "single", encoding=encoding, command=command, tcp=tcp)
         try:
-            if self.client.kind != "single":
-                raise SspeError(f"expected a single-agent server, got kind {self.client.kind!r} ({self.client.description})")
             described = self.client.request("spaces")
             self.single_observation_space = wire.to_space(described["observation_space"])
             self.single_action_space = wire.to_space(described["action_space"])
