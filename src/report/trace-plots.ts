@@ -32,6 +32,21 @@ function dashes(policies: readonly string[]) {
   };
 }
 
+/**
+ * Tick values for a count axis: every integer in the data's range, when that is
+ * short. Vega's nice ticks over a small range fall on half steps, which the
+ * integer format then prints twice (1, 2, 2, 3, 3); tickMinStep alone does not
+ * stop that when the scale does not start at zero.
+ */
+function integerTicks(rows: readonly Record<string, unknown>[], field: string): { values?: number[] } {
+  const seen = rows.map((r) => r[field]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (seen.length === 0) return {};
+  const low = Math.floor(Math.min(...seen));
+  const high = Math.ceil(Math.max(...seen));
+  if (high - low > 12) return {};
+  return { values: Array.from({ length: high - low + 1 }, (_, i) => low + i) };
+}
+
 const TIME_AXIS = { field: 't_s', type: 'quantitative', title: 'time since the trace started (s)' };
 
 /**
@@ -49,14 +64,14 @@ export async function traceTimeline(result: TraceEvaluation): Promise<string> {
     if (last !== undefined && last.t_s < endS) points.push({ ...last, t_s: endS });
     return points;
   });
-  const panel = (field: string, title: string, format: string) => ({
+  const panel = (field: string, title: string, format: string, integer = false) => ({
     width: 760,
     height: 120,
     data: { values: rows },
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.8 },
     encoding: {
       x: { ...TIME_AXIS, scale: { domain: [0, endS], nice: false } },
-      y: { field, type: 'quantitative', title, scale: { zero: false }, axis: { format, tickMinStep: 1 } },
+      y: { field, type: 'quantitative', title, scale: { zero: false }, axis: { format, tickMinStep: 1, ...(integer ? integerTicks(rows, field) : {}) } },
       color: colors(policies),
       strokeDash: dashes(policies),
     },
@@ -74,11 +89,11 @@ export async function traceTimeline(result: TraceEvaluation): Promise<string> {
           y: { field: 'fps', type: 'quantitative', title: 'input rate (fps)', scale: { zero: true } },
         },
       },
-      panel('cores', 'executor cores (count)', 'd'),
+      panel('cores', 'executor cores (count)', 'd', true),
       panel('memory_mb', 'executor memory (MB)', ',d'),
-      panel('instances', 'executors (count)', 'd'),
+      panel('instances', 'executors (count)', 'd', true),
       // The Cluster Autoscaler's and the Scheduler's decisions, where the scenario lets agents make them.
-      ...(rows.some((r) => r.nodes !== undefined) ? [panel('nodes', 'nodes in the pool (count)', 'd')] : []),
+      ...(rows.some((r) => r.nodes !== undefined) ? [panel('nodes', 'nodes in the pool (count)', 'd', true)] : []),
       ...(rows.some((r) => r.placement !== undefined)
         ? [{ ...panel('placement', 'executor placement', ''), encoding: { ...panel('placement', 'executor placement', '').encoding, y: { field: 'placement', type: 'nominal', title: 'executor placement' } } }]
         : []),

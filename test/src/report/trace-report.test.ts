@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../../src/errors.js';
 import { checkReportPath, renderReport } from '../../../src/report/html.js';
+import { traceTimeline } from '../../../src/report/trace-plots.js';
 import { traceInput } from './fixtures.js';
 
 describe('trace-mode report', () => {
@@ -33,6 +34,31 @@ describe('trace-mode report', () => {
     const input = traceInput();
     input.trace!.policies.hpa.request_cost_per_hour = NaN;
     await expect(renderReport(input)).rejects.toThrow(/trace\.policies\["hpa"\]\.request_cost_per_hour to be a finite number, got NaN/);
+  });
+});
+
+describe('trace timeline axes', () => {
+  /** The tick labels drawn just before an axis title, in the SVG's text order. */
+  function ticksBefore(svg: string, title: string): string[] {
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    const at = texts.indexOf(title);
+    expect(at, `axis '${title}' drawn`).toBeGreaterThan(0);
+    const ticks: string[] = [];
+    for (let i = at - 1; i >= 0 && /^[\d,.]+$/.test(texts[i]); i--) ticks.unshift(texts[i]);
+    return ticks;
+  }
+
+  it('labels a count axis once per whole number: nodes 1, 2, 3, never 1, 2, 2, 3, 3', async () => {
+    const input = traceInput();
+    const trace = input.trace!;
+    const decisions = trace.policies.hpa.decisions.map((d, i) => ({ ...d, nodes: 1 + (i % 3), instances: 5 + (i % 4) }));
+    trace.policies = { hpa: { ...trace.policies.hpa, decisions } };
+    const svg = await traceTimeline(trace);
+    const nodes = ticksBefore(svg, 'nodes in the pool (count)');
+    const executors = ticksBefore(svg, 'executors (count)');
+    expect(nodes.slice(-3)).toEqual(['1', '2', '3']);
+    expect(new Set(nodes).size).toBe(nodes.length);
+    expect(executors.slice(-4)).toEqual(['5', '6', '7', '8']);
   });
 });
 
