@@ -21,6 +21,12 @@
  *   5. the same figure for CherryPick-style Bayesian optimisation (GP + EI)
  *      from scratch over the same grid, each evaluation a real run;
  *   6. real_run_s_median over every real run, decide_ms_p99 of the tuned policy.
+ * With k8s (the default), step 1 is followed by the same executor grid on a
+ * real Kubernetes control plane (`sspe testbed up`: etcd, kube-apiserver,
+ * kube-scheduler, the process kubelet), `sspe collect --master k8s://…` once
+ * per configuration under the scenario's workload: grid_k8s beside grid,
+ * per-frame ms and wall s side by side (what the pod path costs over
+ * local-cluster's).
  * Steps 1, 2, 3 and 4 go through the CLI, as a user would run them.
  */
 import { execFile } from 'node:child_process';
@@ -48,12 +54,37 @@ export interface BenchBridgeOptions {
   onProgress?: (stage: string) => void;
   /** Keep the working folder (runs, event logs, policies) instead of deleting it. */
   keep?: boolean;
+  /** Also run the grid on a real Kubernetes testbed (needs scripts/setup-k8s.sh's control plane). Default true. */
+  k8s?: boolean;
+}
+
+/** One configuration of a real grid: mean per-frame ms and wall s over its runs (null when every run failed). */
+export interface GridRow {
+  config: string;
+  per_frame_ms: number;
+  wall_s: number;
+  runs: number;
+}
+
+export interface K8sGridRow {
+  config: string;
+  per_frame_ms: number | null;
+  wall_s: number | null;
+  runs: number;
+  /** The failure of a run that did not measure, else null. */
+  failure: string | null;
 }
 
 export interface BenchBridgeResult {
   master: string;
-  grid: { config: string; per_frame_ms: number; runs: number }[];
+  grid: GridRow[];
   grid_best: string;
+  /** The testbed's master URL and the same executor grid run there (the scenario's workload, once each); null with k8s off. */
+  master_k8s: string | null;
+  grid_k8s: K8sGridRow[] | null;
+  /** Median wall s of the k8s runs, and of the local-cluster grid runs under the same workload and frame size. */
+  real_run_s_median_k8s: number | null;
+  real_run_s_median_local_same_workload: number;
   /** Kept for old readers: since configurations are held out whole, these equal mape_config_holdout(_ernest). */
   mape_holdout: number | null;
   mape_holdout_ernest: number | null;
@@ -112,14 +143,71 @@ const WORKLOADS = [
 const FRAME_SCALES = [0.125, 0.5];
 const key = (c: ExecutorConfig) => `${c.executorCores}/${c.executorMemoryMb}/${c.executorInstances}`;
 
-async function sspe(args: string[]): Promise<unknown> {
+async function sspe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<unknown> {
   const cli = join(repoRoot(), 'dist', 'bridge', 'cli', 'main.js');
   try {
-    const { stdout } = await execFileAsync(process.execPath, [cli, ...args, '--json'], { cwd: repoRoot(), maxBuffer: 64 * 1024 * 1024, timeout: 3_600_000 });
+    const { stdout } = await execFileAsync(process.execPath, [cli, ...args, '--json'], {
+      cwd: repoRoot(),
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 3_600_000,
+    });
     return JSON.parse(stdout);
   } catch (error) {
     throw new Error(`sspe ${args.join(' ')} failed: ${String((error as { stderr?: string }).stderr ?? error)}`, { cause: error });
   }
+}
+
+function medianOrNull(values: number[]): number | null {
+  return values.length === 0 ? null : ss.median(values);
+}
+
+/**
+ * The executor grid on a real Kubernetes control plane on this machine, as a
+ * user runs it: `sspe testbed up` (two nodes of 2 vCPU, nothing reserved: the
+ * shape of local-cluster[2,2,2048]), `sspe collect --master k8s://…` over the
+ * same stored videos, `sspe testbed down` whatever happened.
+ */
+async function k8sGrid(options: {
+  work: string;
+  configs: ExecutorConfig[];
+  inputDir: string;
+  batches: number;
+  runLogArgs: string[];
+  progress: (stage: string) => void;
+}): Promise<{ master: string; grid: K8sGridRow[] }> {
+  const { work, configs } = options;
+  const stateDir = join(work, 'testbed');
+  options.progress(`   the same ${configs.length} executor shapes on k8s:// (sspe testbed up: 2 nodes × 2 vCPU, real kube-apiserver and kube-scheduler, executors as pods of the process kubelet)`);
+  const up = (await sspe(['testbed', 'up', '--dir', stateDir, '--nodes', '2', '--node-cpu', '2', '--node-memory', '4Gi', '--reserved-cpu', '0'])) as { server: string };
+  const master = `k8s://${up.server}`;
+  const out = join(work, 'grid-k8s');
+  try {
+    await sspe(
+      [
+        'collect', '--master', master, '--image', 'sspe/process', '--driver-host', '127.0.0.1', '--namespace', 'spark', '--service-account', 'spark',
+        '--pvc', `store:sspe-host:${work}`, '--input-dir', options.inputDir, '--output-dir', join(work, 'frames-k8s'), '--configs', configs.map(key).join(','),
+        '--fps', String(FPS), '--batches', String(options.batches), '--workloads', `${WORKLOADS[0].partitions}x${WORKLOADS[0].framesPerPartition}`, '--out', out,
+        ...options.runLogArgs,
+      ],
+      { KUBECONFIG: join(stateDir, 'kubeconfig') },
+    );
+  } finally {
+    await sspe(['testbed', 'down', '--dir', stateDir]);
+  }
+  const runs = await readRunsCsv(join(out, 'runs.csv'));
+  const grid = configs.map((c): K8sGridRow => {
+    const mine = runs.filter((r) => `${r.cores}/${r.memoryMb}/${r.instances}` === key(c));
+    const measured = mine.filter((r) => r.perFrameMs !== null);
+    return {
+      config: key(c),
+      per_frame_ms: measured.length === 0 ? null : ss.mean(measured.map((r) => r.perFrameMs!.mean)),
+      wall_s: measured.length === 0 ? null : ss.mean(measured.map((r) => r.wallMs / 1000)),
+      runs: mine.length,
+      failure: mine.find((r) => r.perFrameMs === null)?.failure ?? null,
+    };
+  });
+  return { master, grid };
 }
 
 export async function benchBridge(options: BenchBridgeOptions = {}): Promise<BenchBridgeResult> {
@@ -151,15 +239,18 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     ]);
     const fineTuneStore = join(gridDir, `videos-s${frameScales[0]}`);
     const runs = await readRunsCsv(join(gridDir, 'runs.csv'));
-    const byConfig = new Map<string, number[]>();
+    const byConfig = new Map<string, { ms: number[]; wallS: number[] }>();
     for (const run of runs) {
       if (run.perFrameMs === null) continue;
       if (run.partitions !== WORKLOADS[0].partitions || run.framesPerPartition !== WORKLOADS[0].framesPerPartition) continue;
       if (!run.runId.includes(`-s${frameScales[0]}-`)) continue;
       const k = `${run.cores}/${run.memoryMb}/${run.instances}`;
-      byConfig.set(k, [...(byConfig.get(k) ?? []), run.perFrameMs.mean]);
+      const seen = byConfig.get(k) ?? { ms: [], wallS: [] };
+      seen.ms.push(run.perFrameMs.mean);
+      seen.wallS.push(run.wallMs / 1000);
+      byConfig.set(k, seen);
     }
-    const grid = [...byConfig.entries()].map(([config, values]) => ({ config, per_frame_ms: ss.mean(values), runs: values.length }));
+    const grid: GridRow[] = [...byConfig.entries()].map(([config, v]) => ({ config, per_frame_ms: ss.mean(v.ms), wall_s: ss.mean(v.wallS), runs: v.ms.length }));
     grid.sort((a, b) => a.per_frame_ms - b.per_frame_ms);
     if (grid.length === 0) throw new Error('every real run of the grid failed; see the runs under ' + gridDir);
     const best = grid[0];
@@ -167,6 +258,9 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
     const within10 = (config: ExecutorConfig) => (gridMs.get(key(config)) ?? Infinity) <= 1.1 * best.per_frame_ms;
 
     progress(`  grid best ${best.config}: ${best.per_frame_ms.toFixed(1)} ms per frame`);
+
+    const k8sConfigs = quick ? configs.slice(0, 1) : configs;
+    const k8s = options.k8s === false ? null : await k8sGrid({ work, configs: k8sConfigs, inputDir: fineTuneStore, batches, runLogArgs: env, progress });
     progress('2/5 calibrating the simulator on the real runs (30 % of the configurations held out whole)');
     const profilePath = join(work, 'local-machine.json');
     type CalibrationJson = {
@@ -262,6 +356,10 @@ export async function benchBridge(options: BenchBridgeOptions = {}): Promise<Ben
       master: MASTER,
       grid,
       grid_best: best.config,
+      master_k8s: k8s?.master ?? null,
+      grid_k8s: k8s?.grid ?? null,
+      real_run_s_median_k8s: k8s === null ? null : medianOrNull(k8s.grid.flatMap((g) => (g.wall_s === null ? [] : [g.wall_s]))),
+      real_run_s_median_local_same_workload: ss.median(grid.map((g) => g.wall_s)),
       mape_holdout: calibration.mape_holdout,
       mape_holdout_ernest: calibration.mape_holdout_ernest,
       mape_config_holdout: calibration.mape_holdout,
@@ -314,6 +412,21 @@ export function formatBenchBridgeTable(r: BenchBridgeResult): string {
     ['real run, median wall s', r.real_run_s_median.toFixed(1), ''],
     ['decide ms p99', r.decide_ms_p99.toFixed(3), ''],
   ];
-  const grid = formatTable(['configuration (cores/MB/instances)', 'per-frame ms', 'runs'], r.grid.map((g) => [g.config, g.per_frame_ms.toFixed(1), String(g.runs)]));
-  return `${formatTable(['figure', 'value', 'target'], rows)}\n\nreal grid on ${r.master} (best first):\n${grid}\n(${r.real_runs} real runs; calibration workloads ${r.workloads.join(', ')} partitions × frames at frame scales ${r.frame_scales.join(', ')}, ${r.batches_per_run} measured batches per run${r.quick ? '; quick: figures not comparable' : ''})${r.work_dir !== null ? `\nkept: ${r.work_dir}` : ''}`;
+  const k8s = new Map((r.grid_k8s ?? []).map((g) => [g.config, g]));
+  const k8sCells = (config: string): string[] => {
+    if (r.grid_k8s === null) return [];
+    const g = k8s.get(config);
+    if (g === undefined) return ['-', '-'];
+    return g.per_frame_ms === null ? ['failed', '-'] : [g.per_frame_ms.toFixed(1), g.wall_s!.toFixed(1)];
+  };
+  const grid = formatTable(
+    ['configuration (cores/MB/instances)', 'per-frame ms', 'wall s', 'runs', ...(r.grid_k8s === null ? [] : ['k8s per-frame ms', 'k8s wall s'])],
+    r.grid.map((g) => [g.config, g.per_frame_ms.toFixed(1), g.wall_s.toFixed(1), String(g.runs), ...k8sCells(g.config)]),
+  );
+  const k8sLine =
+    r.grid_k8s === null
+      ? '\n(k8s grid off: --no-k8s)'
+      : `\nk8s: the same shapes on ${r.master_k8s} (2 nodes × 2 vCPU, one run each): median wall ${r.real_run_s_median_k8s?.toFixed(1) ?? '-'} s vs ${r.real_run_s_median_local_same_workload.toFixed(1)} s on local-cluster` +
+        (r.grid_k8s.some((g) => g.failure !== null) ? `; failed: ${r.grid_k8s.filter((g) => g.failure !== null).map((g) => `${g.config} (${g.failure})`).join(', ')}` : '');
+  return `${formatTable(['figure', 'value', 'target'], rows)}\n\nreal grid on ${r.master} (best first), with the same shapes on k8s:// beside it:\n${grid}${k8sLine}\n(${r.real_runs} real runs; calibration workloads ${r.workloads.join(', ')} partitions × frames at frame scales ${r.frame_scales.join(', ')}, ${r.batches_per_run} measured batches per run${r.quick ? '; quick: figures not comparable' : ''})${r.work_dir !== null ? `\nkept: ${r.work_dir}` : ''}`;
 }

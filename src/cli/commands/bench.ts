@@ -5,6 +5,7 @@ interface BenchOptions extends GlobalOptions {
   suite: 'sim' | 'agent' | 'agents' | 'bridge' | 'adapter';
   quick: boolean;
   keep: boolean;
+  k8s: boolean;
 }
 
 export const benchCommand = {
@@ -19,11 +20,16 @@ export const benchCommand = {
       })
       .option('quick', { type: 'boolean', default: false, describe: 'tiny budget (a smoke run; figures are noisy)' })
       .option('keep', { type: 'boolean', default: false, describe: "bridge: keep the working folder (real runs' CSV, event logs, profile, policies); its path is in the output" })
+      .option('k8s', {
+        type: 'boolean',
+        default: true,
+        describe: 'bridge: also run the grid on a real Kubernetes testbed (sspe testbed up; needs scripts/setup-k8s.sh); --no-k8s skips it',
+      })
       .example('$0 bench sim', 'the simulator benchmark as a table')
       .example('$0 bench agent --json', 'the learning benchmark as one JSON object')
       .example('$0 bench agents --quick', 'the multi-agent benchmark at a tiny budget (a smoke run)')
       .example('$0 bench adapter --json', 'the Python adapter\'s cost per environment step (about a minute)')
-      .example('$0 bench bridge --keep', 'real Spark here (about 12 minutes), keeping the runs for a look'),
+      .example('$0 bench bridge --keep', 'real Spark here, local-cluster and k8s:// (about 40 minutes), keeping the runs for a look'),
   handler: async (args: ArgumentsCamelCase<BenchOptions>) => {
     const onProgress = (stage: string) => {
       // Progress goes to stderr even without a terminal: these runs take minutes and their log is worth keeping.
@@ -48,7 +54,7 @@ export const benchCommand = {
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAdapterTable(result));
     } else {
       const { benchBridge, formatBenchBridgeTable } = await import('../../../bench/bridge.js');
-      const result = await benchBridge({ quick: args.quick, keep: args.keep, onProgress });
+      const result = await benchBridge({ quick: args.quick, keep: args.keep, k8s: args.k8s, onProgress });
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchBridgeTable(result));
     }
   },
