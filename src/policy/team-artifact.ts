@@ -3,10 +3,11 @@
  * its agents, each agent's knobs, features and encoding, the observation
  * scaling, the action space and the cluster shapes its masks need) and one
  * sub-folder per agent holding that agent's tfjs LayersModel (model.json +
- * weights.bin, the same format as a single-agent policy). `sspe decide`
+ * weights.bin, the same format as a single-agent policy), and a README.md
+ * on reading and asking it, written from team.json. `sspe decide`
  * loads it in a fresh process, without the training code or the scenario.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,10 +21,12 @@ import { AGENTS, KNOB_NAMES, type AgentName } from '../space/knobs.js';
 import type { ActionSpace } from '../space/grid.js';
 import { makeDir } from '../output-dir.js';
 import { scenarioHash } from './artifact.js';
+import { teamReadme } from './team-readme.js';
 
 export const TEAM_FORMAT = 'sspe-team-policy';
 export const TEAM_FORMAT_VERSION = 1;
 export const TEAM_FILE = 'team.json';
+export const TEAM_README_FILE = 'README.md';
 
 /** What a team bundle says about itself. */
 export interface TeamMetadata {
@@ -124,8 +127,10 @@ export async function saveTeam(dir: string, options: { metadata: TeamMetadata; m
       files.push(`${agent.name}/model.json`, `${agent.name}/weights.bin`);
     }
     await writeFile(join(temp, TEAM_FILE), `${JSON.stringify(options.metadata, null, 2)}\n`);
+    await writeFile(join(temp, TEAM_README_FILE), teamReadme(options.metadata));
+    files.push(TEAM_README_FILE);
     if (existsSync(target)) {
-      if (!options.overwrite) throw new UserInputError(`${dir} already exists; choose another folder or overwrite it (--force)`);
+      if (!options.overwrite && readdirSync(target).length > 0) throw new UserInputError(`${dir} already exists and is not empty; choose another folder or overwrite it (--force)`);
       await rm(target, { recursive: true, force: true });
     }
     await rename(temp, target);
