@@ -27,6 +27,7 @@ import { UserInputError } from '../../src/errors.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
 import { parseSparkMemoryMb, SparkPropertyError } from '../eventlog/spark-config.js';
 import type { RealRun } from './real-run.js';
+import { describeExecutorLosses } from '../spark/executor-loss.js';
 
 /** The Spark properties the launcher sets so that a log describes its run's workload (spark-submit --conf). */
 export const SSPE_PROPERTIES = {
@@ -188,7 +189,8 @@ export function realRunFromParsedLog(log: EventLog, path: string): RealRun | nul
   const lastJobEndMs = Math.max(-Infinity, ...jobs.map((job) => job.completionTimeMs ?? -Infinity));
   const lost = log.executors.filter((e) => e.removedTimeMs !== null && e.removedTimeMs <= lastJobEndMs);
   if (failure === null && lost.length > 0) {
-    failure = `executor ${lost[0].executorId} was lost during the run: ${lost[0].removedReason ?? 'no reason given'}`;
+    // One line (Spark's Kubernetes reasons span lines), an OOM kill named as one.
+    failure = describeExecutorLosses(lost.map((e) => ({ executorId: e.executorId, reason: e.removedReason ?? 'no reason given' })), null);
   }
   if (failure === null && measuredJobs.length === 0) {
     failure = `the log has ${jobs.length} batch jobs, all warm-up (${warmupBatches}): no measured batch`;

@@ -23,6 +23,7 @@ import { UserInputError } from '../../src/errors.js';
 import { makeDir } from '../../src/output-dir.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
 import { repoRoot } from '../../src/paths.js';
+import { describeExecutorLosses, executorPodMemory, isOomKill, oneLine, type ExecutorPodMemory } from './executor-loss.js';
 
 // ------------------------------------------------------------------ request
 
@@ -188,7 +189,7 @@ export interface EventLogHealth {
   path: string;
   /** The log ends with SparkListenerApplicationEnd (false: the driver died or was killed). */
   complete: boolean;
-  /** Executors removed before the last job ended (not at shutdown), in order. */
+  /** Executors removed before the last job ended (not at shutdown) or OOMKilled whenever it was, in order; `reason` as Spark wrote it (multi-line on Kubernetes). */
   executorLosses: { executorId: string; reason: string }[];
   /** Task attempts that failed (killed ones not counted). */
   taskFailures: number;
@@ -614,7 +615,19 @@ export class SparkLauncher implements SparkSubmitter {
     const executorLogDir = runSparkHome !== null && appId !== null ? await moveExecutorLogs(join(runSparkHome, 'work', appId), join(runDir, 'executor-logs')) : null;
     if (runSparkHome !== null) await unlinkSparkHome(runSparkHome);
 
-    const failure = describeFailure({ exit, timedOut, timeoutMs, sparkSubmitPath: this.sparkSubmitPath, stdoutText, stderrText, metrics, metricsProblem, metricsPath: paths.metricsPath, eventLog });
+    const failure = describeFailure({
+      exit,
+      timedOut,
+      timeoutMs,
+      sparkSubmitPath: this.sparkSubmitPath,
+      stdoutText,
+      stderrText,
+      metrics,
+      metricsProblem,
+      metricsPath: paths.metricsPath,
+      eventLog,
+      executorMemory: executorPodMemory(request),
+    });
     return {
       runId: request.runId,
       command: this.sparkSubmitPath,
@@ -783,7 +796,9 @@ function appIdFromEventLog(path: string | null): string | null {
 /**
  * Executors lost and tasks failed, from the run's event log (read with the
  * shared parser, bridge/eventlog). Executors removed after the last job ended
- * are the shutdown, not losses.
+ * are the shutdown, not losses; an executor pod OOMKilled is a loss whenever
+ * it happened (on Kubernetes one killed at start-up is removed before any
+ * job, and Spark gives up after spark.executor.maxNumFailures of them).
  */
 export async function summariseEventLog(path: string): Promise<EventLogHealth> {
   let log: EventLog;
@@ -794,7 +809,7 @@ export async function summariseEventLog(path: string): Promise<EventLogHealth> {
   }
   const lastJobEndMs = Math.max(-Infinity, ...log.jobs.map((job) => job.completionTimeMs ?? -Infinity));
   const executorLosses = log.executors
-    .filter((executor) => executor.removedTimeMs !== null && executor.removedTimeMs <= lastJobEndMs)
+    .filter((executor) => executor.removedTimeMs !== null && (executor.removedTimeMs <= lastJobEndMs || isOomKill(executor.removedReason ?? '')))
     .sort((a, b) => a.removedTimeMs! - b.removedTimeMs! || a.executorId.localeCompare(b.executorId))
     .map((executor) => ({ executorId: executor.executorId, reason: executor.removedReason ?? 'no reason given' }));
   return { path, complete: log.complete, executorLosses, taskFailures: log.summary.failedTasks, problem: null };
@@ -856,6 +871,8 @@ interface FailureFacts {
   metricsProblem: string | null;
   metricsPath: string;
   eventLog: EventLogHealth | null;
+  /** The executor pods' memory limit on a k8s:// master (null elsewhere), for an OOM kill's reason. */
+  executorMemory: ExecutorPodMemory | null;
 }
 
 const EXCEPTION_LINE = /^((\w+\.)*\w*(Exception|Error)\b.*:|Exception in thread)/;
@@ -880,10 +897,27 @@ export function reasonFromOutput(stdoutText: string, stderrText: string): string
   return err.pop() ?? out.pop() ?? null;
 }
 
+/** Why the run gave no usable measurement, in one line; null when it did. */
 function describeFailure(facts: FailureFacts): string | null {
+  const failure = failureOf(facts);
+  return failure === null ? null : oneLine(failure);
+}
+
+function failureOf(facts: FailureFacts): string | null {
   const { exit } = facts;
   if (exit.spawnError !== null) {
     return `could not start ${facts.sparkSubmitPath}: ${exit.spawnError.message}; run scripts/setup-python.sh to install pyspark into .venv`;
+  }
+  const losses = facts.eventLog?.executorLosses ?? [];
+  // An executor killed at its pod's memory limit is the cause of what follows (Spark giving up, a job aborted, a hang).
+  const oomKills = losses.filter((loss) => isOomKill(loss.reason));
+  if (oomKills.length > 0) {
+    const then = facts.timedOut
+      ? `; spark-submit then ran past its ${facts.timeoutMs} ms timeout`
+      : exit.exitCode !== 0
+        ? `; spark-submit then ${exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`}`
+        : '';
+    return `${describeExecutorLosses(oomKills, facts.executorMemory)}${then}`;
   }
   if (facts.timedOut) return `spark-submit ran past its ${facts.timeoutMs} ms timeout; its process group was killed`;
   if (exit.exitCode !== 0) {
@@ -893,12 +927,7 @@ function describeFailure(facts: FailureFacts): string | null {
   }
   if (facts.metrics === null) return `spark-submit exited with code 0 but the job's metrics at ${facts.metricsPath} are ${facts.metricsProblem}`;
   if (facts.metrics.error !== null) return `the job reported: ${facts.metrics.error}`;
-  const losses = facts.eventLog?.executorLosses ?? [];
-  if (losses.length > 0) {
-    const first = losses[0];
-    const more = losses.length > 1 ? ` (and ${losses.length - 1} more)` : '';
-    return `executor ${first.executorId} was lost during the run: ${first.reason}${more}`;
-  }
+  if (losses.length > 0) return describeExecutorLosses(losses, facts.executorMemory);
   if (facts.metrics.summary.measuredFrames === 0) return 'the job measured no frame (every batch was a warm-up, or none ran)';
   return null;
 }

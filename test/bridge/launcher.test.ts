@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SparkLauncher, summariseEventLog, type SparkLauncherOptions, type SubmitRequest } from '../../bridge/spark/launcher.js';
+import { parseMaster } from '../../bridge/spark/parse-master.js';
 import { UserInputError } from '../../src/errors.js';
 
 const PATHS: SparkLauncherOptions = {
@@ -317,6 +318,42 @@ describe('SparkLauncher runs', () => {
     expect(result.eventLogPath).toBeNull();
   });
 
+  it('reports an executor pod OOMKilled on k8s:// as one line naming the executor and its memory limit (a real Spark 4.3 event log and output)', async () => {
+    // What spark-submit did on the testbed with memoryOverhead=16m and AlwaysPreTouch: four executor pods OOMKilled
+    // at start-up, Spark gave up ("Max number of executor failures (3) reached") and exited 11. The fake writes the
+    // real event log into the run's event-log folder and prints the real lines.
+    const fixture = new URL('fixtures/eventlogs/spark-339cb4b61e624c1b9c5387342f7e097c', import.meta.url).pathname;
+    const launcher = launcherFor(
+      script(
+        'oom.sh',
+        [
+          'for arg in "$@"; do case "$arg" in spark.eventLog.dir=file:*) dir="${arg#spark.eventLog.dir=file:}";; esac; done',
+          `cp '${fixture}' "$dir/spark-339cb4b61e624c1b9c5387342f7e097c"`,
+          `echo '26/12/02 15:10:39 WARN ExecutorPodsLifecycleManager: 1 new failed executors.' >&2`,
+          `echo '26/12/02 15:10:39 WARN KubernetesClusterSchedulerBackend: OOM is detected.' >&2`,
+          `echo '26/12/02 15:10:42 ERROR ExecutorPodsLifecycleManager: Max number of executor failures (3) reached' >&2`,
+          `echo 'java.lang.IllegalStateException: Spark context stopped while waiting for backend' >&2`,
+          `echo 'py4j.protocol.Py4JJavaError: An error occurred while calling None.org.apache.spark.api.java.JavaSparkContext.'`,
+          `echo ': java.lang.IllegalStateException: Spark context stopped while waiting for backend'`,
+          'exit 11',
+        ].join('\n'),
+      ),
+    );
+    const result = await launcher.submit({
+      ...localCluster(),
+      // As `sspe collect` on the testbed reads its flags.
+      master: parseMaster('k8s://https://127.0.0.1:6443', { namespace: 'spark', image: 'sspe/process', serviceAccount: 'spark', driverHost: '127.0.0.1', pvc: ['store:sspe-host:/data'] }),
+      executorInstances: 1,
+      conf: { 'spark.executor.memoryOverhead': '16m', 'spark.executor.minMemoryOverhead': '0' },
+    });
+
+    expect(result.exitCode).toBe(11);
+    expect(result.eventLog?.executorLosses.map((loss) => loss.executorId)).toEqual(['1', '2', '3', '4']);
+    expect(result.failure).toBe(
+      "executor 1 was OOMKilled by Kubernetes: its pod's memory limit (528 MiB = spark.executor.memory 512 MiB + overhead 16 MiB) was exceeded (4 executors OOMKilled in all); spark-submit then exited with code 11",
+    );
+  });
+
   it('reports metrics that are not JSON', async () => {
     const launcher = launcherFor(script('garbled.sh', `while [ $# -gt 0 ]; do if [ "$1" = --metrics-out ]; then echo '{"schemaVersion": 1' > "$2"; fi; shift; done`));
     const result = await launcher.submit(localCluster());
@@ -358,6 +395,14 @@ describe('summariseEventLog', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('counts an executor pod OOMKilled before any job ran as lost (Spark 4.3 on the testbed: killed at start-up, four times)', async () => {
+    const path = new URL('fixtures/eventlogs/spark-339cb4b61e624c1b9c5387342f7e097c', import.meta.url).pathname;
+    const health = await summariseEventLog(path);
+    expect(health.complete).toBe(true);
+    expect(health.executorLosses.map((loss) => loss.executorId)).toEqual(['1', '2', '3', '4']);
+    expect(health.executorLosses[0].reason).toContain('termination reason: OOMKilled');
   });
 
   it('says why a log it cannot read was not read', async () => {

@@ -6,14 +6,18 @@
  * `down` leaves nothing running. Under CI=true this never skips: missing
  * binaries fail it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { binariesPresent, findBinaries, repoRoot } from '../../../bridge/k8s/testbed/binaries.js';
-import { findSparkHome } from '../../../bridge/spark/launcher.js';
+import { findSparkHome, SparkLauncher } from '../../../bridge/spark/launcher.js';
+import { FAST_START_JVM } from '../../../bridge/spark/fast-start.js';
+import { runCollect } from '../../../bridge/collect/collect.js';
+import { readRunsCsv } from '../../../bridge/calibration/runs-csv.js';
+import { RunLog } from '../../../src/runlog/run-log.js';
 import { testbedDown } from '../../../bridge/k8s/testbed/down.js';
 import { loadKubeconfig } from '../../../bridge/k8s/testbed/kubeconfig.js';
 import { isAlive } from '../../../bridge/k8s/testbed/processes.js';
@@ -237,6 +241,49 @@ describe.skipIf(skip)('a real control plane with the process kubelet', () => {
       for (const p of (await core.listNamespacedPod({ namespace: NS, labelSelector: 'spark-role=executor' })).items) await deletePod(p.metadata!.name!, 0);
     }
   }, 200_000);
+
+  it('turns an executor OOMKilled on k8s:// into a failed trial with a one-line reason naming OOMKilled, the executor and the pod limit (the collect path: RealBackend, launcher, run log)', async (ctx) => {
+    const python = join(repoRoot(), '.venv', 'bin', 'python');
+    if (findSparkHome(join(repoRoot(), '.venv', 'bin', 'spark-submit')) === undefined || !kubelet.cgroups.usable) {
+      if (inCi) throw new Error('expected PySpark and writable cgroups v1 under CI, found them missing');
+      ctx.skip();
+    }
+    const work = mkdtempSync(join(tmpdir(), 'sspe-k8s-oom-trial-'));
+    const videos = spawnSync(python, [join(repoRoot(), 'bridge', 'jobs', 'make_test_videos.py'), '--output-dir', join(work, 'videos'), '--fps', '10', '--seconds', '1', '--chunks', '2'], { encoding: 'utf8' });
+    expect(videos.status, videos.stderr).toBe(0);
+    const out = join(work, 'out');
+    const t0 = Date.now();
+    // As the earlier test: heap 512m + overhead 16m is the pod limit, and the JVM touching its heap at start goes past it.
+    const summary = await runCollect(
+      {
+        json: false, master: `k8s://${state.server}`, configs: '1/512/1', repeat: 1, out, fps: 10, batches: 2, warmupBatches: 1, partitions: 2, framesPerPartition: 10,
+        serializer: 'kryo', timeout: '3m', namespace: NS, serviceAccount: state.serviceAccount, image: 'sspe/process', driverHost: '127.0.0.1',
+        pvc: [`store:sspe-host:${work}`], inputDir: join(work, 'videos'), outputDir: join(work, 'frames'),
+        conf: ['spark.executor.memoryOverhead=16m', 'spark.executor.minMemoryOverhead=0', `spark.executor.extraJavaOptions=-XX:+AlwaysPreTouch ${FAST_START_JVM}`],
+        fastStart: true, keepOutput: false, runLog: join(work, 'sspe.sqlite'),
+      },
+      { submitter: new SparkLauncher({ runsDir: join(out, 'spark-runs'), eventLogDir: join(out, 'eventlogs'), defaultTimeoutMs: 180_000, env: { KUBECONFIG: state.kubeconfigPath } }) },
+    );
+    console.log(`OOM trial on the testbed: ${Date.now() - t0} ms: ${summary.runs[0]?.run.failure}`);
+    expect(summary.runs).toHaveLength(1);
+    const failure = summary.runs[0].run.failure;
+    expect(failure).toMatch(
+      /^executor \d+ was OOMKilled by Kubernetes: its pod's memory limit \(528 MiB = spark\.executor\.memory 512 MiB \+ overhead 16 MiB\) was exceeded( \(\d+ executors OOMKilled in all\))?(; spark-submit then exited with code \d+)?$/,
+    );
+    expect(failure).not.toContain('\n');
+    // The same line in runs.csv and in the run log (what `sspe runs` and --json show).
+    expect((await readRunsCsv(join(out, 'runs.csv')))[0].failure).toBe(failure);
+    const log = RunLog.openReadOnly(join(work, 'sspe.sqlite'));
+    try {
+      const trials = log.query();
+      expect(trials.map((t) => [t.backend, t.failure])).toEqual([['real', failure]]);
+      expect(trials[0].executorLosses).toBeGreaterThan(0);
+      expect(log.runs().map((r) => [r.command, r.status])).toEqual([['collect', 'failed']]);
+    } finally {
+      log.close();
+      for (const p of (await core.listNamespacedPod({ namespace: NS, labelSelector: 'spark-role=executor' })).items) await deletePod(p.metadata!.name!, 0);
+    }
+  }, 240_000);
 
   it('marks Failed a pod an earlier kubelet run had started, instead of starting a second copy', async () => {
     await core.createNode({ body: nodeObject('sspe-node-orphan', { cpuMillicores: 2000, memoryBytes: 2 ** 32, allocatableCpuMillicores: 1900, allocatableMemoryBytes: 2 ** 32 }) });
