@@ -23,7 +23,7 @@ import type { DqnOptions, EnvOptions, RewardOptions } from '../config/learning.j
 import { TeamEnv } from '../env/team-env.js';
 import type { PerAgent } from '../env/parallel-env.js';
 import type { Scenario } from '../scenario/schema.js';
-import type { AgentName } from '../space/knobs.js';
+import type { AgentName, KnobValue } from '../space/knobs.js';
 
 export type TeamMethod = 'idqn' | 'vdn';
 export const TEAM_METHODS: readonly TeamMethod[] = ['idqn', 'vdn'];
@@ -35,6 +35,12 @@ export interface TeamTrainProgress {
   meanReward: number;
   /** Score of the last greedy evaluation (mean team reward over the load levels), NaN before the first. */
   evaluation: number;
+  /**
+   * Per agent since the last report: its mean TD loss (NaN before learning
+   * starts; under VDN the team's loss, which is one sum over the agents), and
+   * the values of its own knobs in the first environment now.
+   */
+  agents: Record<string, { loss: number; knobs: Record<string, KnobValue> }>;
 }
 
 export interface TrainTeamOptions {
@@ -100,6 +106,25 @@ export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam>
   let envSteps = 0;
   let vectorSteps = 0;
   let rewardSum = 0;
+  const losses = new Map<AgentName, { sum: number; count: number }>(agents.map((a) => [a, { sum: 0, count: 0 }]));
+  const addLoss = (agent: AgentName, loss: number) => {
+    const l = losses.get(agent)!;
+    l.sum += loss;
+    l.count++;
+  };
+  /** Each agent's loss since the last report and its knobs in the first environment; resets the loss sums. */
+  const agentProgress = (): TeamTrainProgress['agents'] => {
+    const point = envs[0].configuration.point() as Record<string, KnobValue>;
+    return Object.fromEntries(
+      agents.map((agent) => {
+        const l = losses.get(agent)!;
+        const entry = { loss: l.count === 0 ? Number.NaN : l.sum / l.count, knobs: Object.fromEntries(envs[0].actions(agent).knobs.map((k) => [k.declaration.column, point[k.name]])) };
+        l.sum = 0;
+        l.count = 0;
+        return [agent, entry];
+      }),
+    );
+  };
   let rewardCount = 0;
   let evaluation = Number.NaN;
   let best = { score: -Infinity, weights: null as Record<AgentName, tfTypes.Tensor[]> | null };
@@ -181,9 +206,10 @@ export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam>
     if (buffers[agents[0]].size >= dqn.learningStarts && vectorSteps % dqn.trainEvery === 0) {
       if (vdn !== null) {
         const indices = buffers[agents[0]].sampleIndices(dqn.batchSize, rng);
-        vdn.learn(agents.map((agent) => buffers[agent].sampleAt(indices)));
+        const loss = vdn.learn(agents.map((agent) => buffers[agent].sampleAt(indices)));
+        for (const agent of agents) addLoss(agent, loss);
       } else {
-        for (const agent of agents) networks[agent].learn(buffers[agent].sample(dqn.batchSize, rng));
+        for (const agent of agents) addLoss(agent, networks[agent].learn(buffers[agent].sample(dqn.batchSize, rng)));
       }
     }
     if (episode >= nextEvaluation || episode >= dqn.episodes || outOfTime()) {
@@ -193,7 +219,7 @@ export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam>
         best = { score: evaluation, weights: Object.fromEntries(agents.map((a) => [a, networks[a].onlineNetwork.getWeights().map((w) => w.clone())])) as Record<AgentName, tfTypes.Tensor[]> };
       }
       nextEvaluation = episode + Math.max(1, dqn.evalEvery);
-      options.onProgress?.({ episode, episodes: dqn.episodes, epsilon, meanReward: rewardSum / Math.max(1, rewardCount), evaluation });
+      options.onProgress?.({ episode, episodes: dqn.episodes, epsilon, meanReward: rewardSum / Math.max(1, rewardCount), evaluation, agents: agentProgress() });
       rewardSum = 0;
       rewardCount = 0;
       await yieldToEventLoop();

@@ -21,7 +21,7 @@ import { AGENTS, type AgentName } from '../../space/knobs.js';
 import { createTeamMetadata, saveTeam } from '../../policy/team-artifact.js';
 import type { GlobalOptions } from '../options.js';
 import { catchInterrupt } from '../interrupt.js';
-import { progressBar } from '../progress.js';
+import { progressBar, teamProgressBars } from '../progress.js';
 import { formatNumber, plural } from '../table.js';
 
 interface TrainOptions extends GlobalOptions {
@@ -161,7 +161,10 @@ export async function runTrainTeam(args: TrainOptions) {
   const meta = { command: 'train', scenario: scenario.name, scenarioHash: scenarioHash(scenario), policy: args.out, seed, backend: 'simulated' as const };
   return withCommandRun({ runLog: args.runLog, meta, statusOf: (summary) => (summary.stopped_early ? 'interrupted' : 'ok') }, async () => {
     const interrupt = catchInterrupt('sspe train: stopping after this step and saving the team (Ctrl-C again to abort)');
-    const bar = progressBar(`train ${method}`, dqn.episodes, ' | eval reward {evaluation} | epsilon {epsilon}');
+    const bar = teamProgressBars(`train ${method}`, dqn.episodes, agents, {
+      teamFormat: ' | eval reward {evaluation} | epsilon {epsilon}',
+      agentFormat: method === 'vdn' ? ' | team TD loss {loss} | now {knobs}' : ' | TD loss {loss} | now {knobs}',
+    });
     try {
       const team = await trainTeam({
         scenario,
@@ -172,7 +175,12 @@ export async function runTrainTeam(args: TrainOptions) {
         tf,
         maxWallMs: args.maxWall !== undefined ? args.maxWall * 1000 : undefined,
         shouldStop: () => interrupt.requested,
-        onProgress: (p) => bar.update(p.episode, { evaluation: formatNumber(p.evaluation), epsilon: p.epsilon.toFixed(3) }),
+        onProgress: (p) => {
+          bar.update(p.episode, { evaluation: formatNumber(p.evaluation), epsilon: p.epsilon.toFixed(3) });
+          for (const [agent, a] of Object.entries(p.agents)) {
+            bar.updateAgent(agent, { loss: Number.isNaN(a.loss) ? '-' : a.loss.toPrecision(3), knobs: Object.entries(a.knobs).map(([k, v]) => `${k} ${v}`).join(', ') });
+          }
+        },
       });
       bar.stop();
       const metadata = createTeamMetadata({
