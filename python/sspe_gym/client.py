@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import time
 import weakref
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any, Callable, Iterable, Sequence
 
 from .errors import ServerError, ServerExitedError, SspeError
 from .locate import resolve_scenario, server_command
@@ -227,7 +227,7 @@ class Client:
             return cls(pipe, process=process, stderr=stderr, response_timeout_s=startup_timeout_s, description=description)._after_startup(response_timeout_s)
         try:
             line = pipe.read_line(startup_timeout_s)
-            event = _parse_line(line, description, _stderr_tail(stderr), process)
+            event = _parse_line(line, description, lambda: _stderr_tail(stderr), process)
             if event.get("event") != "listening" or not isinstance(event.get("port"), int):
                 raise ServerExitedError(f"expected {{\"event\":\"listening\",…}} from {description}, got {event!r}")
             sock = socket.create_connection((str(event.get("host", "127.0.0.1")), event["port"]), timeout=startup_timeout_s)
@@ -305,7 +305,7 @@ class Client:
             line = self._resources.channel.read_line(self.response_timeout_s)
         except OSError as error:
             raise self._exited(f"expected a response to {op}, the connection failed: {error}") from error
-        return _parse_line(line, self.description, self._stderr_tail(), self.process)
+        return _parse_line(line, self.description, self._stderr_tail, self.process)
 
     def _exited(self, message: str) -> ServerExitedError:
         return ServerExitedError(_with_stderr(f"{message} ({self.description})", self._stderr_tail()))
@@ -373,7 +373,8 @@ def _with_stderr(message: str, stderr: str) -> str:
     return message if stderr == "" else f"{message}; its stderr ends:\n{stderr}"
 
 
-def _parse_line(line: bytes | None, description: str, stderr: str, process: Any) -> dict[str, Any]:
+def _parse_line(line: bytes | None, description: str, stderr: Callable[[], str], process: Any) -> dict[str, Any]:
+    """The JSON object on `line`; ServerExitedError (quoting `stderr()`, read only then) when there is none."""
     if line is None:
         code = None
         if process is not None:
@@ -382,7 +383,7 @@ def _parse_line(line: bytes | None, description: str, stderr: str, process: Any)
             except subprocess.TimeoutExpired:
                 code = None
         status = "" if code is None else f", exit code {code}"
-        raise ServerExitedError(_with_stderr(f"expected a response line from {description}, the stream ended{status}", stderr))
+        raise ServerExitedError(_with_stderr(f"expected a response line from {description}, the stream ended{status}", stderr()))
     try:
         parsed = json.loads(line)
     except json.JSONDecodeError as error:

@@ -201,18 +201,39 @@ def batch_infos(infos: dict[int, dict[str, Any]], num_envs: int) -> dict[str, An
     final_obs stays an object array (Gymnasium's convention).
     """
     keys = list(dict.fromkeys(k for info in infos.values() for k in info))
+    everywhere = np.zeros(num_envs, dtype=np.bool_)
+    everywhere[list(infos)] = True
     out: dict[str, Any] = {}
     for key in keys:
         present = {i: info[key] for i, info in infos.items() if key in info}
-        mask = np.zeros(num_envs, dtype=np.bool_)
-        mask[list(present)] = True
+        if len(present) == len(infos):
+            mask = everywhere.copy()
+        else:
+            mask = np.zeros(num_envs, dtype=np.bool_)
+            mask[list(present)] = True
         out[key] = _batch_values(key, present, num_envs)
         out[f"_{key}"] = mask
     return out
 
 
+#: The array dtype for values that are all of one of these exact types (what JSON gives).
+_SCALAR_DTYPES = {bool: np.bool_, int: np.int64, float: np.float64}
+
+
 def _batch_values(key: str, present: dict[int, Any], num_envs: int) -> Any:
     values = list(present.values())
+    types = set(map(type, values))
+    # The common case first, decided from the set of exact types (one pass); other mixes go the long way below.
+    if len(types) == 1 or types == {int, float}:
+        kind = float if len(types) == 2 else next(iter(types))
+        if kind is dict and key != "final_obs":
+            return batch_infos(present, num_envs)
+        if kind in _SCALAR_DTYPES:
+            if len(values) == num_envs and all(i == j for i, j in enumerate(present)):
+                return np.array(values, dtype=_SCALAR_DTYPES[kind])
+            array = np.zeros(num_envs, dtype=_SCALAR_DTYPES[kind])
+            array[list(present)] = values
+            return array
     if key != "final_obs" and all(isinstance(v, dict) for v in values):
         return batch_infos(present, num_envs)
     if key != "final_obs" and all(isinstance(v, np.ndarray) for v in values) and len({v.shape for v in values}) == 1:

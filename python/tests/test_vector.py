@@ -122,3 +122,29 @@ def test_a_bad_action_in_the_batch_raises_and_no_env_moves(server):
         assert infos["step"].tolist() == [1, 1]
     finally:
         vector.close()
+
+
+def test_batch_infos_keeps_gymnasium_layout_and_dtypes_from_every_value():
+    """The one-pass type check (vector._batch_values) gives what the general rules give: dtype from every
+    value, a `_key` mask of who has the key, nested dicts batched, others as object arrays; in any order."""
+    from sspe_gym.vector import batch_infos
+
+    mask = np.array([1, 0, 1], dtype=np.int8)
+    infos = {
+        2: {"step": 3, "fps": 12.5, "ok": True, "name": "b", "outcome": {"p": {"mean": 1.0}}, "action_mask": mask},
+        0: {"step": 1, "fps": 10, "ok": False, "name": "a", "outcome": {"p": {"mean": 2}}, "action_mask": mask, "only0": 7},
+    }
+    out = batch_infos(infos, 4)
+    assert out["step"].dtype == np.int64 and out["step"].tolist() == [1, 0, 3, 0]
+    assert out["fps"].dtype == np.float64 and out["fps"].tolist() == [10.0, 0.0, 12.5, 0.0]
+    assert out["ok"].dtype == np.bool_ and out["ok"].tolist() == [False, False, True, False]
+    assert out["name"].dtype == object and out["name"].tolist() == ["a", None, "b", None]
+    assert out["outcome"]["p"]["mean"].dtype == np.float64 and out["outcome"]["p"]["mean"].tolist() == [2.0, 0.0, 1.0, 0.0]
+    assert out["action_mask"].dtype == np.int8 and out["action_mask"].shape == (4, 3)
+    assert out["_step"].tolist() == [True, False, True, False] and out["_only0"].tolist() == [True, False, False, False]
+    assert out["only0"].tolist() == [7, 0, 0, 0]
+    assert out["_outcome"].tolist() == out["outcome"]["_p"].tolist() == [True, False, True, False]
+    mixed = batch_infos({0: {"x": 1}, 1: {"x": True}}, 2)
+    assert mixed["x"].dtype == object
+    full = batch_infos({0: {"x": 1}, 1: {"x": 2.5}}, 2)
+    assert full["x"].dtype == np.float64 and full["x"].tolist() == [1.0, 2.5]
