@@ -181,7 +181,8 @@ class VectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
         return self._masks.copy()
 
     def close_extras(self, **kwargs: Any) -> None:
-        if self.client.closed:
+        # No client when __init__ failed before it had one (gymnasium's __del__ still closes).
+        if getattr(self, "client", None) is None or self.client.closed:
             return
         if self._owns_client:
             self.client.close()

@@ -148,3 +148,10 @@ def test_batch_infos_keeps_gymnasium_layout_and_dtypes_from_every_value():
     assert mixed["x"].dtype == object
     full = batch_infos({0: {"x": 1}, 1: {"x": 2.5}}, 2)
     assert full["x"].dtype == np.float64 and full["x"].tolist() == [1.0, 2.5]
+
+
+def test_a_vector_env_whose_server_failed_to_start_closes_quietly():
+    """__init__ raising before a client exists leaves gymnasium's __del__ calling close(): no AttributeError."""
+    env = VectorEnv.__new__(VectorEnv)
+    env.close()
+    assert env.closed
