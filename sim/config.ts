@@ -81,6 +81,8 @@ export interface SparkConfig {
   executorCores: number;
   /** spark.executor.memory, MB (heap; the pod adds overhead). */
   executorMemoryMb: number;
+  /** spark.executor.memoryOverhead, MB: the pod's memory beyond the heap; absent = Spark's rule, max(384 MB, 10% of heap). */
+  executorMemoryOverheadMb?: number;
   /** spark.executor.instances. */
   executorInstances: number;
   /** Partitions (tasks) per micro-batch. */

@@ -69,6 +69,8 @@ function confFromConfig(config: SparkConfig, master: SparkMaster): Record<string
     'spark.task.maxFailures': String(config.taskMaxFailures),
   };
   if (master.kind === 'k8s') conf['spark.kubernetes.executor.request.cores'] = String(config.cpuRequestRatio * config.executorCores);
+  // Unset, Spark derives it from the heap (max(384 MiB, 10%)), as the simulator does; in MiB, as the launcher writes spark.executor.memory.
+  if (config.executorMemoryOverheadMb !== undefined) conf['spark.executor.memoryOverhead'] = `${config.executorMemoryOverheadMb}m`;
   return conf;
 }
 

@@ -5,9 +5,25 @@
 export const MEMORY_OVERHEAD_MIN_MB = 384;
 export const MEMORY_OVERHEAD_FACTOR = 0.1;
 
-/** Memory an executor pod requests: heap plus overhead = max(384 MB, 10% of heap). */
-export function executorPodMemoryMb(executorMemoryMb: number): number {
-  return executorMemoryMb + Math.max(MEMORY_OVERHEAD_MIN_MB, Math.ceil(MEMORY_OVERHEAD_FACTOR * executorMemoryMb));
+/** The SparkConfig fields that size an executor pod's memory. */
+export interface PodMemoryConfig {
+  executorMemoryMb: number;
+  /** spark.executor.memoryOverhead, MB; undefined = Spark's rule, max(384 MB, 10% of heap). */
+  executorMemoryOverheadMb?: number;
+}
+
+/** The executor pod's memory beyond the heap (the Python workers' frames live here), MB. */
+export function executorMemoryOverheadMb(config: PodMemoryConfig): number {
+  return config.executorMemoryOverheadMb ?? Math.max(MEMORY_OVERHEAD_MIN_MB, Math.ceil(MEMORY_OVERHEAD_FACTOR * config.executorMemoryMb));
+}
+
+/**
+ * Memory an executor pod requests (and its limit): heap plus overhead. A bare
+ * heap, MB, gets Spark's default overhead.
+ */
+export function executorPodMemoryMb(config: PodMemoryConfig | number): number {
+  const memory = typeof config === 'number' ? { executorMemoryMb: config } : config;
+  return memory.executorMemoryMb + executorMemoryOverheadMb(memory);
 }
 
 /** CPU an executor pod requests, vCPU. */

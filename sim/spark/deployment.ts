@@ -26,11 +26,12 @@ export class Deployment {
   }
 }
 
-/** Changing cores, memory, the serializer, the memory fraction or the CPU request means new executor pods: a redeploy. */
+/** Changing cores, memory or its overhead, the serializer, the memory fraction or the CPU request means new executor pods: a redeploy. */
 export function needsRedeploy(previous: SparkConfig, next: SparkConfig): boolean {
   return (
     next.executorCores !== previous.executorCores ||
     next.executorMemoryMb !== previous.executorMemoryMb ||
+    next.executorMemoryOverheadMb !== previous.executorMemoryOverheadMb ||
     next.serializer !== previous.serializer ||
     next.memoryFraction !== previous.memoryFraction ||
     next.cpuRequestRatio !== previous.cpuRequestRatio

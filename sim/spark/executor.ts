@@ -59,7 +59,7 @@ export function newExecutor(id: number, config: SparkConfig, p: ProfileParameter
     usableMemoryMb: 0,
     pythonHeldMb: 0,
     baseWorkingSetMb: p.jvmBaseRssMb + config.executorCores * p.pythonWorkerBaseMb,
-    podMemoryLimitMb: executorPodMemoryMb(config.executorMemoryMb),
+    podMemoryLimitMb: executorPodMemoryMb(config),
     cpuRequest: executorPodCpu(config.executorCores, config.cpuRequestRatio),
     cpuLimit: config.cpuLimitRatio * config.executorCores,
     idleSinceMs: nowMs,

@@ -195,7 +195,10 @@ export class ConfigurationManager {
     const cluster = this.scenario.cluster;
     const values = config as Partial<Configuration>;
     const cpu = executorPodCpu(config.executorCores, values.cpuRequestRatio ?? this.current.cpuRequestRatio);
-    const memory = executorPodMemoryMb(config.executorMemoryMb);
+    const memory = executorPodMemoryMb({
+      executorMemoryMb: config.executorMemoryMb,
+      executorMemoryOverheadMb: values.executorMemoryOverheadMb ?? this.current.executorMemoryOverheadMb,
+    });
     // Nodes the Cluster Autoscaler may add count only when it is one of the knobs.
     const shapes = this.knobs.some((k) => k.name === 'nodeCount') ? [...cluster.nodes, cluster.nodeTemplate] : cluster.nodes;
     return shapes.some(

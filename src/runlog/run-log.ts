@@ -202,6 +202,11 @@ export const MIGRATIONS: readonly string[] = [
     serializer        = json_extract(config_json, '$.serializer'),
     concurrent_jobs   = json_extract(config_json, '$.concurrentJobs');
   `,
+  // 2 → 3: the Resource Allocator's memory overhead (null where the trial left it to Spark's rule).
+  `
+  ALTER TABLE trials ADD COLUMN memory_overhead_mb INTEGER;
+  UPDATE trials SET memory_overhead_mb = json_extract(config_json, '$.executorMemoryOverheadMb');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -507,7 +512,7 @@ function trialRow(r: TrialRecord): TrialRow {
   const config = JSON.parse(r.config_json) as Configuration;
   const knobs: Partial<Record<KnobName, KnobValue>> = {};
   for (const name of KNOB_NAMES) {
-    // Trials logged before a knob had its column got it from config_json when the column was added (migration 1 → 2).
+    // Trials logged before a knob had its column got it from config_json when the column was added (migrations 1 → 2, 2 → 3).
     const value = r[KNOB_TABLE[name].column];
     if (value !== null) knobs[name] = value;
   }

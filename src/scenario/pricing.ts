@@ -17,6 +17,7 @@
  */
 import type { NodeSpec, SparkConfig } from '../../sim/config.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
+import { domainValues, type KnobDomain } from '../space/grid.js';
 
 export interface RequestPricing {
   /** $ per vCPU requested, per hour. */
@@ -63,29 +64,40 @@ export function requestCostPerHour(pricing: RequestPricing, request: { cpu: numb
 }
 
 /** $/hour of one executor pod of `config` (its CPU request and heap + overhead). */
-export function executorPodCostPerHour(pricing: RequestPricing, config: Pick<SparkConfig, 'executorCores' | 'executorMemoryMb' | 'cpuRequestRatio'>): number {
+export function executorPodCostPerHour(
+  pricing: RequestPricing,
+  config: Pick<SparkConfig, 'executorCores' | 'executorMemoryMb' | 'executorMemoryOverheadMb' | 'cpuRequestRatio'>,
+): number {
   return requestCostPerHour(pricing, {
     cpu: executorPodCpu(config.executorCores, config.cpuRequestRatio),
-    memoryMb: executorPodMemoryMb(config.executorMemoryMb),
+    memoryMb: executorPodMemoryMb(config),
   });
 }
 
 /** $/hour the configuration asks for with every executor pod bound (what it costs when all fit). */
 export function configRequestCostPerHour(
   pricing: RequestPricing,
-  config: Pick<SparkConfig, 'executorCores' | 'executorMemoryMb' | 'executorInstances' | 'cpuRequestRatio'>,
+  config: Pick<SparkConfig, 'executorCores' | 'executorMemoryMb' | 'executorMemoryOverheadMb' | 'executorInstances' | 'cpuRequestRatio'>,
 ): number {
   return config.executorInstances * executorPodCostPerHour(pricing, config);
 }
 
 /** The scenario's most expensive configuration (every knob at its maximum), $/hour: the slo-cost reward's scale. */
-export function maxRequestCostPerHour(scenario: PricedScenario & { actionSpace: { executorCores: { max: number }; executorMemoryMb: { max: number }; executorInstances: { max: number } }; spark: { cpuRequestRatio: number } }): number {
+export function maxRequestCostPerHour(
+  scenario: PricedScenario & {
+    actionSpace: { executorCores: { max: number }; executorMemoryMb: { max: number }; executorInstances: { max: number }; executorMemoryOverheadMb?: KnobDomain };
+    spark: { cpuRequestRatio: number; executorMemoryOverheadMb?: number };
+  },
+): number {
   const { actionSpace, spark } = scenario;
+  const overheadDomain = actionSpace.executorMemoryOverheadMb;
+  const executorMemoryOverheadMb = overheadDomain !== undefined ? Math.max(...(domainValues(overheadDomain) as number[])) : spark.executorMemoryOverheadMb;
   return configRequestCostPerHour(requestPricing(scenario), {
     executorCores: actionSpace.executorCores.max,
     executorMemoryMb: actionSpace.executorMemoryMb.max,
     executorInstances: actionSpace.executorInstances.max,
     cpuRequestRatio: spark.cpuRequestRatio,
+    ...(executorMemoryOverheadMb !== undefined ? { executorMemoryOverheadMb } : {}),
   });
 }
 

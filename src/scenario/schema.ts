@@ -17,12 +17,12 @@ import type {
   WorkloadSpec,
 } from '../../sim/config.js';
 import type { LatencyProfile } from '../../sim/profile.js';
-import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
+import { executorMemoryOverheadMb, executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
 import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '../config/learning.js';
 import { zodOf } from '../config/options.js';
 import { escapeText } from '../input/excerpt.js';
 import type { RequestPricing } from './pricing.js';
-import { declaredKnobs, domainText, onDomain, type ActionSpace } from '../space/grid.js';
+import { declaredKnobs, domainText, domainValues, onDomain, type ActionSpace } from '../space/grid.js';
 import { EXECUTOR_KNOBS, KNOB_NAMES, KNOB_TABLE, PLACEMENTS, type KnobDeclaration, type KnobName } from '../space/knobs.js';
 
 // ---------------------------------------------------------------- the typed result
@@ -301,6 +301,8 @@ const clusterSchema = section(
 const executorCoresField = intIn(1, 64);
 const executorMemoryField = intIn(256, 1_048_576);
 const executorInstancesField = intIn(1, 10_000);
+const overheadLimits = KNOB_TABLE.executorMemoryOverheadMb.limits;
+const executorMemoryOverheadField = intIn(overheadLimits.min, overheadLimits.max);
 
 const dynamicAllocationShape = {
   enabled: flag().default(false).describe('spark.dynamicAllocation.enabled'),
@@ -322,6 +324,9 @@ const dynamicAllocationShape = {
 export const sparkFieldSchemas = {
   executorCores: executorCoresField.describe('spark.executor.cores: task slots per executor; default: the action space minimum'),
   executorMemoryMb: executorMemoryField.describe('spark.executor.memory, MB of heap (the pod adds overhead); default: the action space minimum'),
+  executorMemoryOverheadMb: executorMemoryOverheadField.describe(
+    "spark.executor.memoryOverhead, MB of the executor pod beyond the heap; default: the action space's first value when actionSpace declares it, else Spark's max(384 MB, 10% of heap)",
+  ),
   executorInstances: executorInstancesField.describe('spark.executor.instances; default: the action space minimum'),
   partitions: intIn(1, 100_000).describe('partitions (tasks) per micro-batch'),
   framesPerPartition: z
@@ -344,6 +349,7 @@ const sparkSchema = section(
   {
     executorCores: sparkFieldSchemas.executorCores.optional(),
     executorMemoryMb: sparkFieldSchemas.executorMemoryMb.optional(),
+    executorMemoryOverheadMb: sparkFieldSchemas.executorMemoryOverheadMb.optional(),
     executorInstances: sparkFieldSchemas.executorInstances.optional(),
     partitions: sparkFieldSchemas.partitions.default(8),
     framesPerPartition: sparkFieldSchemas.framesPerPartition.default('fps'),
@@ -593,6 +599,10 @@ function normalise(raw: RawDocument): ScenarioDocument {
     ...spark.dynamicAllocation,
     maxExecutors: spark.dynamicAllocation.maxExecutors ?? actionSpace.executorInstances.max,
   };
+  // Only when set or declared: a scenario without it keeps Spark's rule and its exact shape (and its policies' scenario hash).
+  const { executorMemoryOverheadMb: overheadMb, ...sparkRest } = spark;
+  const overheadDomain = actionSpace.executorMemoryOverheadMb;
+  const startingOverheadMb = overheadMb ?? (overheadDomain !== undefined ? (domainValues(overheadDomain)[0] as number) : undefined);
   return {
     ...(raw.name !== undefined ? { name: raw.name } : {}),
     description: raw.description,
@@ -617,9 +627,10 @@ function normalise(raw: RawDocument): ScenarioDocument {
       ...(cluster.pricing !== undefined ? { pricing: cluster.pricing } : {}),
     },
     spark: {
-      ...spark,
+      ...sparkRest,
       executorCores: spark.executorCores ?? actionSpace.executorCores.min,
       executorMemoryMb: spark.executorMemoryMb ?? actionSpace.executorMemoryMb.min,
+      ...(startingOverheadMb !== undefined ? { executorMemoryOverheadMb: startingOverheadMb } : {}),
       executorInstances: spark.executorInstances ?? actionSpace.executorInstances.min,
       dynamicAllocation,
     },
@@ -701,7 +712,10 @@ function checkStartingConfig(doc: ScenarioDocument, report: (issue: Issue) => vo
 function checkNodesFitExecutor(doc: ScenarioDocument, report: (issue: Issue) => void): void {
   const { cluster, actionSpace, spark } = doc;
   const heapMb = actionSpace.executorMemoryMb.min;
-  const podMemoryMb = executorPodMemoryMb(heapMb);
+  // The smallest pod: the least heap with the least overhead the agents may choose (or the one it starts with).
+  const overheads = actionSpace.executorMemoryOverheadMb !== undefined ? (domainValues(actionSpace.executorMemoryOverheadMb) as number[]) : [spark.executorMemoryOverheadMb];
+  const overheadMb = Math.min(...overheads.map((mb) => executorMemoryOverheadMb({ executorMemoryMb: heapMb, executorMemoryOverheadMb: mb })));
+  const podMemoryMb = executorPodMemoryMb({ executorMemoryMb: heapMb, executorMemoryOverheadMb: overheadMb });
   const podCpu = executorPodCpu(actionSpace.executorCores.min, spark.cpuRequestRatio);
   const shapes: { path: (string | number)[]; label: string; vcpu: number; memoryMb: number }[] = [
     ...cluster.nodes.map((node, i) => ({ path: ['cluster', 'nodes', i], label: `node '${node.name}'`, ...node })),
@@ -723,7 +737,7 @@ function checkNodesFitExecutor(doc: ScenarioDocument, report: (issue: Issue) => 
         path: [...shape.path, 'memoryMb'],
         message:
           `${shape.label} (allocatable ${allocatableMemoryMb} MB = ${shape.memoryMb} MB - ${cluster.systemReservedMemoryMb} MB system reserved) ` +
-          `is smaller than one executor (${podMemoryMb} MB = ${heapMb} MB heap + ${podMemoryMb - heapMb} MB overhead)`,
+          `is smaller than one executor (${podMemoryMb} MB = ${heapMb} MB heap + ${overheadMb} MB overhead)`,
       });
     }
   }

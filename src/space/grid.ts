@@ -5,6 +5,7 @@
  * Manager's encodings, sweeps, the oracle, artifacts) goes through here.
  */
 import type { PlacementPolicy, SparkConfig } from '../../sim/config.js';
+import { executorMemoryOverheadMb } from '../../sim/spark/constants.js';
 import {
   EXECUTOR_KNOBS,
   KNOB_NAMES,
@@ -126,6 +127,8 @@ export interface ClusterDefaults {
 export function knobValue(config: Configuration, name: KnobName, cluster: ClusterDefaults): KnobValue {
   if (name === 'nodeCount') return config.nodeCount ?? cluster.nodeCount;
   if (name === 'placement') return config.placement ?? cluster.placement;
+  // Unset, the overhead is what Spark derives from the heap.
+  if (name === 'executorMemoryOverheadMb') return executorMemoryOverheadMb(config);
   const value = config[name];
   // framesPerPartition may be 'fps' (one second of video); as a knob it is a number of frames.
   return value;

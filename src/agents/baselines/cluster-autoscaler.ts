@@ -189,6 +189,6 @@ export class ClusterAutoscaler implements KnobRecommender {
 function podShape(ctx: DecisionContext): PodShape {
   return {
     cpu: executorPodCpu(ctx.config.executorCores, ctx.config.cpuRequestRatio),
-    memoryMb: executorPodMemoryMb(ctx.config.executorMemoryMb),
+    memoryMb: executorPodMemoryMb(ctx.config),
   };
 }

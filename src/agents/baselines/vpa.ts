@@ -86,7 +86,8 @@ export class VpaRecommender implements KnobRecommender {
     }
     const memory = declaredKnob(ctx, 'executorMemoryMb');
     if (memory !== undefined && Number.isFinite(target.memoryMb)) {
-      out.executorMemoryMb = smallestHeapHolding(memory.values as number[], target.memoryMb);
+      const overheadMb = (planned as KnobValues).executorMemoryOverheadMb ?? ctx.config.executorMemoryOverheadMb;
+      out.executorMemoryMb = smallestHeapHolding(memory.values as number[], target.memoryMb, overheadMb);
     }
     return out;
   }
@@ -117,7 +118,7 @@ export class VpaRecommender implements KnobRecommender {
       this.cpu.push({ value: last.cpuUtil * requestedCores, weight });
     }
     if (Number.isFinite(last.memUtil) && last.memUtil >= 0) {
-      const mb = last.memUtil * executorPodMemoryMb(ctx.config.executorMemoryMb);
+      const mb = last.memUtil * executorPodMemoryMb(ctx.config);
       const interval = Math.floor(Math.max(0, endMs - last.windowMs) / this.options.memoryAggregationIntervalMs);
       const peak = this.memoryPeaks.get(interval);
       if (peak === undefined || mb > peak.mb) this.memoryPeaks.set(interval, { mb, atMs: endMs });
@@ -144,7 +145,8 @@ export function weightedPercentile(samples: readonly WeightedSample[], p: number
 }
 
 /** The smallest heap on the grid whose executor pod (heap + overhead) holds `podMemoryMb`; the largest when none does. */
-function smallestHeapHolding(heaps: readonly number[], podMemoryMb: number): number {
+function smallestHeapHolding(heaps: readonly number[], podMemoryMb: number, overheadMb: number | undefined): number {
   const sorted = [...heaps].sort((a, b) => a - b);
-  return sorted.find((heap) => executorPodMemoryMb(heap) >= podMemoryMb - 1e-9) ?? sorted[sorted.length - 1];
+  const podOf = (heap: number) => executorPodMemoryMb({ executorMemoryMb: heap, executorMemoryOverheadMb: overheadMb });
+  return sorted.find((heap) => podOf(heap) >= podMemoryMb - 1e-9) ?? sorted[sorted.length - 1];
 }

@@ -143,7 +143,7 @@ describe('the run log stores the outcome as the table declares', () => {
   it('logs every knob in its column, cluster knobs included', () => {
     const log = RunLog.open(join(dir, 'log.sqlite'));
     const runId = log.startRun({ command: 'train', backend: 'simulated' });
-    const config = { ...sparkConfig, nodeCount: 3, placement: 'spread' as const, batchIntervalMs: 1500, memoryFraction: 0.5, concurrentJobs: 2, serializer: 'java' as const, cpuRequestRatio: 0.5 };
+    const config = { ...sparkConfig, nodeCount: 3, placement: 'spread' as const, batchIntervalMs: 1500, memoryFraction: 0.5, concurrentJobs: 2, serializer: 'java' as const, cpuRequestRatio: 0.5, executorMemoryOverheadMb: 512 };
     log.logTrial(runId, { request: { config, fps: 30 }, outcome });
     const [row] = log.query();
     log.close();
@@ -151,6 +151,7 @@ describe('the run log stores the outcome as the table declares', () => {
       nodeCount: 3,
       executorCores: 2,
       executorMemoryMb: 800,
+      executorMemoryOverheadMb: 512,
       executorInstances: 6,
       partitions: 12,
       placement: 'spread',

@@ -30,7 +30,7 @@ describe('scenario errors: one line naming file, field path and what is allowed'
   it('unknown field', async () => {
     expect(await errorOf(edit(MINIMAL_YAML, '  executorCores: 2\n', '  executorCores: 2\n  executorCorez: 2\n'))).toBe(
       "<dir>/scenario.yaml:9: spark.executorCorez: unknown field 'executorCorez'; allowed: executorCores, executorMemoryMb, " +
-        'executorInstances, partitions, framesPerPartition, batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, ' +
+        'executorMemoryOverheadMb, executorInstances, partitions, framesPerPartition, batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, ' +
         'serializer, cpuRequestRatio, cpuLimitRatio, dynamicAllocation',
     );
   });

@@ -115,8 +115,8 @@ describe('parseConfigFlag', () => {
     ['cores=2,executorCores=3', '--config: executorCores: given twice (also as cores)'],
     [
       'speed=9',
-      "--config: unknown key 'speed'; allowed: nodes, cores, memory, instances, partitions, placement, cpu-request, batch-interval, " +
-        'frames, memory-fraction, serializer, concurrent-jobs, executorCores, executorMemoryMb, executorInstances, framesPerPartition, ' +
+      "--config: unknown key 'speed'; allowed: nodes, cores, memory, overhead, instances, partitions, placement, cpu-request, batch-interval, " +
+        'frames, memory-fraction, serializer, concurrent-jobs, executorCores, executorMemoryMb, executorMemoryOverheadMb, executorInstances, framesPerPartition, ' +
         'batchIntervalMs, memoryFraction, concurrentJobs, taskMaxFailures, cpuRequestRatio, cpuLimitRatio, nodeCount',
     ],
   ])('%s', (flag, message) => {

@@ -36,7 +36,7 @@ describe('the knob table', () => {
   });
 
   it('puts the paper knobs with the Resource Allocator and the Parallelism Autoscaler, and nodes with the Cluster Autoscaler', () => {
-    expect(knobsOf('resources')).toEqual(['executorCores', 'executorMemoryMb', 'cpuRequestRatio']);
+    expect(knobsOf('resources')).toEqual(['executorCores', 'executorMemoryMb', 'executorMemoryOverheadMb', 'cpuRequestRatio']);
     expect(knobsOf('parallelism')).toEqual(['executorInstances', 'partitions']);
     expect(knobsOf('cluster')).toEqual(['nodeCount']);
     expect(knobsOf('scheduler')).toEqual(['placement']);

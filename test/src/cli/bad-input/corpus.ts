@@ -206,7 +206,7 @@ export const CASES: BadInputCase[] = [
   { name: 'sweep --top 0', args: ['sweep', PAPER_SCENARIO, '--top', '0'], message: '--top: expected a positive integer, got 0' },
   { name: '--config memory off the grid', args: ['simulate', PAPER_SCENARIO, '--config', 'memory=850'], message: 'config.executorMemoryMb: expected an integer in [500, 1000] in steps of 100 from 500 (actionSpace), got 850' },
   { name: '--config cores out of range', args: ['simulate', PAPER_SCENARIO, '--config', 'cores=4'], message: 'config.executorCores: expected an integer in [1, 3] (actionSpace), got 4' },
-  { name: '--config unknown key', args: ['simulate', PAPER_SCENARIO, '--config', 'threads=4'], message: /^--config: unknown key 'threads'; allowed: nodes, cores, memory, instances, .*$/ },
+  { name: '--config unknown key', args: ['simulate', PAPER_SCENARIO, '--config', 'threads=4'], message: /^--config: unknown key 'threads'; allowed: nodes, cores, memory, overhead, instances, .*$/ },
   { name: 'unknown command', args: ['simulat', PAPER_SCENARIO], message: "unknown command 'simulat'; did you mean simulate? (every command: sspe --help)" },
 
   // ------------------------------------------------------------ decide
