@@ -58,7 +58,7 @@ export interface BenchBridgeOptions {
   k8s?: boolean;
 }
 
-/** One configuration of a real grid: mean per-frame ms and wall s over its runs (null when every run failed). */
+/** One configuration of the local-cluster grid: mean per-frame ms and wall s over its measured runs. */
 export interface GridRow {
   config: string;
   per_frame_ms: number;
@@ -66,6 +66,7 @@ export interface GridRow {
   runs: number;
 }
 
+/** One configuration on k8s://; per_frame_ms and wall_s null when its run failed (failure says why). */
 export interface K8sGridRow {
   config: string;
   per_frame_ms: number | null;
@@ -82,7 +83,7 @@ export interface BenchBridgeResult {
   /** The testbed's master URL and the same executor grid run there (the scenario's workload, once each); null with k8s off. */
   master_k8s: string | null;
   grid_k8s: K8sGridRow[] | null;
-  /** Median wall s of the k8s runs, and of the local-cluster grid runs under the same workload and frame size. */
+  /** Median over the shapes of each shape's mean wall s: on k8s://, and on local-cluster under the same workload and frame size. */
   real_run_s_median_k8s: number | null;
   real_run_s_median_local_same_workload: number;
   /** Kept for old readers: since configurations are held out whole, these equal mape_config_holdout(_ernest). */
