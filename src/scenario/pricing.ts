@@ -17,7 +17,7 @@
  */
 import type { NodeSpec, SparkConfig } from '../../sim/config.js';
 import { executorPodCpu, executorPodMemoryMb } from '../../sim/spark/constants.js';
-import { domainValues, type KnobDomain } from '../space/grid.js';
+import { overheadChoicesMb, type KnobDomain } from '../space/grid.js';
 
 export interface RequestPricing {
   /** $ per vCPU requested, per hour. */
@@ -90,8 +90,8 @@ export function maxRequestCostPerHour(
   },
 ): number {
   const { actionSpace, spark } = scenario;
-  const overheadDomain = actionSpace.executorMemoryOverheadMb;
-  const executorMemoryOverheadMb = overheadDomain !== undefined ? Math.max(...(domainValues(overheadDomain) as number[])) : spark.executorMemoryOverheadMb;
+  const overheads = overheadChoicesMb(actionSpace, spark);
+  const executorMemoryOverheadMb = overheads[0] === undefined ? undefined : Math.max(...(overheads as number[]));
   return configRequestCostPerHour(requestPricing(scenario), {
     executorCores: actionSpace.executorCores.max,
     executorMemoryMb: actionSpace.executorMemoryMb.max,

@@ -22,7 +22,7 @@ import { DQN_OPTIONS, ENV_OPTIONS, REWARD_OPTIONS, type LearningConfig } from '.
 import { zodOf } from '../config/options.js';
 import { escapeText } from '../input/excerpt.js';
 import type { RequestPricing } from './pricing.js';
-import { declaredKnobs, domainText, domainValues, onDomain, type ActionSpace } from '../space/grid.js';
+import { declaredKnobs, domainText, domainValues, onDomain, overheadChoicesMb, type ActionSpace } from '../space/grid.js';
 import { EXECUTOR_KNOBS, KNOB_NAMES, KNOB_TABLE, PLACEMENTS, type KnobDeclaration, type KnobName } from '../space/knobs.js';
 
 // ---------------------------------------------------------------- the typed result
@@ -713,8 +713,7 @@ function checkNodesFitExecutor(doc: ScenarioDocument, report: (issue: Issue) => 
   const { cluster, actionSpace, spark } = doc;
   const heapMb = actionSpace.executorMemoryMb.min;
   // The smallest pod: the least heap with the least overhead the agents may choose (or the one it starts with).
-  const overheads = actionSpace.executorMemoryOverheadMb !== undefined ? (domainValues(actionSpace.executorMemoryOverheadMb) as number[]) : [spark.executorMemoryOverheadMb];
-  const overheadMb = Math.min(...overheads.map((mb) => executorMemoryOverheadMb({ executorMemoryMb: heapMb, executorMemoryOverheadMb: mb })));
+  const overheadMb = Math.min(...overheadChoicesMb(actionSpace, spark).map((mb) => executorMemoryOverheadMb({ executorMemoryMb: heapMb, executorMemoryOverheadMb: mb })));
   const podMemoryMb = executorPodMemoryMb({ executorMemoryMb: heapMb, executorMemoryOverheadMb: overheadMb });
   const podCpu = executorPodCpu(actionSpace.executorCores.min, spark.cpuRequestRatio);
   const shapes: { path: (string | number)[]; label: string; vcpu: number; memoryMb: number }[] = [

@@ -153,3 +153,13 @@ export function describePoint(space: ActionSpace, point: KnobValues): string {
     .map((k) => `${k.declaration.shortKey} ${String(values[k.name])}`);
   return [executor, ...rest].join(', ');
 }
+
+/**
+ * The memory overheads (MB) executors of a scenario may have: the declared
+ * knob's grid, else the one the spark section sets; [undefined] when neither
+ * (Spark's own rule sizes it).
+ */
+export function overheadChoicesMb(space: Pick<ActionSpace, 'executorMemoryOverheadMb'>, spark: { executorMemoryOverheadMb?: number }): (number | undefined)[] {
+  const domain = space.executorMemoryOverheadMb;
+  return domain !== undefined ? (domainValues(domain) as number[]) : [spark.executorMemoryOverheadMb];
+}

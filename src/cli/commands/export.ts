@@ -1,7 +1,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { initTf } from '../../agents/tf.js';
+import { initTf, type Tf } from '../../agents/tf.js';
 import { describeActionSpace, loadPolicy, savePolicy } from '../../policy/artifact.js';
 import { isTeamBundle, loadTeam, saveTeam } from '../../policy/team-artifact.js';
 import { checkOutputDir } from '../../output-dir.js';
@@ -56,7 +56,7 @@ function filesOf(dir: string, prefix = ''): { name: string; bytes: number }[] {
 }
 
 /** A team bundle: loaded (team.json checked, each agent's network against its features) and written whole, README included. */
-async function exportTeam(args: ArgumentsCamelCase<ExportOptions>, tf: Awaited<ReturnType<typeof initTf>>['tf']): Promise<void> {
+async function exportTeam(args: ArgumentsCamelCase<ExportOptions>, tf: Tf): Promise<void> {
   const team = await loadTeam(args.policyDir, { tf });
   await saveTeam(args.out, { metadata: team.metadata, models: team.models, tf, overwrite: args.force });
   const files = filesOf(args.out);
