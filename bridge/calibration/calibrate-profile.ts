@@ -7,6 +7,7 @@ import { basename, extname } from 'node:path';
 import type { LatencyProfile, ProfileParameterName } from '../../sim/profile.js';
 import { formatNumber } from '../../src/cli/table.js';
 import { UserInputError } from '../../src/errors.js';
+import { withMeasuredParameters, type MeasurementDocument } from '../../src/calibration/paper-fit.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { calibrate, DEFAULT_CALIBRATION_PARAMETERS, MIN_HOLDOUT_CONFIGS, minTrainConfigs, type CalibrationResult } from './calibrate.js';
 import { realRunsFromEventLogs } from './from-eventlogs.js';
@@ -28,6 +29,8 @@ export interface CalibrateProfileOptions {
   seed: string | number;
   /** Default DEFAULT_CALIBRATION_PARAMETERS. */
   parameters?: ProfileParameterName[];
+  /** A measurement document (npm run measure:frames) whose measured parameters replace the starting profile's before the fit. */
+  measurements?: { document: MeasurementDocument; path: string };
   normaliseByProbe: boolean;
   maxIterations: number;
   onIteration?: (iteration: number, mapeTrainPct: number) => void;
@@ -67,10 +70,11 @@ export async function readRealRuns(source: RunsSource): Promise<{ runs: RealRun[
 /** Fits the scenario's profile to the runs and writes it atomically; returns the fit and what was written. */
 export async function calibrateProfile(options: CalibrateProfileOptions): Promise<CalibratedProfile> {
   const { runs, scenario, parameters } = options;
+  const start = options.measurements === undefined ? scenario.profile : withMeasuredParameters(scenario.profile, options.measurements.document, options.measurements.path);
   const result = calibrate({
     runs,
-    scenario,
-    start: scenario.profile,
+    scenario: { ...scenario, profile: start },
+    start,
     holdoutFraction: options.holdoutFraction,
     seed: options.seed,
     parameters,

@@ -21,13 +21,17 @@
  *    fitted parameter whether the data identified it: a parameter whose ±50 %
  *    change moves the training MAPE by less than the noise floor is not
  *    identified (its value is whatever the fit drifted to), and one that ends
- *    at its declared bound (sim/profile.ts) is reported as such.
+ *    at a bound of its range (LOCAL_FIT_RANGES' plausible one, else the
+ *    profile's declared one in sim/profile.ts) is reported as such.
+ * 6. Parameters the fit does not move keep the starting profile's values and
+ *    provenance; the fitted ones get theirs (source, range, bound reached).
  * 5. With normaliseByProbe, each run's measured time is scaled by its CPU
  *    probe (cpu-probe.ts) to the collection's median machine speed first.
  */
-import { PROFILE_PARAMETERS, type LatencyProfile, type ProfileParameterName } from '../../sim/profile.js';
+import { PROFILE_PARAMETERS, type LatencyProfile, type ParameterProvenance, type ProfileParameterName } from '../../sim/profile.js';
 import { meanFrameMegapixels } from '../../sim/workload/batcher.js';
 import { nelderMead } from '../../src/calibration/nelder-mead.js';
+import type { FittedRange } from '../../src/calibration/paper-fit.js';
 import { UserInputError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { ERNEST_FEATURES, fitErnest, predictErnest } from './ernest.js';
@@ -37,21 +41,43 @@ import { median, noiseFloor, probeSpread, type NoiseFloor, type ProbeSpread } fr
 import { settingKey, splitByConfiguration, type Split } from './split.js';
 
 /**
- * The parameters a calibration moves by default: the ones mean per-frame time
- * on one machine depends on (executorBackgroundCpu: on a full node, two
- * one-core executors measure slower than one two-core executor), and the
- * task's base heap, which decides whether small executors press on memory at
- * all (the PySpark job's frames live in Python, outside the JVM heap). GC
- * curve, start-up and network parameters keep the starting profile's values.
+ * What a calibration of this machine's profile moves by default, each inside
+ * a physically plausible range: only what `npm run measure:frames` cannot
+ * measure on the real job. Per-frame and per-task CPU, the job's fixed cost,
+ * an executor's own CPU and the memory figures are measured
+ * (models/measurements/local-machine.json) and stay as the starting profile
+ * has them; `--measurements FILE` takes them from a fresh measurement.
+ * Left free, per-frame CPU and an executor's background CPU trade off against
+ * each other (both turn a run's time into a fixed cost per task) and a fit
+ * ends on their bounds: 0.001 ms/MP and 4 vCPU, where 5.3 and 0.001 were
+ * measured.
  */
-export const DEFAULT_CALIBRATION_PARAMETERS: readonly ProfileParameterName[] = [
-  'frameCpuMsPerMegapixel',
-  'taskOverheadMs',
-  'jobOverheadMs',
-  'cpuContentionExponent',
-  'executorBackgroundCpu',
-  'taskMemoryBaseMb',
-];
+export const LOCAL_FIT_RANGES: Partial<Record<ProfileParameterName, FittedRange>> = {
+  taskOverheadMs: {
+    min: 5,
+    max: 300,
+    why:
+      'non-CPU latency per task on one machine: launch and result RPCs over loopback and the hand-off to the Python worker ' +
+      '(87 ms wall measured per task, 48 ms of it CPU); a loaded machine stretches it, but not past a few hundred ms',
+  },
+  cpuContentionExponent: {
+    min: 0.5,
+    max: 2,
+    why:
+      'slowdown of oversubscribed cores: processor sharing gives 1 (n runnable threads on c cores each run at c/n); ' +
+      'hyperthread and cache sharing make it worse than fair, threads that wait on I/O part of the time better, not better than 0.5',
+  },
+  taskMemoryBaseMb: {
+    min: 5,
+    max: 150,
+    why: 'JVM heap a PySpark task holds (closure, iterator and result buffers, the pipe to the Python worker): MBs to tens of MBs, never more than an executor heap share',
+  },
+};
+
+export const DEFAULT_CALIBRATION_PARAMETERS = Object.keys(LOCAL_FIT_RANGES) as readonly ProfileParameterName[];
+
+/** Nelder–Mead rounds a fit runs at most (calibrate's `rounds`). */
+export const MAX_ROUNDS = 4;
 
 /** A MAPE over fewer held-out configurations is one or two configurations' error, not the model's. */
 export const MIN_HOLDOUT_CONFIGS = 3;
@@ -89,8 +115,10 @@ export interface CalibrateOptions {
   normaliseByProbe?: boolean;
   /** Parameters to fit; default DEFAULT_CALIBRATION_PARAMETERS. */
   parameters?: readonly ProfileParameterName[];
-  /** Nelder–Mead iterations per round (two rounds); default 150. */
+  /** Nelder–Mead iterations per round; default 150. */
   maxIterations?: number;
+  /** Nelder–Mead rounds at most, each restarted from the best point so far; default MAX_ROUNDS. Two or more rounds stop early once one gains less than 0.01 MAPE points. */
+  rounds?: number;
   /** Batches simulated per replication of a run at most; default 20. */
   maxSimulatedBatches?: number;
   /**
@@ -154,7 +182,7 @@ export interface FittedParameter {
   start: number;
   fitted: number;
   unit: string;
-  /** The range the fit searched (the profile's declared range; a declared 0 is searched down to LOG_SPACE_FLOOR). */
+  /** The range the fit searched (LOCAL_FIT_RANGES' plausible range, else the profile's declared one; a declared 0 is searched down to LOG_SPACE_FLOOR). */
   bounds: [number, number];
   /** 'lower' / 'upper' when the fit ended at that bound (within 0.1 %). */
   atBound: 'lower' | 'upper' | null;
@@ -176,6 +204,8 @@ export interface CalibrationResult {
     evaluations: number;
     /** MAPE of the starting profile on the training runs, %. */
     startMapeTrainPct: number;
+    /** Parameters the starting profile has as measured that the fit left as they were. */
+    measuredKept: ProfileParameterName[];
   };
   /** The runs left out because they failed. */
   failed: { runId: string; failure: string }[];
@@ -254,16 +284,27 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
       tolerance: 1e-6,
       onIteration: (iteration, _best, value) => options.onIteration?.(offset + iteration, 100 * value),
     });
-  // A restart from the best point rebuilds a simplex that may have collapsed along a ridge.
-  const first = round(x0, 0);
-  const second = round(first.x, first.iterations);
-  const best = second.value <= first.value ? second : first;
+  // A restart from the best point rebuilds a simplex that may have collapsed along a ridge; restarts go on (up to
+  // MAX_ROUNDS) while one still lowers the training MAPE by more than a hundredth of a point.
+  let best = round(x0, 0);
+  let iterations = best.iterations;
+  for (let r = 1; r < (options.rounds ?? MAX_ROUNDS); r++) {
+    const next = round(best.x, iterations);
+    iterations += next.iterations;
+    const gain = best.value - next.value;
+    if (next.value <= best.value) best = next;
+    if (gain < 1e-4) break;
+  }
   const fitted = withX(best.x);
   const profile: LatencyProfile = {
     name: options.name ?? start.name,
     description: options.description ?? start.description,
     parameters: fitted.parameters,
   };
+  const fittedNames = new Set<ProfileParameterName>(names);
+  const measuredKept = (Object.entries(start.provenance ?? {}) as [ProfileParameterName, ParameterProvenance][])
+    .filter(([name, p]) => p.source === 'measured' && !fittedNames.has(name))
+    .map(([name]) => name);
 
   const noise = noiseFloor(runs, measured);
   const threshold = noise.pct ?? IDENTIFICATION_THRESHOLD_WITHOUT_REPEATS_PCT;
@@ -288,6 +329,18 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
       identified: sensitivityPct >= threshold,
     };
   });
+
+  profile.provenance = { ...(start.provenance ?? {}) };
+  for (const name of names) {
+    const p = parameters[name];
+    const why = LOCAL_FIT_RANGES[name]?.why ?? "the profile's declared range (sim/profile.ts)";
+    profile.provenance[name] = {
+      source: 'fitted',
+      note: `fitted by sspe calibrate to ${train.length} real runs (${trainConfigs.length} configurations)${p.identified ? '' : '; not identified by them'}; plausible range: ${why}`,
+      range: p.bounds,
+      ...(p.atBound === null ? {} : { atBound: p.atBound === 'lower' ? 'min' : 'max' }),
+    };
+  }
 
   const ernest = fitErnest(train, train.map(measured));
   const perRun: RunFidelity[] = runs.map((run, i) => {
@@ -338,18 +391,19 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     fit: {
       parameters,
       identificationThresholdPct: threshold,
-      iterations: first.iterations + second.iterations,
+      iterations,
       evaluations,
       startMapeTrainPct: 100 * startMape,
+      measuredKept,
     },
     failed,
     megapixelsFromScenario,
   };
 }
 
-/** The range the fit searches for a parameter: the profile's declared one, with a declared 0 raised to LOG_SPACE_FLOOR (the search is in log space). */
+/** The range the fit searches for a parameter: its plausible range in LOCAL_FIT_RANGES, else the profile's declared one, with a declared 0 raised to LOG_SPACE_FLOOR (the search is in log space). */
 function searchBounds(name: ProfileParameterName): [number, number] {
-  const spec = PROFILE_PARAMETERS[name];
+  const spec = LOCAL_FIT_RANGES[name] ?? PROFILE_PARAMETERS[name];
   return [Math.max(spec.min, LOG_SPACE_FLOOR), spec.max];
 }
 

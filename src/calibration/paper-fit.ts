@@ -3,6 +3,7 @@ import type { LatencyProfile, ProfileParameterName } from '../../sim/profile.js'
 import { actionSpaceConfigs, toRunSpec } from '../scenario/run-spec.js';
 import type { Scenario } from '../scenario/schema.js';
 import { sweep, type ConfigPoint } from '../sweep.js';
+import { UserInputError } from '../errors.js';
 import { nelderMead } from './nelder-mead.js';
 
 /** The published case-study figures the paper-testbed profile is fitted to (mission.md). */
@@ -201,9 +202,9 @@ export function withMeasuredParameters(profile: LatencyProfile, measurements: Me
     try {
       value = rule.from(measurements.quantities);
     } catch (error) {
-      throw new Error(`${documentPath}: quantities: expected ${rule.quantity} (for ${name}), found none`, { cause: error });
+      throw new UserInputError(`${documentPath}: quantities: expected ${rule.quantity} (for ${name}), found none`, { cause: error });
     }
-    if (!Number.isFinite(value)) throw new Error(`${documentPath}: quantities: expected a finite ${rule.quantity} (for ${name}), got ${value}`);
+    if (!Number.isFinite(value)) throw new UserInputError(`${documentPath}: quantities: expected a finite ${rule.quantity} (for ${name}), got ${value}`);
     parameters[name] = round5(value);
     provenance[name] = { source: 'measured', note: `${rule.quantity} in ${documentPath} (${measurements.date.slice(0, 10)}, ${measurements.machine.cpuModel}): ${measurements.command}` };
   }

@@ -1,10 +1,11 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { DEFAULT_CALIBRATION_PARAMETERS, IDENTIFICATION_STEP, MIN_HOLDOUT_CONFIGS, type CalibrationResult } from '../../calibration/calibrate.js';
+import { DEFAULT_CALIBRATION_PARAMETERS, IDENTIFICATION_STEP, MAX_ROUNDS, MIN_HOLDOUT_CONFIGS, type CalibrationResult } from '../../calibration/calibrate.js';
 import { calibrateProfile, readRealRuns, type CalibratedProfile } from '../../calibration/calibrate-profile.js';
 import { checkProfileTarget } from '../../calibration/profile-file.js';
 import { PROFILE_PARAMETER_NAMES, type ProfileParameterName } from '../../../sim/profile.js';
 import { UserInputError } from '../../../src/errors.js';
 import { loadScenario } from '../../../src/scenario/load.js';
+import { loadMeasurements } from '../../../src/calibration/measurements.js';
 import { progressBar } from '../../../src/cli/progress.js';
 import { formatNumber, formatTable } from '../../../src/cli/table.js';
 import type { GlobalOptions } from '../../../src/cli/options.js';
@@ -19,6 +20,8 @@ export interface CalibrateCommandOptions extends GlobalOptions {
   maxIterations: number;
   /** Scale each run's measured time by its CPU probe (runs.csv probeWallMs) to the median machine speed. */
   normaliseProbe?: boolean;
+  /** Measurement document whose measured parameters replace the starting profile's. */
+  measurements?: string;
 }
 
 export const calibrateCommand = {
@@ -41,19 +44,26 @@ export const calibrateCommand = {
         type: 'string',
         describe: `profile parameters to fit, comma-separated (default: ${DEFAULT_CALIBRATION_PARAMETERS.join(',')})`,
       })
-      .option('max-iterations', { type: 'number', default: 150, describe: 'Nelder–Mead iterations per round (two rounds)' })
+      .option('measurements', {
+        type: 'string',
+        describe:
+          'measurement document of this machine (npm run measure:frames writes models/measurements/local-machine.json): its measured parameters replace ' +
+          "the starting profile's and stay fixed; without it, the starting profile's measured parameters do",
+      })
+      .option('max-iterations', { type: 'number', default: 150, describe: `Nelder–Mead iterations per round (up to ${MAX_ROUNDS} rounds, each restarted from the best point so far)` })
       .option('normalise-probe', {
         type: 'boolean',
         default: false,
         describe: "scale each run's measured time by the CPU probe sspe collect ran before it, to the collection's median machine speed (corrects drift from other load)",
       })
       .example(
-        '$0 calibrate --runs runs/calib/runs.csv --scenario scenarios/local-cluster.yaml --profile models/profiles/mine.json --json',
-        "from the calibration set collect's example makes (32 configurations, twice each): 30 % of the configurations held out whole, as JSON",
+        '$0 calibrate --runs runs/calib/runs.csv --scenario scenarios/local-cluster.yaml --measurements models/measurements/local-machine.json --profile models/profiles/mine.json --json',
+        "from the calibration set collect's example makes (32 configurations, twice each): per-frame CPU and the other measured parameters from npm run measure:frames, " +
+          'task overhead, contention and task heap fitted, 30 % of the configurations held out whole, as JSON',
       )
       .example(
-        '$0 calibrate --eventlogs runs/calib --holdout 0 --parameters taskOverheadMs,jobOverheadMs,frameCpuMsPerMegapixel --profile models/profiles/mine-from-logs.json',
-        "from collect's own event logs (its --out folder, sub-folders included): three parameters on every run, no MAPE",
+        '$0 calibrate --eventlogs runs/calib --holdout 0 --parameters taskOverheadMs,cpuContentionExponent --profile models/profiles/mine-from-logs.json',
+        "from collect's own event logs (its --out folder, sub-folders included): two parameters on every run, no MAPE",
       ),
   handler: async (args: ArgumentsCamelCase<CalibrateCommandOptions>) => {
     await runCalibrate(args);
@@ -77,12 +87,14 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
   const parameters = args.parameters === undefined ? undefined : parseParameters(args.parameters);
   await checkProfileTarget(args.profile);
   const scenario = await loadScenario(args.scenario);
+  const measurements = args.measurements === undefined ? undefined : { document: await loadMeasurements(args.measurements), path: args.measurements };
 
   const source = args.eventlogs !== undefined ? { eventlogs: args.eventlogs } : { runsCsv: args.runs! };
   const { runs, skippedLogs: skipped } = await readRealRuns(source);
 
   const seed = args.seed ?? scenario.seed;
-  const bar = args.json ? null : progressBar('fitting', 2 * args.maxIterations, ' | train MAPE {mape} %');
+  const total = MAX_ROUNDS * args.maxIterations;
+  const bar = args.json ? null : progressBar('fitting', total, ' | train MAPE {mape} %');
   let fitted: CalibratedProfile;
   try {
     fitted = await calibrateProfile({
@@ -93,10 +105,13 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
       holdoutFraction: holdout,
       seed,
       parameters,
+      measurements,
       normaliseByProbe: args.normaliseProbe ?? false,
       maxIterations: args.maxIterations,
       onIteration: (iteration, mapeTrainPct) => bar?.update(iteration + 1, { mape: formatNumber(mapeTrainPct) }),
     });
+    // The fit stops early once a restart gains nothing: the bar ends full.
+    bar?.update(total);
   } finally {
     bar?.stop();
   }
@@ -170,6 +185,12 @@ export async function runCalibrate(args: CalibrateCommandOptions): Promise<Calib
     `identified: a ±${step} change of the parameter alone raises the training MAPE by at least ${formatNumber(result.fit.identificationThresholdPct)} ` +
       `percentage points (${f.noise.pct === null ? 'no noise floor, so 1 point' : 'the noise floor'}); the value of one that is not is whatever the fit drifted to, not a measurement`,
   );
+  const kept = result.fit.measuredKept;
+  console.log(
+    kept.length === 0
+      ? "measured parameters kept: none (the starting profile has no measured ones; --measurements takes them from npm run measure:frames' document)"
+      : `measured parameters kept as measured, not fitted: ${kept.map((name) => `${name} ${formatNumber(profile.parameters[name])}`).join(', ')}`,
+  );
   console.log(`profile written to ${args.profile}`);
   return { ...result, profile };
 }
@@ -233,6 +254,7 @@ export function reportJson(
       ]),
     ),
     identification_threshold_pct: result.fit.identificationThresholdPct,
+    measured_kept: Object.fromEntries(result.fit.measuredKept.map((name) => [name, result.profile.parameters[name]])),
     not_identified: Object.entries(result.fit.parameters).filter(([, p]) => !p.identified).map(([key]) => key),
     at_bound: Object.entries(result.fit.parameters).filter(([, p]) => p.atBound !== null).map(([key]) => key),
     iterations: result.fit.iterations,

@@ -2,7 +2,7 @@
  * `sspe calibrate`, through its handler (runCalibrate): the flags, the
  * profile it writes, the report it prints, and every user-visible error.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -89,7 +89,53 @@ describe('sspe calibrate', () => {
     expect(readdirSync(join(dir, 'out'))).toEqual(['fitted.json']);
   });
 
-  it('refuses to fit six parameters from one run, and to print a MAPE from too few held-out configurations, exit 2 with one line', async () => {
+  it("takes the measured parameters from --measurements, keeps them out of the fit, and says so", async () => {
+    const document = JSON.parse(readFileSync('models/measurements/local-machine.json', 'utf8')) as { quantities: Record<string, { value: number }> };
+    document.quantities.frameCpuMsPerMegapixel.value = 9;
+    const path = join(dir, 'measured.json');
+    writeFileSync(path, JSON.stringify(document));
+    const profilePath = join(dir, 'measured-profile.json');
+    await runCalibrate(options({ runs: csv, holdout: 0, measurements: path, profile: profilePath }));
+    const out = JSON.parse(printed.join('\n'));
+    expect(Object.keys(out.fitted)).toEqual(['taskOverheadMs', 'cpuContentionExponent', 'taskMemoryBaseMb']);
+    expect(out.measured_kept).toMatchObject({ frameCpuMsPerMegapixel: 9, executorBackgroundCpu: 0.001105, jobOverheadMs: 33.747 });
+    const profile = loadProfile(profilePath);
+    expect(profile.parameters.frameCpuMsPerMegapixel).toBe(9);
+    expect(profile.provenance?.frameCpuMsPerMegapixel).toMatchObject({ source: 'measured' });
+    expect(profile.provenance?.frameCpuMsPerMegapixel?.note).toContain(path);
+    expect(profile.provenance?.taskOverheadMs).toMatchObject({ source: 'fitted', range: [5, 300] });
+    printed = [];
+    await runCalibrate(options({ runs: csv, holdout: 0, json: false, measurements: path, profile: profilePath }));
+    expect(printed.join('\n')).toMatch(/measured parameters kept as measured, not fitted: .*frameCpuMsPerMegapixel 9\b/);
+  });
+
+  it('refuses a measurement document that is missing, not JSON, or lacks a field, with one line naming the file and field', async () => {
+    const notJson = join(dir, 'not-json.json');
+    writeFileSync(notJson, 'frameCpuMsPerMegapixel = 5\n');
+    const badField = join(dir, 'bad-field.json');
+    const document = JSON.parse(readFileSync('models/measurements/local-machine.json', 'utf8')) as { quantities: Record<string, { value: unknown }> };
+    document.quantities.taskOverheadCpuMs.value = 'fast';
+    writeFileSync(badField, JSON.stringify(document));
+    const lacking = join(dir, 'lacking.json');
+    delete (document.quantities as Record<string, unknown>).taskOverheadCpuMs;
+    writeFileSync(lacking, JSON.stringify(document));
+    const target = join(dir, 'never-measured.json');
+    for (const [path, message] of [
+      [join(dir, 'nope.json'), /^.*nope\.json: cannot read the measurement document: ENOENT$/],
+      [notJson, /^.*not-json\.json: expected JSON \(a document written by npm run measure:frames\), got: /],
+      [badField, /^.*bad-field\.json: quantities\.taskOverheadCpuMs\.value: .*number/],
+      [lacking, /^.*lacking\.json: quantities: expected taskOverheadCpuMs \(for taskCpuMs\), found none$/],
+    ] as const) {
+      const error = await runCalibrate(options({ runs: csv, holdout: 0, measurements: path, profile: target })).then(() => null, (e: Error) => e);
+      expect(error).toBeInstanceOf(UserInputError);
+      expect(error!.message).toMatch(message);
+      expect(error!.message).not.toContain('\n');
+      expect(existsSync(target)).toBe(false);
+      expect(printed).toEqual([]);
+    }
+  });
+
+  it('refuses to fit the three default parameters from one run, and to print a MAPE from too few held-out configurations, exit 2 with one line', async () => {
     const one = join(dir, 'one.csv');
     await writeRunsCsv(one, runs.slice(0, 1));
     const refusal = async (overrides: Partial<CalibrateCommandOptions>) => {
@@ -101,7 +147,7 @@ describe('sspe calibrate', () => {
       return error!.message;
     };
     expect(await refusal({ runs: one })).toBe(
-      'expected at least 7 distinct configurations (executor shape x workload shape x frame size) to fit 6 parameters, got 1: collect more configurations or fit fewer parameters',
+      'expected at least 4 distinct configurations (executor shape x workload shape x frame size) to fit 3 parameters, got 1: collect more configurations or fit fewer parameters',
     );
     expect(await refusal({ runs: csv, parameters: 'taskOverheadMs' })).toBe(
       'expected at least 3 held-out configurations to report a MAPE, got 2 of 8 distinct configurations (holdout 0.3): collect more configurations, raise the holdout share, or fit without a holdout (0)',
