@@ -1,8 +1,8 @@
 /**
  * The real cluster behind the Backend seam: each trial is one spark-submit of
  * the video grayscale job (bridge/jobs/video_grayscale.py) with the trial's
- * executor cores, memory, instances, serializer, partitions and frames per
- * partition, measured over a fixed number of batches after warm-up ones.
+ * executor cores, memory, instances, serializer, partitions, frames per
+ * partition and concurrent jobs, measured over a fixed number of batches after warm-up ones.
  * That is the paper's set-up (a fresh application per trial), so every trial
  * is a redeploy.
  *
@@ -19,7 +19,7 @@ import type { Backend, TrialOutcome, TrialRequest } from '../../src/backend/back
 import { UserInputError } from '../../src/errors.js';
 import { resolvedFramesPerPartition } from '../../src/managers/configuration.js';
 import type { Scenario } from '../../src/scenario/schema.js';
-import type { RealRun } from '../calibration/real-run.js';
+import { concurrentJobsField, type RealRun } from '../calibration/real-run.js';
 import { parseEventLog } from '../eventlog/parse.js';
 import { masterSpec } from '../spark/launcher.js';
 // Re-exported: callers of the backend name the master as it does.
@@ -90,6 +90,7 @@ export function submitRequestFor(trial: TrialRequest, runId: string, options: Om
       outputDir: options.job.outputDir,
       partitions: config.partitions,
       framesPerPartition: resolvedFramesPerPartition(config, trial.fps, options.scenario),
+      concurrentJobs: config.concurrentJobs,
       fps: trial.fps,
       warmupBatches,
       maxBatches: warmupBatches + options.job.batches,
@@ -110,6 +111,7 @@ function sspeProperties(trial: TrialRequest, runId: string, options: Omit<RealBa
     'spark.sspe.runId': runId,
     'spark.sspe.partitions': String(trial.config.partitions),
     'spark.sspe.framesPerPartition': String(resolvedFramesPerPartition(trial.config, trial.fps, options.scenario)),
+    'spark.sspe.concurrentJobs': String(trial.config.concurrentJobs),
     'spark.sspe.fps': String(trial.fps),
     'spark.sspe.warmupBatches': String(options.job.warmupBatches ?? 1),
     'spark.sspe.megapixelsPerFrame': String(meanFrameMegapixels(options.scenario.workload)),
@@ -280,6 +282,7 @@ export function realRunFrom(result: SubmitResult, request: SubmitRequest): RealR
     instances: request.executorInstances,
     partitions: request.job.partitions,
     framesPerPartition: request.job.framesPerPartition,
+    ...concurrentJobsField(request.job.concurrentJobs),
     fps: request.job.fps,
     batches: metrics?.summary.measuredBatches ?? 0,
     megapixelsPerFrame: megapixelsPerFrame(metrics),

@@ -26,7 +26,7 @@ import { basename, join } from 'node:path';
 import { UserInputError } from '../../src/errors.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
 import { parseSparkMemoryMb, SparkPropertyError } from '../eventlog/spark-config.js';
-import type { RealRun } from './real-run.js';
+import { concurrentJobsField, type RealRun } from './real-run.js';
 import { describeExecutorLosses } from '../spark/executor-loss.js';
 
 /** The Spark properties the launcher sets so that a log describes its run's workload (spark-submit --conf). */
@@ -43,6 +43,8 @@ export const SSPE_PROPERTIES = {
   megapixelsPerFrame: 'spark.sspe.megapixelsPerFrame',
   /** First batches left out of the measurement: --warmup-batches. Optional, default 0. */
   warmupBatches: 'spark.sspe.warmupBatches',
+  /** Batch jobs kept in Spark at once: --concurrent-jobs. Optional (logs from before it), default 1. */
+  concurrentJobs: 'spark.sspe.concurrentJobs',
 } as const;
 
 const REQUIRED_SSPE_KEYS = ['partitions', 'framesPerPartition', 'fps', 'megapixelsPerFrame'] as const;
@@ -161,6 +163,7 @@ export function realRunFromParsedLog(log: EventLog, path: string): RealRun | nul
     throw new UserInputError(`${where} ${SSPE_PROPERTIES.warmupBatches}: expected a non-negative integer, got '${warmupText}'`);
   }
   const warmupBatches = warmupText === undefined ? 0 : Number(warmupText);
+  const concurrentJobs = get(SSPE_PROPERTIES.concurrentJobs) === undefined ? 1 : positiveInteger(SSPE_PROPERTIES.concurrentJobs);
   const cores = positiveInteger('spark.executor.cores');
   const instances = positiveInteger('spark.executor.instances');
   let memoryMb: number;
@@ -220,6 +223,7 @@ export function realRunFromParsedLog(log: EventLog, path: string): RealRun | nul
     instances,
     partitions,
     framesPerPartition,
+    ...concurrentJobsField(concurrentJobs),
     fps,
     batches: failure === null ? measuredJobs.length : 0,
     megapixelsPerFrame,

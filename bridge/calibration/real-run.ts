@@ -15,6 +15,8 @@ export interface RealRun {
   instances: number;
   partitions: number;
   framesPerPartition: number;
+  /** Batch jobs the driver kept in Spark at once (--concurrent-jobs); absent for 1, as in every run from before the knob was enacted. */
+  concurrentJobs?: number;
   /** Load the job paced its batches at (or the nominal load), fps. */
   fps: number;
   /** Batches measured (warm-up batches excluded). */
@@ -36,4 +38,9 @@ export interface RealRun {
    * for runs collected before probes were recorded, or not by `sspe collect`.
    */
   cpuProbe?: CpuProbe | null;
+}
+
+/** The concurrentJobs field of a record: absent for 1 (or unknown), so a one-job run's record is what it always was. */
+export function concurrentJobsField(concurrentJobs: number | undefined): Pick<RealRun, 'concurrentJobs'> {
+  return concurrentJobs === undefined || concurrentJobs === 1 ? {} : { concurrentJobs };
 }

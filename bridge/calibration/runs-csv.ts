@@ -11,6 +11,7 @@
  *   renamed over the old one): a reader, or a kill, sees the old or the new file.
  * - probeWallMs / probeCpuMs (the CPU probe before the run, cpu-probe.ts)
  *   came later: a file without them still loads, its runs without a probe.
+ *   So did concurrentJobs: empty (or no column) for a run of one job at a time.
  * - Every bad row is one UserInputError line naming the file, the line and the
  *   column: "runs.csv:4: column cores: expected a positive integer, got 'x'".
  */
@@ -19,7 +20,7 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserInputError } from '../../src/errors.js';
-import type { RealRun } from './real-run.js';
+import { concurrentJobsField, type RealRun } from './real-run.js';
 
 export const RUNS_CSV_COLUMNS = [
   'runId',
@@ -29,6 +30,7 @@ export const RUNS_CSV_COLUMNS = [
   'instances',
   'partitions',
   'framesPerPartition',
+  'concurrentJobs',
   'fps',
   'batches',
   'megapixelsPerFrame',
@@ -47,7 +49,7 @@ export const RUNS_CSV_COLUMNS = [
 type Column = (typeof RUNS_CSV_COLUMNS)[number];
 
 /** Columns a file may lack (written before they existed): their cells read as empty. */
-const OPTIONAL_COLUMNS: readonly Column[] = ['probeWallMs', 'probeCpuMs'];
+const OPTIONAL_COLUMNS: readonly Column[] = ['concurrentJobs', 'probeWallMs', 'probeCpuMs'];
 
 // ------------------------------------------------------------------ writing
 
@@ -77,6 +79,7 @@ export function formatRunsCsv(runs: readonly RealRun[], csvDir: string): string 
       instances: run.instances,
       partitions: run.partitions,
       framesPerPartition: run.framesPerPartition,
+      concurrentJobs: run.concurrentJobs ?? null,
       fps: run.fps,
       batches: run.batches,
       megapixelsPerFrame: run.megapixelsPerFrame,
@@ -202,6 +205,7 @@ export function parseRunsCsv(text: string, file: string): RealRun[] {
       instances: positiveInteger(at('instances')),
       partitions: positiveInteger(at('partitions')),
       framesPerPartition: positiveInteger(at('framesPerPartition')),
+      ...concurrentJobsField(at('concurrentJobs').raw.trim() === '' ? undefined : positiveInteger(at('concurrentJobs'))),
       fps: positiveNumber(at('fps')),
       batches: nonNegativeInteger(at('batches')),
       megapixelsPerFrame: megapixels.raw.trim() === '' ? Number.NaN : positiveNumber(megapixels),

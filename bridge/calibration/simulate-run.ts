@@ -1,6 +1,7 @@
 /**
  * A real run replayed in the simulator: the run's executor configuration and
- * workload (partitions, frames per partition, load, frame size, batch count)
+ * workload (partitions, frames per partition, concurrent jobs, load, frame
+ * size, batch count)
  * on the scenario's cluster, as one short steady-state trial like the
  * simulated backend's trial mode (src/backend/simulated.ts): executors already
  * up, every batch measured, the trial over when its batches are done.
@@ -15,7 +16,7 @@ import type { RealRun } from './real-run.js';
 /** A trial whose batches are not done this many windows after its window is cut off (as in the simulated backend). */
 const DRAIN_LIMIT_WINDOWS = 20;
 
-export type RunSetting = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'fps' | 'batches' | 'megapixelsPerFrame'>;
+export type RunSetting = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'concurrentJobs' | 'fps' | 'batches' | 'megapixelsPerFrame'>;
 
 export interface SimulateRealRunOptions {
   /** Batches simulated at most per replication, whatever the run measured: the cost of one objective evaluation stays bounded. */
@@ -44,6 +45,8 @@ export function realRunSpec(scenario: Scenario, run: RunSetting, profile: Latenc
     executorInstances: run.instances,
     partitions: run.partitions,
     framesPerPartition: run.framesPerPartition,
+    // What the real job ran, not the scenario's: it keeps this many batch jobs in Spark (absent: one).
+    concurrentJobs: run.concurrentJobs ?? 1,
     // The real job cuts a batch only when it is full.
     batchIntervalMs: 0,
     dynamicAllocation: { ...spec.spark.dynamicAllocation, enabled: false },

@@ -17,17 +17,21 @@ import type { RealRun } from './real-run.js';
 
 export type Split = 'train' | 'holdout';
 
-type SettingFields = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'fps' | 'megapixelsPerFrame'>;
+type SettingFields = Pick<RealRun, 'cores' | 'memoryMb' | 'instances' | 'partitions' | 'framesPerPartition' | 'concurrentJobs' | 'fps' | 'megapixelsPerFrame'>;
 
 /** The axes a configuration is made of, in settingKey's order. */
 const AXES = ['cores', 'memoryMb', 'instances', 'partitions', 'framesPerPartition', 'fps', 'megapixelsPerFrame'] as const;
 
 /**
  * What makes two runs repeats of one another: the executor configuration and
- * the workload (partitions, frames per partition, load, frame size).
+ * the workload (partitions, frames per partition, load, frame size), and the
+ * concurrent jobs when not 1. Appended only then, so a one-job run keeps the
+ * key (and the simulation seed calibrate derives from it) it always had.
+ * Not an axis of the holdout rule: the runs `sspe collect` writes all run one job.
  */
 export function settingKey(run: SettingFields): string {
-  return AXES.map((axis) => run[axis]).join('/');
+  const key = AXES.map((axis) => run[axis]).join('/');
+  return run.concurrentJobs === undefined || run.concurrentJobs === 1 ? key : `${key}/cj${run.concurrentJobs}`;
 }
 
 /** How many of `n` configurations go to the holdout: round(fraction × n), at most n − 1; none when the fraction is 0 or n < 2. */

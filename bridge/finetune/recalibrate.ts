@@ -9,7 +9,7 @@ import { UserInputError } from '../../src/errors.js';
 import { resolvedFramesPerPartition } from '../../src/managers/configuration.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { calibrate } from '../calibration/calibrate.js';
-import type { RealRun } from '../calibration/real-run.js';
+import { concurrentJobsField, type RealRun } from '../calibration/real-run.js';
 import type { FinetuneRun } from './finetune.js';
 
 export interface RecalibrationOptions {
@@ -42,6 +42,7 @@ export function realRunOf(run: FinetuneRun, options: Pick<RecalibrationOptions, 
     instances: run.config.executorInstances,
     partitions: config.partitions,
     framesPerPartition: resolvedFramesPerPartition(config, run.fps, scenario),
+    ...concurrentJobsField(config.concurrentJobs),
     fps: run.fps,
     batches: options.batches,
     megapixelsPerFrame: Number.NaN,

@@ -12,9 +12,15 @@ mix of resolutions, whatever --partitions and --frames-per-partition are
 (exactly when a partition's frame count is a multiple of S, within one frame
 of it otherwise). The driver cuts that stream into micro-batches of
 --partitions partitions of --frames-per-partition frames each and submits
-them to Spark one after the other. Each task reads its own frames from the
-store (the driver sends only where they lie), converts them to grayscale and
-writes its partition out:
+them to Spark, each batch one Spark job. With --concurrent-jobs N (default 1)
+it keeps up to N of those jobs in Spark at once, each collected from a driver
+thread of its own, as the simulator's job queue does: a stored video (the
+default) keeps N batches in flight, the next submitted as soon as one ends;
+with --realtime each batch is submitted once its frames have arrived, at most
+N run at once and the rest wait, first come first served. With N = 1 the
+driver's main thread runs the batches one after the other. Each task reads
+its own frames from the store (the driver sends only where they lie),
+converts them to grayscale and writes its partition out:
   video  (default) one video file per resolution in the partition,
          part-NNNNN-<W>x<H>.mp4, encoded with OpenCV's VideoWriter (--video-codec:
          mp4v, MPEG-4 part 2 in .mp4, or MJPG in .avi; both are in the FFmpeg that
@@ -26,6 +32,8 @@ Per-frame processing time is measured as the simulator defines it: from the
 moment the frame's batch is submitted to Spark (driver clock) to the moment
 its partition's output files are in place (executor clock; the nodes' clocks
 are assumed NTP-synchronised). All frames of a partition share that time.
+A batch that waits for an earlier one (--realtime, all N jobs running) is
+submitted when a job slot frees, so its wait is not part of its frames' time.
 
 --metrics-out receives a JSON document (camelCase, times in epoch ms, schema
 below in `run`); it is written even when a batch fails, with "error" set, and
@@ -53,9 +61,12 @@ import signal
 import socket
 import shutil
 import sys
+import threading
 import time
+import warnings
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -83,6 +94,17 @@ def now_ms() -> float:
     return time.time() * 1000.0
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a bad value is argparse's usage error (exit code 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Grayscale video frames on Spark, with per-frame timings.")
     parser.add_argument("--input-dir", required=True, help="shared video store: video chunks and/or .npy frame stacks")
@@ -95,6 +117,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup-batches", type=int, default=0, help="first batches run but left out of the summary")
     parser.add_argument("--max-batches", type=int, default=0, help="stop after this many batches; 0 = every full batch")
     parser.add_argument("--realtime", action="store_true", help="submit each batch only once its frames would have arrived at --fps")
+    parser.add_argument("--concurrent-jobs", type=positive_int, default=1, help="batch jobs kept in Spark at once, each from a driver thread of its own (the concurrentJobs knob); 1 = one after the other")
     parser.add_argument("--expected-executors", type=int, default=0, help="wait for this many executors before the first batch; 0 = no wait")
     parser.add_argument("--executor-wait-s", type=float, default=120.0, help="longest wait for --expected-executors, seconds")
     parser.add_argument("--converter", choices=["auto", "opencv", "numpy"], default="auto", help="grayscale implementation on the executors")
@@ -416,18 +439,133 @@ class TaskOptions(NamedTuple):
     threads: int = 0
 
 
-def run_batch(sc: Any, descriptors: list[dict[str, Any]], input_dir: str, batch_dir: str, task: TaskOptions, kill_executor: bool = False) -> tuple[float, list[dict[str, Any]], float]:
+def run_batch(
+    sc: Any,
+    descriptors: list[dict[str, Any]],
+    input_dir: str,
+    batch_dir: str,
+    task: TaskOptions,
+    kill_executor: bool = False,
+    before_submit: Callable[[], None] | None = None,
+) -> tuple[float, list[dict[str, Any]], float]:
     """One micro-batch as one Spark job, a task per descriptor: (submit ms, partitions, job end ms).
-    Each partition gets perFrameMs, from the submission to its output written."""
+    Each partition gets perFrameMs, from the submission to its output written.
+    before_submit runs just before the job is handed to Spark (SubmissionOrder)."""
     rdd = sc.parallelize(descriptors, len(descriptors)).mapPartitionsWithIndex(
         lambda index, it: process_partition(index, it, input_dir, batch_dir, task.converter, kill_executor, task.output_format, task.codec, task.fps, task.threads)
     )
+    if before_submit is not None:
+        before_submit()
     submit_ms = now_ms()
     partitions = rdd.collect()
     job_end_ms = now_ms()
     for partition in partitions:
         partition["perFrameMs"] = partition["endMs"] - submit_ms
     return submit_ms, partitions, job_end_ms
+
+
+def schedule_batches(
+    batch_count: int,
+    concurrent_jobs: int,
+    wait_for_arrival: Callable[[int], None],
+    run_one: Callable[[int], Any],
+    record: Callable[[int, Any], None],
+    in_thread: Callable[[Callable[[int], Any]], Callable[[int], Any]] = lambda target: target,
+) -> None:
+    """Runs run_one(batch id) for batches 0 .. batch_count - 1, at most
+    concurrent_jobs at once, started in id order, each once
+    wait_for_arrival(id) has returned (first come first served: a batch that
+    has arrived waits for a free slot, the ones behind it wait for it). Each
+    result goes to record(id, result), on the calling thread, in id order.
+
+    concurrent_jobs = 1 is the plain loop on the calling thread. Above it,
+    each batch runs on a pool thread, through in_thread(run_one) made when it
+    is submitted. After a failure no further batch is started; the running
+    ones are waited for, every batch that succeeded is recorded (in id order),
+    then the first failure is raised."""
+    if concurrent_jobs == 1:
+        for batch_id in range(batch_count):
+            wait_for_arrival(batch_id)
+            record(batch_id, run_one(batch_id))
+        return
+    running: dict[Future[Any], int] = {}
+    succeeded: dict[int, Any] = {}
+    failures: list[BaseException] = []
+    next_to_record = 0
+
+    def settle(timeout_s: float | None) -> None:
+        """Takes in the batches that have ended (waiting up to timeout_s for one; None = until one does)."""
+        nonlocal next_to_record
+        if not running:
+            return
+        ended, _ = wait(list(running), timeout=timeout_s, return_when=FIRST_COMPLETED)
+        for future in sorted(ended, key=lambda f: running[f]):
+            batch_id = running.pop(future)
+            error = future.exception()
+            if error is not None:
+                failures.append(error)
+            else:
+                succeeded[batch_id] = future.result()
+        while next_to_record in succeeded:
+            record(next_to_record, succeeded.pop(next_to_record))
+            next_to_record += 1
+
+    with ThreadPoolExecutor(max_workers=concurrent_jobs, thread_name_prefix="batch-job") as pool:
+        for batch_id in range(batch_count):
+            while len(running) >= concurrent_jobs and not failures:
+                settle(None)
+            if failures:
+                break
+            wait_for_arrival(batch_id)
+            settle(0)  # a batch that failed while this one was arriving stops the run before it
+            if failures:
+                break
+            running[pool.submit(in_thread(run_one), batch_id)] = batch_id
+        while running:
+            settle(None)
+    for batch_id in sorted(succeeded):
+        record(batch_id, succeeded[batch_id])
+    if failures:
+        raise failures[0]
+
+
+class SubmissionOrder:
+    """Batch k's Spark job reaches the scheduler after batch k-1's.
+
+    Handing batches to pool threads in order is not enough: the threads race
+    to the JVM, and Spark numbers jobs as they arrive and gives task slots to
+    the lowest job id first (FIFO scheduling), while calibration from event
+    logs takes the first --warmup-batches jobs as the warm-up batches. So each
+    batch's job runs under a job group of its own, and a batch is collected
+    only once its predecessor's job is known to Spark (its status tracker) or
+    the predecessor has ended without one."""
+
+    def __init__(self, sc: Any, prefix: str, poll_s: float = 0.002) -> None:
+        self.sc = sc
+        self.prefix = prefix
+        self.poll_s = poll_s
+        self.lock = threading.Lock()
+        self.ended: dict[int, threading.Event] = {}
+
+    def group(self, batch_id: int) -> str:
+        return f"{self.prefix}-batch-{batch_id:05d}"
+
+    def ended_event(self, batch_id: int) -> threading.Event:
+        with self.lock:
+            return self.ended.setdefault(batch_id, threading.Event())
+
+    def before_submit(self, batch_id: int) -> None:
+        """On the batch's thread, just before its job: join its group, wait for the predecessor's job."""
+        self.sc.setJobGroup(self.group(batch_id), f"batch {batch_id}")
+        if batch_id == 0:
+            return
+        previous = self.group(batch_id - 1)
+        previous_ended = self.ended_event(batch_id - 1)
+        while not previous_ended.is_set() and len(self.sc.statusTracker().getJobIdsForGroup(previous)) == 0:
+            time.sleep(self.poll_s)
+
+    def after(self, batch_id: int) -> None:
+        self.ended_event(batch_id).set()
 
 
 def launched_by(executor_dir: Path, driver_port: str) -> bool:
@@ -553,6 +691,20 @@ def one_line(error: BaseException) -> str:
     return first[:1000]
 
 
+def with_driver_properties(target: Callable[[int], Any]) -> Callable[[int], Any]:
+    """target for a pool thread, with the submitting thread's Spark local
+    properties. PySpark's pinned-thread mode (on by default since 3.2, and in
+    4.3) gives each Python thread a JVM thread of its own, which inherits
+    nothing from the thread that started it; pyspark.inheritable_thread_target
+    copies them (a fresh copy at each call, so threads never share one). Its
+    warning that Spark Connect tags are not inherited does not apply here."""
+    from pyspark import inheritable_thread_target
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return inheritable_thread_target(target)
+
+
 def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -594,6 +746,7 @@ def run(args: argparse.Namespace) -> int:
             "fps": args.fps,
             "warmupBatches": args.warmup_batches,
             "realtime": args.realtime,
+            "concurrentJobs": args.concurrent_jobs,
             "converter": args.converter,
             "outputFormat": args.output_format,
             "videoCodec": args.video_codec if args.output_format == "video" else None,
@@ -631,37 +784,55 @@ def run(args: argparse.Namespace) -> int:
     task = TaskOptions(converter=args.converter, output_format=args.output_format, codec=args.video_codec, fps=args.fps, threads=args.opencv_threads)
     stream_start_ms = executors_ready_ms
     frame_ms = 1000.0 / args.fps
-    try:
-        for batch_id in range(batch_count):
-            first = batch_id * batch_frames
-            capture_start_ms = stream_start_ms + first * frame_ms
-            capture_end_ms = stream_start_ms + (first + batch_frames - 1) * frame_ms
-            if args.realtime:
-                # The batch is full when its last frame has arrived.
-                delay_s = (capture_end_ms + frame_ms - now_ms()) / 1000.0
-                if delay_s > 0:
-                    time.sleep(delay_s)
-            descriptors = [
-                {"firstFrame": first + p * args.frames_per_partition, "segments": partition_segments(streams, first + p * args.frames_per_partition, args.frames_per_partition)}
-                for p in range(args.partitions)
-            ]
-            batch_dir = str(run_dir / f"batch-{batch_id:05d}")
-            submit_ms, partitions, job_end_ms = run_batch(sc, descriptors, str(input_dir), batch_dir, task, kill_executor=batch_id == args.kill_executor_at_batch)
-            metrics["batches"].append(
-                {
-                    "id": batch_id,
-                    "warmup": batch_id < args.warmup_batches,
-                    "frames": sum(p["frames"] for p in partitions),
-                    "megapixels": sum(p["megapixels"] for p in partitions),
-                    "captureStartMs": capture_start_ms,
-                    "captureEndMs": capture_end_ms,
-                    "submitMs": submit_ms,
-                    "jobEndMs": job_end_ms,
-                    "executorsRegistered": registered_executors(sc),
-                    "partitions": sorted(partitions, key=lambda p: p["index"]),
-                }
+    order = SubmissionOrder(sc, args.run_id) if args.concurrent_jobs > 1 else None
+
+    def wait_for_arrival(batch_id: int) -> None:
+        if args.realtime:
+            # The batch is full when its last frame has arrived.
+            capture_end_ms = stream_start_ms + (batch_id * batch_frames + batch_frames - 1) * frame_ms
+            delay_s = (capture_end_ms + frame_ms - now_ms()) / 1000.0
+            if delay_s > 0:
+                time.sleep(delay_s)
+
+    def run_one(batch_id: int) -> dict[str, Any]:
+        first = batch_id * batch_frames
+        descriptors = [
+            {"firstFrame": first + p * args.frames_per_partition, "segments": partition_segments(streams, first + p * args.frames_per_partition, args.frames_per_partition)}
+            for p in range(args.partitions)
+        ]
+        batch_dir = str(run_dir / f"batch-{batch_id:05d}")
+        try:
+            submit_ms, partitions, job_end_ms = run_batch(
+                sc,
+                descriptors,
+                str(input_dir),
+                batch_dir,
+                task,
+                kill_executor=batch_id == args.kill_executor_at_batch,
+                before_submit=None if order is None else lambda: order.before_submit(batch_id),
             )
-            metrics["framesProcessed"] += metrics["batches"][-1]["frames"]
+        finally:
+            if order is not None:
+                order.after(batch_id)
+        return {
+            "id": batch_id,
+            "warmup": batch_id < args.warmup_batches,
+            "frames": sum(p["frames"] for p in partitions),
+            "megapixels": sum(p["megapixels"] for p in partitions),
+            "captureStartMs": stream_start_ms + first * frame_ms,
+            "captureEndMs": stream_start_ms + (first + batch_frames - 1) * frame_ms,
+            "submitMs": submit_ms,
+            "jobEndMs": job_end_ms,
+            "executorsRegistered": registered_executors(sc),
+            "partitions": sorted(partitions, key=lambda p: p["index"]),
+        }
+
+    def record(batch_id: int, batch: dict[str, Any]) -> None:
+        metrics["batches"].append(batch)
+        metrics["framesProcessed"] += batch["frames"]
+
+    try:
+        schedule_batches(batch_count, args.concurrent_jobs, wait_for_arrival, run_one, record, in_thread=with_driver_properties)
     except Exception as error:  # noqa: BLE001 - reported in the metrics and re-raised
         metrics["error"] = one_line(error)
         raise

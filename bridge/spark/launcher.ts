@@ -92,6 +92,8 @@ export interface VideoJobSpec {
   maxBatches?: number;
   /** Submit each batch only once its frames would have arrived at `fps`. Default false. */
   realtime?: boolean;
+  /** Batch jobs the driver keeps in Spark at once (the concurrentJobs knob); unset, the job's default, 1. */
+  concurrentJobs?: number;
   /** Fault injection for tests: the first attempt of partition 0 of this batch kills its executor JVM. */
   killExecutorAtBatch?: number;
   /** 'video' (the job's default: each partition encoded with OpenCV's VideoWriter, as the case study's service does) or 'pgm' (raw P5 images). */
@@ -402,6 +404,7 @@ function validateRequest(request: SubmitRequest): void {
   requireNonEmpty('job output directory', job.outputDir);
   requirePositiveInteger('partition count', job.partitions);
   requirePositiveInteger('frames per partition', job.framesPerPartition);
+  if (job.concurrentJobs !== undefined) requirePositiveInteger('number of concurrent jobs', job.concurrentJobs);
   if (!(Number.isFinite(job.fps) && job.fps > 0)) throw new UserInputError(`expected a positive fps, got ${job.fps}`);
   if (job.warmupBatches !== undefined) requireNonNegativeInteger('warm-up batch count', job.warmupBatches);
   if (job.maxBatches !== undefined) requirePositiveInteger('maximum batch count', job.maxBatches);
@@ -481,6 +484,8 @@ export function buildSubmitArgs(request: SubmitRequest, paths: SubmitPaths): str
     '--output-dir', job.outputDir,
     '--partitions', String(job.partitions),
     '--frames-per-partition', String(job.framesPerPartition),
+    // Left out when unset, so requests from before the knob was enacted give the same command.
+    ...(job.concurrentJobs !== undefined ? ['--concurrent-jobs', String(job.concurrentJobs)] : []),
     '--fps', String(job.fps),
     '--run-id', request.runId,
     '--metrics-out', paths.metricsPath,

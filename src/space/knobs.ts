@@ -250,10 +250,11 @@ export const KNOB_TABLE = {
   },
   concurrentJobs: {
     shortKey: 'concurrent-jobs',
-    description: 'spark.streaming.concurrentJobs: micro-batch jobs that may run at once',
+    description: 'micro-batch jobs the driver keeps in Spark at once (spark.streaming.concurrentJobs in DStreams terms)',
     agent: 'tuner',
     home: 'spark',
-    enact: { kind: 'spark-conf', key: 'spark.streaming.concurrentJobs' },
+    // The demonstrator is not a DStreams application, so spark.streaming.concurrentJobs would do nothing there: it submits up to this many batch jobs from driver threads of its own.
+    enact: { kind: 'app-arg', key: '--concurrent-jobs' },
     applies: 'redeploy',
     observation: 'concurrent_jobs',
     column: 'concurrent_jobs',

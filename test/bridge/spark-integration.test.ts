@@ -4,7 +4,8 @@
  * executor JVMs), on a few seconds of small generated video. Under CI=true it
  * always runs (and fails when Spark is missing); elsewhere it is skipped, with
  * the reason in its name, when scripts/setup-python.sh has not been run.
- * The first run writes the job's default output (video), the last PGM.
+ * The first run writes the job's default output (video), the last PGM; one
+ * keeps two batch jobs in Spark at once (--concurrent-jobs 2).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -56,6 +57,17 @@ for path in sys.argv[1:]:
 print(json.dumps(out))
 `;
   return JSON.parse(execFileSync(python, ['-c', script, ...paths], { encoding: 'utf8' }));
+}
+
+/** Pairs of jobs (by position) whose submission-to-end intervals overlap. */
+function overlappingJobPairs(jobs: readonly { submitMs: number; jobEndMs: number }[]): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < jobs.length; i++) {
+    for (let j = i + 1; j < jobs.length; j++) {
+      if (jobs[j].submitMs < jobs[i].jobEndMs && jobs[i].submitMs < jobs[j].jobEndMs) pairs.push([i, j]);
+    }
+  }
+  return pairs;
 }
 
 interface SegmentLike {
@@ -114,6 +126,9 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
       [1, false, 20, [[0, 10, 20], [1, 10, 30]]],
       [2, false, 20, [[0, 10, 40], [1, 10, 50]]],
     ]);
+    // One batch job at a time (the default, --concurrent-jobs 1): each submitted after the one before ended.
+    expect((metrics as { settings?: { concurrentJobs?: number } }).settings?.concurrentJobs).toBe(1);
+    expect(overlappingJobPairs(metrics.batches)).toEqual([]);
     for (const batch of metrics.batches) {
       expect(batch.submitMs).toBeGreaterThanOrEqual(metrics.executorsReadyMs);
       for (const p of batch.partitions) {
@@ -167,6 +182,44 @@ describe.skipIf(skipReason !== null)(`spark-submit on local-cluster[2,1,1024]${s
     expect(result.executorLogDir).toBe(join(work, 'runs', 'it-ok', 'executor-logs'));
     expect(existsSync(join(venvSparkHome, 'work', metrics.appId))).toBe(false);
     expect(existsSync(join(work, 'runs', 'it-ok', 'spark-home'))).toBe(false);
+  }, 240_000);
+
+  it('keeps two batch jobs in Spark at once with concurrentJobs 2 (stored video), every frame measured once', async () => {
+    // Six batches of one partition: two jobs in flight fill the two executors' single slots.
+    const result = await launcher.submit(request('it-concurrent', { partitions: 1, framesPerPartition: 10, concurrentJobs: 2 }));
+    const context = `failure: ${result.failure}\nstdout tail:\n${result.stdoutTail}\nstderr tail:\n${result.stderrTail}`;
+
+    expect(result.failure, context).toBeNull();
+    expect(result.args).toContain('--concurrent-jobs');
+    const metrics = result.metrics!;
+    expect((metrics as { settings?: { concurrentJobs?: number } }).settings?.concurrentJobs).toBe(2);
+    expect(metrics.batches.map((b) => [b.id, b.warmup, b.frames, b.partitions.map((p) => p.firstFrame)])).toEqual(
+      [0, 1, 2, 3, 4, 5].map((id) => [id, id === 0, 10, [10 * id]]),
+    );
+    expect(metrics.framesProcessed).toBe(60);
+    expect(metrics.summary.measuredFrames).toBe(50);
+    for (const batch of metrics.batches) {
+      for (const p of batch.partitions) {
+        expect(p.startMs).toBeGreaterThanOrEqual(batch.submitMs);
+        expect(p.endMs).toBeLessThanOrEqual(batch.jobEndMs);
+        expect(p.perFrameMs).toBeCloseTo(p.endMs - batch.submitMs, 6);
+      }
+    }
+    // Jobs overlap, never more than two at once (at each submission, the jobs in Spark): batch 1 went to
+    // Spark while batch 0 (seconds: the Python workers start) was still running.
+    expect(overlappingJobPairs(metrics.batches)).toContainEqual([0, 1]);
+    for (const batch of metrics.batches) {
+      expect(metrics.batches.filter((b) => b.submitMs <= batch.submitMs && batch.submitMs < b.jobEndMs).length).toBeLessThanOrEqual(2);
+    }
+
+    // The event log agrees: Spark numbered the jobs in batch order (each under its batch's job group) and saw them overlap.
+    const events = readFileSync(result.eventLogPath!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const starts = events.filter((e) => e.Event === 'SparkListenerJobStart') as { 'Job ID': number; 'Submission Time': number; Properties: Record<string, string> }[];
+    const ends = new Map((events.filter((e) => e.Event === 'SparkListenerJobEnd') as { 'Job ID': number; 'Completion Time': number }[]).map((e) => [e['Job ID'], e['Completion Time']]));
+    const jobs = starts.sort((a, b) => a['Job ID'] - b['Job ID']).map((s) => ({ group: s.Properties['spark.jobGroup.id'], submitMs: s['Submission Time'], jobEndMs: ends.get(s['Job ID'])! }));
+    expect(jobs.map((j) => j.group)).toEqual([0, 1, 2, 3, 4, 5].map((id) => `it-concurrent-batch-0000${id}`));
+    expect(overlappingJobPairs(jobs)).toContainEqual([0, 1]);
+    expect(result.eventLog).toEqual({ path: result.eventLogPath, complete: true, executorLosses: [], taskFailures: 0, problem: null });
   }, 240_000);
 
   it("passes on the job's own one-line error when the store holds too few frames for one batch", async () => {

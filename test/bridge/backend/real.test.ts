@@ -200,7 +200,7 @@ describe('RealBackend with a fake submitter', () => {
       executorMemoryMb: 512,
       executorInstances: 2,
       serializer: 'java',
-      job: { inputDir: '/store', outputDir: '/nonexistent/sspe-out', partitions: 2, framesPerPartition: 23, fps: 23, warmupBatches: 1, maxBatches: 3, realtime: false },
+      job: { inputDir: '/store', outputDir: '/nonexistent/sspe-out', partitions: 2, framesPerPartition: 23, concurrentJobs: 1, fps: 23, warmupBatches: 1, maxBatches: 3, realtime: false },
       conf: {
         'spark.memory.fraction': '0.6',
         'spark.task.maxFailures': '2',
@@ -209,6 +209,7 @@ describe('RealBackend with a fake submitter', () => {
         'spark.sspe.runId': 'run-1',
         'spark.sspe.partitions': '2',
         'spark.sspe.framesPerPartition': '23',
+        'spark.sspe.concurrentJobs': '1',
         'spark.sspe.fps': '23',
         'spark.sspe.warmupBatches': '1',
         'spark.sspe.megapixelsPerFrame': '0',
