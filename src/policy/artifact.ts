@@ -615,18 +615,32 @@ export function checkCompatible(
       );
     }
   }
+  return { warnings: scenarioWarnings(label, metadata, scenario) };
+}
+
+/**
+ * What a policy that can act on a scenario may still get wrong there, as
+ * warnings: a different load scale or SLO in its observation, or (when
+ * neither) a different scenario than it trained on. Single-agent policies
+ * and team bundles alike.
+ */
+export function scenarioWarnings(
+  label: string,
+  trained: { observation: { maxFps: number; sloPerFrameMs: number }; scenario: { name: string; hash: string } },
+  scenario: Scenario,
+): string[] {
   const warnings: string[] = [];
   const maxFps = Math.max(...scenario.workload.fpsLevels);
-  if (metadata.observation.maxFps !== maxFps) {
-    warnings.push(`${label} scales load by ${metadata.observation.maxFps} fps; the scenario's highest level is ${maxFps} fps`);
+  if (trained.observation.maxFps !== maxFps) {
+    warnings.push(`${label} scales load by ${trained.observation.maxFps} fps; the scenario's highest level is ${maxFps} fps`);
   }
-  if (metadata.observation.sloPerFrameMs !== scenario.slo.perFrameMs) {
-    warnings.push(`${label} was trained for an SLO of ${metadata.observation.sloPerFrameMs} ms per frame; the scenario's is ${scenario.slo.perFrameMs} ms`);
+  if (trained.observation.sloPerFrameMs !== scenario.slo.perFrameMs) {
+    warnings.push(`${label} was trained for an SLO of ${trained.observation.sloPerFrameMs} ms per frame; the scenario's is ${scenario.slo.perFrameMs} ms`);
   }
-  if (warnings.length === 0 && metadata.scenario.hash !== scenarioHash(scenario)) {
-    warnings.push(`${label} was trained on scenario '${metadata.scenario.name}' (hash ${metadata.scenario.hash.slice(0, 12)}); this one differs (${scenario.name})`);
+  if (warnings.length === 0 && trained.scenario.hash !== scenarioHash(scenario)) {
+    warnings.push(`${label} was trained on scenario '${trained.scenario.name}' (hash ${trained.scenario.hash.slice(0, 12)}); this one differs (${scenario.name})`);
   }
-  return { warnings };
+  return warnings;
 }
 
 // ---------------------------------------------------------------- README

@@ -20,7 +20,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { AGENTS, KNOB_NAMES, type AgentName } from '../space/knobs.js';
 import type { ActionSpace } from '../space/grid.js';
 import { makeDir } from '../output-dir.js';
-import { scenarioHash } from './artifact.js';
+import { scenarioHash, scenarioWarnings } from './artifact.js';
 import { teamReadme } from './team-readme.js';
 
 export const TEAM_FORMAT = 'sspe-team-policy';
@@ -177,4 +177,29 @@ export async function loadTeam(dir: string, options: { tf: Tf }): Promise<Loaded
     }
   }
   return { dir, metadata, models };
+}
+
+/** The declared knobs and their grids, as one line: `nodeCount 1-6/1, placement {spread, pack}`. */
+function describeSpace(space: ActionSpace): string {
+  return KNOB_NAMES.filter((k) => space[k] !== undefined)
+    .map((k) => {
+      const d = space[k] as { min: number; max: number; step: number } | { choices: readonly (number | string)[] };
+      return 'choices' in d ? `${k} {${d.choices.join(', ')}}` : `${k} ${d.min}-${d.max}/${d.step}`;
+    })
+    .join(', ');
+}
+
+/**
+ * Whether a team can act on a scenario: its agents' masks and encodings are
+ * built on the action space it was trained with, so that must be the
+ * scenario's (an error otherwise); a different load scale, SLO or scenario
+ * is a warning, as for single-agent policies (checkCompatible).
+ */
+export function checkTeamCompatible(metadata: TeamMetadata, scenario: Scenario, dir: string): { warnings: string[] } {
+  const label = `team policy ${dir}`;
+  const declared = (space: ActionSpace) => JSON.stringify(KNOB_NAMES.filter((k) => space[k] !== undefined).map((k) => [k, space[k]]));
+  if (declared(metadata.space.actionSpace) !== declared(scenario.actionSpace)) {
+    throw new UserInputError(`${label} was trained for ${describeSpace(metadata.space.actionSpace)}; the scenario '${scenario.name}' declares ${describeSpace(scenario.actionSpace)}`);
+  }
+  return { warnings: scenarioWarnings(label, metadata, scenario) };
 }

@@ -8,6 +8,10 @@ import { evaluatePolicies, type PolicyFactory } from '../../evaluate/evaluate.js
 import { evaluateTrace, type TracePolicy } from '../../evaluate/trace.js';
 import { InterruptedError, UserInputError } from '../../errors.js';
 import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
+import { checkTeamCompatible, isTeamBundle, loadTeam } from '../../policy/team-artifact.js';
+import { denseForward, denseLayersOf } from '../../policy/dense-forward.js';
+import { TeamPolicy } from '../../agents/team-policy.js';
+import type * as tfTypes from '@tensorflow/tfjs';
 import { checkReportPath, renderReport, writeReport } from '../../report/html.js';
 import type { EvaluationLevel, TraceEvaluation, TrainingCurves } from '../../report/types.js';
 import type { RunLog } from '../../runlog/run-log.js';
@@ -53,7 +57,7 @@ export const evaluateCommand = {
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-      .option('policy', { type: 'string', describe: 'policy folder written by `sspe train` or `sspe export` (omit to compare baselines only)' })
+      .option('policy', { type: 'string', describe: 'policy folder written by `sspe train` or `sspe export`, a single-agent policy or a team bundle (omit to compare baselines only)' })
       .option('baselines', { type: 'string', default: 'all', describe: `baselines to compare: all, none, or a list of ${BASELINE_NAMES.join(', ')}` })
       .option('seeds', { type: 'number', default: 5, describe: 'evaluation episodes per policy and load level (seeds 1..N); in trace mode, runs of the whole trace per policy' })
       .option('steps', { type: 'number', describe: "decisions per evaluation episode (default: the scenario's stepsPerEpisode); the second half is measured" })
@@ -70,6 +74,10 @@ export const evaluateCommand = {
       .option('best-fixed', { type: 'boolean', default: true, describe: 'trace mode: search every fixed configuration of the action space through the whole trace (--no-best-fixed skips it)' })
       .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn', 'the shipped policy against every baseline')
       .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn --seeds 5 --report out/report.html', 'with an HTML report')
+      .example(
+        '$0 evaluate scenarios/diurnal-pool.yaml --trace --policy models/policies/diurnal-pool-idqn --baselines k8s-stack,flink-autoscaler --seeds 2',
+        "the shipped five-agent team (a bundle of sspe train --method idqn) through the day's trace, beside the autoscalers operators run",
+      )
       .example('$0 evaluate scenarios/diurnal.yaml --trace --seeds 3 --report out/diurnal.html', 'every baseline, the best fixed configuration and the adaptive oracles through the diurnal trace'),
   handler: async (args: ArgumentsCamelCase<EvaluateOptions>) => {
     if (args.trace) {
@@ -98,18 +106,36 @@ function checkSeeds(seeds: number): void {
   }
 }
 
-/** The trained policy of --policy, checked against the scenario, with its training curves when saved. */
-async function loadDqn(dir: string, backend: TfBackendChoice, scenario: Scenario) {
+/**
+ * The trained policy of --policy, checked against the scenario, with its
+ * training curves when saved: a single-agent policy (named dqn), or a team
+ * bundle (`sspe train --method idqn|vdn`; named after its method) whose
+ * agents decide together (TeamPolicy).
+ */
+async function loadLearned(dir: string, backend: TfBackendChoice, scenario: Scenario) {
   const { tf } = await initTf({ backend });
+  const curvesPath = join(dir, 'curves.json');
+  const curves = existsSync(curvesPath) ? (JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves) : null;
+  if (isTeamBundle(dir)) {
+    const team = await loadTeam(dir, { tf });
+    const { warnings } = checkTeamCompatible(team.metadata, scenario, dir);
+    for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
+    const members = team.metadata.agents.map((agent) => {
+      const model = team.models[agent.name];
+      const layers = denseLayersOf(model);
+      const qValues =
+        layers === null
+          ? (observation: Float32Array) => tf.tidy(() => (model.predict(tf.tensor2d(observation, [1, observation.length])) as tfTypes.Tensor).dataSync())
+          : (observation: Float32Array) => denseForward(layers, observation);
+      return { agent: agent.name, features: agent.features, encoding: agent.encoding, qValues };
+    });
+    const name = team.metadata.method;
+    return { name, policy: new TeamPolicy(name, team.metadata.observation, members), encoding: 'absolute' as const, curves: null };
+  }
   const loaded = await loadPolicy(dir, { tf });
   const { warnings } = checkCompatible(loaded.metadata, scenario, dir);
   for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
-  const curvesPath = join(dir, 'curves.json');
-  return {
-    policy: new LearnedPolicy('dqn', tf, loaded.model),
-    encoding: loaded.metadata.actionSpace.encoding,
-    curves: existsSync(curvesPath) ? (JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves) : null,
-  };
+  return { name: 'dqn', policy: new LearnedPolicy('dqn', tf, loaded.model), encoding: loaded.metadata.actionSpace.encoding, curves };
 }
 
 /** Evaluates and writes the report; returns what --json prints. */
@@ -125,9 +151,9 @@ export async function runEvaluate(args: EvaluateOptions) {
   const factories: Record<string, PolicyFactory> = {};
   let curves: TrainingCurves | null = null;
   if (args.policy !== undefined) {
-    const dqn = await loadDqn(args.policy, args.backend, scenario);
-    factories.dqn = () => dqn.policy;
-    curves = dqn.curves;
+    const learned = await loadLearned(args.policy, args.backend, scenario);
+    factories[learned.name] = () => learned.policy;
+    curves = learned.curves;
   }
   for (const name of baselines) factories[name] = (seed) => makeBaseline(name, { scenario, seed });
   if (Object.keys(factories).length === 0) throw new UserInputError('--baselines: nothing to evaluate: give --policy or at least one baseline');
@@ -227,8 +253,8 @@ export async function runTraceEvaluate(args: EvaluateOptions): Promise<TraceEval
   }
   const policies: Record<string, TracePolicy> = {};
   if (args.policy !== undefined) {
-    const dqn = await loadDqn(args.policy, args.backend, scenario);
-    policies.dqn = { make: () => dqn.policy, encoding: dqn.encoding };
+    const learned = await loadLearned(args.policy, args.backend, scenario);
+    policies[learned.name] = { make: () => learned.policy, encoding: learned.encoding };
   }
   // Baselines set their target directly, as the autoscalers they imitate do.
   for (const name of baselinesFrom(args.baselines)) policies[name] = { make: (seed) => makeBaseline(name, { scenario, seed }), encoding: 'absolute' };
