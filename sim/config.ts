@@ -93,7 +93,7 @@ export interface SparkConfig {
   batchIntervalMs: number;
   /** spark.memory.fraction: share of (heap − reserved) usable for execution and storage. */
   memoryFraction: number;
-  /** spark.streaming.concurrentJobs: micro-batch jobs that may run at once. */
+  /** Micro-batch jobs that may run at once (the demonstrator's --concurrent-jobs; Spark Streaming calls it spark.streaming.concurrentJobs). */
   concurrentJobs: number;
   /** spark.task.maxFailures: attempts per task before its partition's frames are dropped. */
   taskMaxFailures: number;

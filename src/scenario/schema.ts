@@ -334,7 +334,7 @@ export const sparkFieldSchemas = {
     .describe("frames each partition collects before the batch goes to Spark; 'fps' = one second of video at the current load"),
   batchIntervalMs: intIn(0, MAX_MS).describe('micro-batch interval, ms: a batch is cut when full or this long after its first frame; 0 = only when full'),
   memoryFraction: numberIn(0, 1, { minExclusive: true, maxExclusive: true }).describe('spark.memory.fraction: share of (heap - reserved) for execution and storage'),
-  concurrentJobs: intIn(1, 64).describe('spark.streaming.concurrentJobs: micro-batch jobs that may run at once'),
+  concurrentJobs: intIn(1, 64).describe('micro-batch jobs that may run at once (the job\'s --concurrent-jobs)'),
   taskMaxFailures: intIn(1, 100).describe("spark.task.maxFailures: attempts per task before its partition's frames are dropped"),
   serializer: oneOf(['java', 'kryo']).describe('spark.serializer'),
   cpuRequestRatio: numberIn(0, 1, { minExclusive: true }).describe('CPU each executor pod requests, as a fraction of executorCores'),

@@ -13,7 +13,7 @@ const shipped = readdirSync(SCENARIOS_DIR).filter((name) => name.endsWith('.yaml
 describe('shipped scenarios', () => {
   it('include the seven documented ones', () => {
     expect(shipped.sort()).toEqual(
-      ['diurnal.yaml', 'diurnal-pool.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml'].sort(),
+      ['diurnal.yaml', 'diurnal-pool.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml', 'spike-pool.yaml'].sort(),
     );
   });
 
