@@ -43,22 +43,37 @@ function summaryJson(summary: CollectSummary) {
   };
 }
 
-function printTable(summary: CollectSummary): void {
-  const rows = summary.runs.map(({ run, repeat, ran }) => [
-    `${run.cores}/${run.memoryMb}/${run.instances}`,
-    `${run.partitions}x${run.framesPerPartition}`,
-    Number.isNaN(run.megapixelsPerFrame) ? '-' : run.megapixelsPerFrame.toFixed(4),
-    repeat,
-    run.perFrameMs?.mean ?? Number.NaN,
-    run.perFrameMs?.p95 ?? Number.NaN,
-    run.wallMs / 1000,
-    run.cpuProbe ? Math.round(run.cpuProbe.wallMs) : '-',
-    ran ? 'ran' : 'resumed',
-    run.failure === null ? '' : run.failure.length > 100 ? `${run.failure.slice(0, 99)}…` : run.failure,
-  ]);
-  console.log(`${summary.master}: ${summary.runs.length} runs (${summary.skipped} already in ${summary.runsCsv})`);
-  console.log(formatTable(['config (cores/MB/instances)', 'workload', 'MP/frame', 'repeat', 'per-frame mean ms', 'p95 ms', 'wall s', 'probe ms', 'this time', 'failure'], rows));
-  if (summary.interrupted) console.log('interrupted: run the same command again to finish the collection');
+/** Failures longer than this go under the table, whole, with a number in the table pointing at them. */
+const TABLE_FAILURE_CHARS = 100;
+
+/** The summary as the table a user reads: a short failure in its cell, a long one in full under the table. */
+export function collectTableText(summary: CollectSummary): string {
+  const notes: string[] = [];
+  const rows = summary.runs.map(({ run, repeat, ran }) => {
+    let failure = run.failure ?? '';
+    if (failure.length > TABLE_FAILURE_CHARS) {
+      notes.push(`[${notes.length + 1}] ${run.runId}: ${failure}`);
+      failure = `failed, see [${notes.length}] below`;
+    }
+    return [
+      `${run.cores}/${run.memoryMb}/${run.instances}`,
+      `${run.partitions}x${run.framesPerPartition}`,
+      Number.isNaN(run.megapixelsPerFrame) ? '-' : run.megapixelsPerFrame.toFixed(4),
+      repeat,
+      run.perFrameMs?.mean ?? Number.NaN,
+      run.perFrameMs?.p95 ?? Number.NaN,
+      run.wallMs / 1000,
+      run.cpuProbe ? Math.round(run.cpuProbe.wallMs) : '-',
+      ran ? 'ran' : 'resumed',
+      failure,
+    ];
+  });
+  return [
+    `${summary.master}: ${summary.runs.length} runs (${summary.skipped} already in ${summary.runsCsv})`,
+    formatTable(['config (cores/MB/instances)', 'workload', 'MP/frame', 'repeat', 'per-frame mean ms', 'p95 ms', 'wall s', 'probe ms', 'this time', 'failure'], rows),
+    ...notes,
+    ...(summary.interrupted ? ['interrupted: run the same command again to finish the collection'] : []),
+  ].join('\n');
 }
 
 export const collectCommand = {
@@ -115,7 +130,7 @@ export const collectCommand = {
   handler: async (args: ArgumentsCamelCase<CollectOptions>) => {
     const summary = await runCollect(args);
     if (args.json) console.log(JSON.stringify(summaryJson(summary), null, 2));
-    else printTable(summary);
+    else console.log(collectTableText(summary));
     if (summary.interrupted) process.exitCode = 130;
     const ran = summary.runs.filter((r) => r.ran);
     if (!summary.interrupted && ran.length > 0 && ran.every((r) => r.run.failure !== null)) {
