@@ -27,7 +27,12 @@ import { UserInputError } from '../../src/errors.js';
 import { parseEventLog, type EventLog } from '../eventlog/parse.js';
 import { parseSparkMemoryMb, SparkPropertyError } from '../eventlog/spark-config.js';
 import { concurrentJobsField, type RealRun } from './real-run.js';
-import { describeExecutorLosses } from '../spark/executor-loss.js';
+import { describeExecutorLosses, oneLine } from '../spark/executor-loss.js';
+
+/** A failure message's first non-empty line (Spark's job failures go on with the executor's stack trace). */
+function firstLine(message: string | null | undefined): string {
+  return oneLine((message ?? '').split('\n').find((line) => line.trim() !== '') ?? '');
+}
 
 /** The Spark properties the launcher sets so that a log describes its run's workload (spark-submit --conf). */
 export const SSPE_PROPERTIES = {
@@ -186,7 +191,7 @@ export function realRunFromParsedLog(log: EventLog, path: string): RealRun | nul
   if (failure === null && failedJob !== undefined) {
     failure =
       failedJob.result === 'failed'
-        ? `job ${failedJob.jobId} failed: ${failedJob.failureMessage ?? 'no reason given'}`
+        ? `job ${failedJob.jobId} failed: ${firstLine(failedJob.failureMessage) || 'no reason given'}`
         : `job ${failedJob.jobId} never ended`;
   }
   const lastJobEndMs = Math.max(-Infinity, ...jobs.map((job) => job.completionTimeMs ?? -Infinity));

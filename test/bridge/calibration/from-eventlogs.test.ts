@@ -65,6 +65,11 @@ describe('RealRun records from event logs', () => {
   it.each([
     ['no ApplicationEnd', { incomplete: true }, /no ApplicationEnd/],
     ['a failed job', { batches: [...BATCHES.slice(0, 2), { ...BATCHES[2], result: 'failed' as const }] }, /job 2 failed: Job aborted due to stage failure/],
+    [
+      'a failed job with a stack trace',
+      { batches: [...BATCHES.slice(0, 2), { ...BATCHES[2], result: 'failed' as const, failureMessage: '\nJob aborted due to stage failure: Task 0 in stage 2.0 failed 4 times\n\tat org.apache.spark.Foo(Foo.scala:1)\nCaused by: boom' }] },
+      /^job 2 failed: Job aborted due to stage failure: Task 0 in stage 2\.0 failed 4 times$/,
+    ],
     ['an executor lost mid-run', { executorLostAtMs: T0 + 3000 }, /executor 1 was lost during the run: Command exited with code 137/],
     ['only warm-up batches', { batches: BATCHES.slice(0, 1) }, /all warm-up \(1\): no measured batch/],
     ['a job missing a partition', { batches: [...BATCHES.slice(0, 2), { submissionTimeMs: T0 + 4000, finishTimesMs: [T0 + 4100] }] }, /job 2 has 1 successful partitions, expected 2/],

@@ -11,6 +11,8 @@ export interface SyntheticBatch {
   /** A failed first attempt of partition 0 before its success. */
   retryFirst?: boolean;
   result?: 'succeeded' | 'failed';
+  /** A failed job's message; default 'Job aborted due to stage failure'. */
+  failureMessage?: string;
 }
 
 export interface SyntheticLog {
@@ -101,7 +103,7 @@ export function syntheticEventLog(log: SyntheticLog): string {
       Event: 'SparkListenerJobEnd',
       'Job ID': jobId,
       'Completion Time': endMs,
-      'Job Result': batch.result === 'failed' ? { Result: 'JobFailed', Exception: { Message: 'Job aborted due to stage failure' } } : { Result: 'JobSucceeded' },
+      'Job Result': batch.result === 'failed' ? { Result: 'JobFailed', Exception: { Message: batch.failureMessage ?? 'Job aborted due to stage failure' } } : { Result: 'JobSucceeded' },
     });
   });
   if (log.executorLostAtMs !== undefined) {
