@@ -61,14 +61,7 @@ ${notesSection(input.notes ?? [])}
 <section class="how">
 <h2>How to read this</h2>
 <ul>
-<li>Each plot against input rate has one panel per policy, in the policy’s own colour and marker, the same in every plot. The dark dashed line with open circles in every panel is the <b>${escapeHtml(ORACLE_POLICY)}</b>, the reference the “gap to oracle” column is measured against, drawn on top: where a policy does what the oracle does, its markers fill the circles.</li>
-<li>A vertical bar in the resources plot is the range a policy’s choice covered over the measured decisions of every seed; a policy that keeps rescaling (random does at every decision) has no single configuration, and its table cells say “varies” with the range.</li>
-<li><b>Per-frame</b> is the time from a frame’s batch reaching Spark to its output written, mean ± standard deviation over seeds. Lower is better; above the SLO line frames miss their deadline.</li>
-<li><b>Gap to oracle</b> is how much slower than the oracle a policy is, in % of the oracle’s per-frame mean; negative means faster.</li>
-<li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the one with the cheaper requests).</li>
-<li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
-<li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
-${trace !== null ? traceHow(trace.trace.cost_basis) : ''}<li>In the training plot, each episode runs at one load level, and the reward a level allows differs more between levels than within one; so each episode is plotted as its <b>regret</b>: the best mean reward known at its level minus its own (0 is as good as the best known). Regret falling to 0 as epsilon falls means the agent learned; falling only as fast as epsilon means it mostly explores less. Long runs are downsampled.</li>
+${trace !== null ? traceHow(trace.trace.cost_basis) : ''}${hasLevels ? levelsHow() : ''}${trainingSvg !== null ? TRAINING_HOW : ''}
 </ul>
 </section>
 </main>
@@ -143,6 +136,21 @@ ${rows.join('\n')}
 </tbody>
 </table></div>
 </section>`;
+}
+
+/** The training plot's part of "How to read this". */
+const TRAINING_HOW = `<li>In the training plot, each episode runs at one load level, and the reward a level allows differs more between levels than within one; so each episode is plotted as its <b>regret</b>: the best mean reward known at its level minus its own (0 is as good as the best known). Regret falling to 0 as epsilon falls means the agent learned; falling only as fast as epsilon means it mostly explores less. Long runs are downsampled.</li>`;
+
+/** The per-level part of "How to read this": the plots against input rate and the tables per rate. */
+function levelsHow(): string {
+  return `<li>Each plot against input rate has one panel per policy, in the policy’s own colour and marker, the same in every plot. The dark dashed line with open circles in every panel is the <b>${escapeHtml(ORACLE_POLICY)}</b>, the reference the “gap to oracle” column is measured against, drawn on top: where a policy does what the oracle does, its markers fill the circles.</li>
+<li>A vertical bar in the resources plot is the range a policy’s choice covered over the measured decisions of every seed; a policy that keeps rescaling (random does at every decision) has no single configuration, and its table cells say “varies” with the range.</li>
+<li><b>Per-frame</b> is the time from a frame’s batch reaching Spark to its output written, mean ± standard deviation over seeds. Lower is better; above the SLO line frames miss their deadline.</li>
+<li><b>Gap to oracle</b> is how much slower than the oracle a policy is, in % of the oracle’s per-frame mean; negative means faster.</li>
+<li>The <span class="best-mark">★ best</span> row of each table has the lowest per-frame mean among the non-oracle policies (ties go to the one with the cheaper requests).</li>
+<li><b>CPU util</b> and <b>memory util</b> are the utilisation of what the executors requested; low utilisation at a good per-frame time means the policy is paying for idle resources.</li>
+<li><b>Rescales / h</b> counts configuration changes per simulated hour; each one restarts executors.</li>
+`;
 }
 
 /** The trace part of "How to read this"; the slo-cost score bills what the scenario bills (its node pool, else the requests). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../../src/errors.js';
 import { checkReportPath, renderReport } from '../../../src/report/html.js';
 import { traceTimeline } from '../../../src/report/trace-plots.js';
-import { traceInput } from './fixtures.js';
+import { syntheticInput, traceInput } from './fixtures.js';
 
 describe('trace-mode report', () => {
   it('plots the load and the configurations over time and what each policy achieved, every axis titled with its unit', async () => {
@@ -28,6 +28,20 @@ describe('trace-mode report', () => {
     const rows = [...html.matchAll(/<tr(?: class="([^"]*)")?><th scope="row">([^<]*)/g)].map((m) => `${m[2].trim()}:${m[1] ?? ''}`);
     expect(rows).toEqual(['hpa:', 'best-fixed:', 'adaptive-oracle:best']);
     expect(html).toContain('(1 / 800 / 8)');
+  });
+
+  it('explains only what the report shows: the trace first, no per-level plots or training plot it does not have', async () => {
+    const how = (html: string) => /<section class="how">([\s\S]*?)<\/section>/.exec(html)![1];
+    const trace = how(await renderReport(traceInput()));
+    const bullets = [...trace.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]);
+    expect(bullets[0]).toMatch(/^In <b>trace mode<\/b>/);
+    expect(trace).not.toContain('plot against input rate');
+    expect(trace).not.toContain('Gap to oracle');
+    expect(trace).not.toContain('In the training plot');
+    // A level report keeps its own bullets.
+    const levels = how(await renderReport(syntheticInput()));
+    expect(levels).toContain('Each plot against input rate has one panel per policy');
+    expect(levels).not.toContain('trace mode');
   });
 
   it('refuses a trace with a number it could only show as NaN', async () => {
