@@ -14,7 +14,8 @@ export interface PodMemoryConfig {
 
 /** The executor pod's memory beyond the heap (the Python workers' frames live here), MB. */
 export function executorMemoryOverheadMb(config: PodMemoryConfig): number {
-  return config.executorMemoryOverheadMb ?? Math.max(MEMORY_OVERHEAD_MIN_MB, Math.ceil(MEMORY_OVERHEAD_FACTOR * config.executorMemoryMb));
+  // Spark truncates: max((overheadFactor * executorMemory).toLong, MEMORY_OVERHEAD_MIN) in its resource profile.
+  return config.executorMemoryOverheadMb ?? Math.max(MEMORY_OVERHEAD_MIN_MB, Math.floor(MEMORY_OVERHEAD_FACTOR * config.executorMemoryMb));
 }
 
 /**

@@ -53,6 +53,8 @@ describe('pod memory', () => {
   it("is heap + max(384 MB, 10% of heap) without the knob, and heap + the overhead with it", () => {
     expect(executorPodMemoryMb({ executorMemoryMb: 500 })).toBe(884);
     expect(executorPodMemoryMb({ executorMemoryMb: 8000 })).toBe(8800);
+    // Spark truncates 10 % of the heap to whole MB (as bridge/spark/executor-loss.ts reads a real pod's limit): 4095 MB gets 409, not 410.
+    expect(executorPodMemoryMb({ executorMemoryMb: 4095 })).toBe(4095 + 409);
     expect(executorPodMemoryMb(500)).toBe(884);
     expect(executorPodMemoryMb({ executorMemoryMb: 500, executorMemoryOverheadMb: 768 })).toBe(1268);
     expect(executorPodMemoryMb({ executorMemoryMb: 8000, executorMemoryOverheadMb: 0 })).toBe(8000);
