@@ -109,8 +109,10 @@ describe('calibrate on runs the simulator made (known profile, 3% noise)', () =>
   });
 
   it('is deterministic for a seed', () => {
-    const again = calibrate({ runs, scenario, start, holdoutFraction: 0.3, seed: 3, maxIterations: 10 });
-    const once = calibrate({ runs, scenario, start, holdoutFraction: 0.3, seed: 3, maxIterations: 10 });
+    // Determinism needs no good fit: one short round on few simulated batches.
+    const quickFit = { runs, scenario, start, holdoutFraction: 0.3, seed: 3, maxIterations: 10, rounds: 1, minSimulatedBatches: 10 } as const;
+    const again = calibrate(quickFit);
+    const once = calibrate(quickFit);
     expect(again.profile).toEqual(once.profile);
     expect(again.fidelity).toEqual(once.fidelity);
   });
@@ -176,7 +178,7 @@ describe('calibrate input', () => {
 
   it('leaves failed runs out and counts them', () => {
     const mixed = [failedRun(runs[0]), ...runs.slice(1)];
-    const r = calibrate({ runs: mixed, scenario, start, holdoutFraction: 0.3, seed: 1, maxIterations: 5 });
+    const r = calibrate({ runs: mixed, scenario, start, holdoutFraction: 0.3, seed: 1, maxIterations: 5, rounds: 1, minSimulatedBatches: 5 });
     expect(r.fidelity.n_failed).toBe(1);
     expect(r.fidelity.n_runs).toBe(5);
     expect(r.failed).toEqual([{ runId: runs[0].runId, failure: 'spark-submit exited with code 1' }]);
@@ -197,7 +199,7 @@ describe('calibrate input', () => {
   });
 
   it("gives a run without a frame size the scenario sources' mean", () => {
-    const r = calibrate({ runs: [{ ...runs[0], megapixelsPerFrame: NaN }, ...runs.slice(1)], scenario, start, holdoutFraction: 0.3, seed: 1, maxIterations: 5 });
+    const r = calibrate({ runs: [{ ...runs[0], megapixelsPerFrame: NaN }, ...runs.slice(1)], scenario, start, holdoutFraction: 0.3, seed: 1, maxIterations: 5, rounds: 1, minSimulatedBatches: 5 });
     expect(r.megapixelsFromScenario).toEqual([runs[0].runId]);
     expect(r.fidelity.perRun[0].config.megapixelsPerFrame).toBeCloseTo((160 * 90 + 80 * 60 + 240 * 136) / 3 / 1e6, 12);
   });
