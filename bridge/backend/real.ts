@@ -10,7 +10,7 @@
  * out or lost an executor comes back as an outcome with `failure` set. Only
  * bad constructor options throw (UserInputError).
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SparkConfig } from '../../sim/config.js';
 import type { Quantiles } from '../../sim/metrics/result.js';
@@ -21,6 +21,7 @@ import { resolvedFramesPerPartition } from '../../src/managers/configuration.js'
 import type { Scenario } from '../../src/scenario/schema.js';
 import { concurrentJobsField, type RealRun } from '../calibration/real-run.js';
 import { parseEventLog } from '../eventlog/parse.js';
+import { writeExecutorPodTemplate, type InfrastructureManager, type NodeCountChange } from '../k8s/infrastructure/index.js';
 import { masterSpec } from '../spark/launcher.js';
 // Re-exported: callers of the backend name the master as it does.
 export { masterSpec };
@@ -58,6 +59,20 @@ export interface RealBackendOptions {
   runIdPrefix?: string;
   /** Wall clock, for run ids. */
   now?: () => Date;
+  /**
+   * How the cluster knobs (node count, placement) reach the cluster; without
+   * it a trial that sets them fails with a line saying so.
+   */
+  infrastructure?: RealInfrastructure;
+}
+
+/** The Infrastructure Manager of a real cluster, and what the backend needs beside it. */
+export interface RealInfrastructure {
+  manager: InfrastructureManager;
+  /** Where each run's executor pod template is written (<dir>/<runId>-executor-pod.yaml). */
+  podTemplateDir: string;
+  /** $ per hour of these schedulable nodes (the trial's cost when it sets the node count). */
+  costPerHourOf: (schedulable: string[]) => number;
 }
 
 // ------------------------------------------------------------------ request
@@ -337,6 +352,7 @@ export class RealBackend implements Backend {
   private trials = 0;
   private closed = false;
   private last: { run: RealRun; result: SubmitResult } | null = null;
+  private nodeChange: NodeCountChange | null = null;
 
   constructor(options: RealBackendOptions) {
     requirePositiveInteger('number of measured batches', options.job.batches);
@@ -373,9 +389,16 @@ export class RealBackend implements Backend {
   /** runTrial under a chosen run id ([A-Za-z0-9._-], unique within the submitter's runs directory). */
   async runTrialAs(trial: TrialRequest, runId: string): Promise<TrialOutcome> {
     const context = { sloPerFrameMs: this.options.scenario.slo.perFrameMs, costPerHour: this.options.costPerHour ?? 0 };
-    const request = submitRequestFor(trial, runId, this.options);
-    const refusal = this.closed ? 'the real backend is closed' : unsupported(trial.config);
+    let request = submitRequestFor(trial, runId, this.options);
+    const refusal = this.closed ? 'the real backend is closed' : unsupported(trial.config) ?? this.unenactable(trial.config);
     if (refusal !== null) return this.record(request, refusal, context);
+    try {
+      const enacted = await this.enactInfrastructure(trial.config, runId);
+      request = { ...request, conf: { ...request.conf, ...enacted.conf } };
+      if (enacted.costPerHour !== null) context.costPerHour = enacted.costPerHour;
+    } catch (error) {
+      return this.record(request, messageOf(error), context);
+    }
     let result: SubmitResult;
     try {
       result = await this.options.submitter.submit(request);
@@ -390,6 +413,49 @@ export class RealBackend implements Backend {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** The node count, in pool order, after the latest trial that set it; null before one did. */
+  get lastNodeChange(): NodeCountChange | null {
+    return this.nodeChange;
+  }
+
+  /** Why the cluster knobs of `config` cannot be enacted here; null when they can (or none is set). */
+  private unenactable(config: TrialRequest['config']): string | null {
+    if (this.options.infrastructure !== undefined) return null;
+    const set = [config.nodeCount !== undefined ? 'the node count' : null, config.placement !== undefined ? 'the placement' : null].filter((k) => k !== null);
+    if (set.length === 0) return null;
+    return `${set.join(' and ')} cannot be enacted on ${masterSpec(this.options.master)}: only a Kubernetes master (k8s://…) has an Infrastructure Manager`;
+  }
+
+  /**
+   * Before the run is submitted: the node pool opened or closed to the
+   * trial's node count (cordon/uncordon and drain), and the executor pod
+   * template of its placement written. Returns the Spark settings and the
+   * cost of the nodes left open; throws with one line when the cluster
+   * refuses.
+   */
+  private async enactInfrastructure(config: TrialRequest['config'], runId: string): Promise<{ conf: Record<string, string>; costPerHour: number | null }> {
+    const infra = this.options.infrastructure;
+    if (infra === undefined) return { conf: {}, costPerHour: null };
+    let costPerHour: number | null = null;
+    if (config.nodeCount !== undefined) {
+      try {
+        this.nodeChange = await infra.manager.setNodeCount(config.nodeCount);
+      } catch (error) {
+        throw new Error(`could not set the node pool to ${config.nodeCount} node(s): ${messageOf(error)}`, { cause: error });
+      }
+      costPerHour = infra.costPerHourOf(this.nodeChange.schedulable);
+    }
+    if (config.placement === undefined) return { conf: {}, costPerHour };
+    let conf: Record<string, string>;
+    try {
+      await mkdir(infra.podTemplateDir, { recursive: true });
+      conf = writeExecutorPodTemplate(join(infra.podTemplateDir, `${runId}-executor-pod.yaml`), await infra.manager.setPlacement(config.placement));
+    } catch (error) {
+      throw new Error(`could not prepare placement '${config.placement}': ${messageOf(error)}`, { cause: error });
+    }
+    return { conf, costPerHour };
   }
 
   private async record(request: SubmitRequest, failure: string, context: Omit<OutcomeContext, 'request'>): Promise<TrialOutcome> {

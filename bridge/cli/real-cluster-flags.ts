@@ -4,7 +4,7 @@
  * the backend they build.
  */
 import { join } from 'node:path';
-import { makeRealBackend } from '../backend/factory.js';
+import { checkEnactable, makeRealBackend, realInfrastructureFor } from '../backend/factory.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { UserInputError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
@@ -49,6 +49,9 @@ export function realBackendFrom(flags: RealClusterFlags, scenario: Scenario, com
   const { batches, warmupBatches, timeoutMs, extraConf } = checkRunFlags(flags);
   if (flags.inputDir.trim() === '') throw new UserInputError('--input-dir: expected the video store folder, got an empty value');
   const runsDir = flags.sparkRuns ?? join('runs', command);
+  // Before anything runs: knobs no real cluster enacts, cluster knobs on a master without a Kubernetes API.
+  checkEnactable(scenario);
+  realInfrastructureFor(master, scenario, runsDir);
   return () =>
     makeRealBackend({
       master,

@@ -166,7 +166,7 @@ export class KubeInspector {
 }
 
 /** KUBECONFIG, else ~/.kube/config, else the in-cluster service account; UserInputError when none exists. */
-function loadDefaultKubeConfig(): KubeConfig {
+export function loadDefaultKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromDefault();

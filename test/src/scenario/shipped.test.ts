@@ -11,9 +11,9 @@ const SCENARIOS_DIR = new URL('../../../scenarios/', import.meta.url).pathname;
 const shipped = readdirSync(SCENARIOS_DIR).filter((name) => name.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
-  it('include the seven documented ones', () => {
+  it('include the nine documented ones', () => {
     expect(shipped.sort()).toEqual(
-      ['diurnal.yaml', 'diurnal-pool.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml', 'spike-pool.yaml'].sort(),
+      ['diurnal.yaml', 'diurnal-pool.yaml', 'heterogeneous-failures.yaml', 'local-cluster.yaml', 'paper-testbed.yaml', 'replay.yaml', 'spike.yaml', 'spike-pool.yaml', 'testbed-pool.yaml'].sort(),
     );
   });
 
