@@ -11,6 +11,13 @@
  * breach does too). SIGINT (or the abort signal) lets the window in progress
  * finish and then stops; a second SIGINT is left to its default (the process
  * ends).
+ *
+ * The policy is a single agent's network (its metadata sets the encoding and
+ * the observation scaling) or any Policy that speaks the absolute encoding
+ * over the scenario's declared knobs, such as a team of agents (TeamPolicy):
+ * then every declared knob — the node count and placement too — is the
+ * team's, and the real backend enacts the cluster knobs through its
+ * Infrastructure Manager.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Policy } from '../../src/agents/agent.js';
@@ -18,11 +25,14 @@ import { LearnedPolicy } from '../../src/agents/learned-policy.js';
 import type { Tf } from '../../src/agents/tf.js';
 import type { Backend, TrialOutcome } from '../../src/backend/backend.js';
 import { RewardManager } from '../../src/managers/reward.js';
+import { sloCostScale } from '../../src/scenario/pricing.js';
+import type { ObservationNormalisation } from '../../src/managers/state.js';
 import type { PolicyMetadata } from '../../src/policy/artifact.js';
 import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
 import type { Scenario } from '../../src/scenario/schema.js';
+import { samePoint, type KnobPoint } from '../../src/space/grid.js';
 import { decisionContext, realEpisode } from '../env/real-episode.js';
-import { guardWindow, newGuardState, owedRollback, sameExecutorConfig, type RollbackOn } from '../safety/guard.js';
+import { guardWindow, newGuardState, owedRollback, type RollbackOn } from '../safety/guard.js';
 import type { Slo } from '../safety/slo.js';
 
 /** One window of a deployment. */
@@ -32,8 +42,9 @@ export interface DeployDecision {
   fps: number;
   /** policy: the policy's choice; rollback: back to the last good configuration after a failed window. */
   kind: 'policy' | 'rollback';
-  from: ExecutorConfig;
-  config: ExecutorConfig;
+  /** Every declared knob's value before and after the decision. */
+  from: KnobPoint;
+  config: KnobPoint;
   /** The policy's action; null for a rollback. */
   action: number | null;
   /** Time the decision took: observation, forward pass, argmax, ms. */
@@ -43,15 +54,27 @@ export interface DeployDecision {
   /** Why the window broke the SLO or failed; null when it kept the SLO. */
   breach: string | null;
   /** Set when this window triggered a rollback: the next window runs this configuration. */
-  rollbackTo: ExecutorConfig | null;
+  rollbackTo: KnobPoint | null;
   startedAt: string;
   endedAt: string;
 }
 
+/** A single agent's network: a loaded policy (loadPolicy) or a tuned one (finetune); its metadata sets the encoding and the observation scaling. */
+export interface NetworkDeployPolicy {
+  model: tfTypes.LayersModel;
+  metadata: PolicyMetadata;
+  tf: Tf;
+}
+
+/** A policy that picks absolute points of the scenario's declared knobs (a team of agents: TeamPolicy), with the observation scaling it was trained with. */
+export interface ActorDeployPolicy {
+  actor: Policy;
+  observation: ObservationNormalisation;
+}
+
 export interface DeployOptions {
-  /** A loaded policy (loadPolicy) or a tuned one (finetune): its metadata sets the encoding and the observation scaling. */
-  policy: { model: tfTypes.LayersModel; metadata: PolicyMetadata; tf: Tf };
-  /** Acts in place of the policy's network (e.g. a team of agents, a baseline); default the network, greedy. */
+  policy: NetworkDeployPolicy | ActorDeployPolicy;
+  /** With a network policy: acts in place of the network (e.g. a baseline); default the network, greedy. */
   actor?: Policy;
   backend: Backend;
   scenario: Scenario;
@@ -70,8 +93,8 @@ export interface DeployOptions {
   onStopRequested?: () => void;
   /** What sends the next window back to the last good configuration. Default 'failure'. */
   rollbackOn?: RollbackOn;
-  /** The configuration before the first window; default the scenario's. */
-  startConfig?: ExecutorConfig;
+  /** The configuration before the first window (knobs left out keep the scenario's); default the scenario's. */
+  startConfig?: ExecutorConfig | KnobPoint;
   /** Seed for backend.reset; default the scenario's. */
   seed?: number | string;
   now?: () => Date;
@@ -84,26 +107,26 @@ export interface DeployResult {
   rollbacks: number;
 }
 
-function knobsOf(config: ExecutorConfig): ExecutorConfig {
-  return { executorCores: config.executorCores, executorMemoryMb: config.executorMemoryMb, executorInstances: config.executorInstances };
-}
-
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { scenario, backend, slo } = options;
-  const { model, metadata, tf } = options.policy;
   if (options.windows !== undefined && (!Number.isInteger(options.windows) || options.windows < 0)) {
     throw new RangeError(`expected a non-negative integer number of windows, got ${options.windows}`);
   }
   const now = options.now ?? (() => new Date());
   const clockMs = options.clockMs ?? (() => performance.now());
-  const episode = realEpisode({ scenario, backend, metadata });
+  const given = options.policy;
+  const episode =
+    'actor' in given
+      ? realEpisode({ scenario, backend, metadata: { actionSpace: { encoding: 'absolute' }, observation: given.observation } })
+      : realEpisode({ scenario, backend, metadata: given.metadata });
   const configuration = episode.configuration;
-  configuration.set(knobsOf(options.startConfig ?? scenario.spark));
-  const policy: Policy = options.actor ?? new LearnedPolicy(metadata.name, tf, model);
+  configuration.set(options.startConfig ?? configuration.startingPoint);
+  const policy: Policy = 'actor' in given ? given.actor : (options.actor ?? new LearnedPolicy(given.metadata.name, given.tf, given.model));
   // Reported against --slo, without the training's change penalty: what deploy has always reported.
-  const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs);
-  const guard = newGuardState<ExecutorConfig>();
-  const guardOptions = { slo, rollbackOn: options.rollbackOn ?? 'failure', same: sameExecutorConfig } as const;
+  const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs, sloCostScale(scenario));
+  const guard = newGuardState<KnobPoint>();
+  const same = (a: KnobPoint, b: KnobPoint) => samePoint(scenario.actionSpace, a, b);
+  const guardOptions = { slo, rollbackOn: options.rollbackOn ?? 'failure', same } as const;
 
   let stopRequested = false;
   const requestStop = () => {
@@ -135,6 +158,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       if (!Number.isFinite(fps) || fps <= 0) throw new RangeError(`load source: expected a positive number of frames per second for window ${window}, got ${fps}`);
       episode.setLoad(fps);
       const before = configuration.config;
+      const from = configuration.point(before);
       const started = clockMs();
       const rollback = owedRollback(guard);
       let action: number | null = null;
@@ -143,7 +167,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         action = policy.act(decisionContext(episode));
         configuration.apply(action);
       }
-      const config = knobsOf(configuration.config);
+      const config = configuration.point();
       const decideMs = clockMs() - started;
       const startedAt = now();
       const { outcome } = await episode.runWindow(before);
@@ -153,7 +177,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         window,
         fps,
         kind: rollback !== null ? 'rollback' : 'policy',
-        from: knobsOf(before),
+        from,
         config,
         action,
         decideMs,

@@ -9,15 +9,20 @@
 import type { DecisionContext } from '../../src/agents/agent.js';
 import type { Backend, TrialOutcome } from '../../src/backend/backend.js';
 import { ConfigEpisode } from '../../src/env/config-episode.js';
-import type { PolicyMetadata } from '../../src/policy/artifact.js';
+import type { ActionEncoding } from '../../src/managers/configuration.js';
+import type { ObservationNormalisation } from '../../src/managers/state.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 
 export interface RealEpisodeOptions {
   scenario: Scenario;
   /** The real cluster (bridge/backend/real.ts), or a stand-in in tests. */
   backend: Backend;
-  /** The policy's action space and observation scaling. */
-  metadata: Pick<PolicyMetadata, 'actionSpace' | 'observation'>;
+  /**
+   * The policy's action encoding and observation scaling; with its action
+   * count, checked against the scenario's (a team's space is checked
+   * against the scenario's declared knobs when it is loaded).
+   */
+  metadata: { actionSpace: { encoding: ActionEncoding; actionCount?: number }; observation: ObservationNormalisation };
 }
 
 /** A ConfigEpisode over `backend` in the policy's encoding; throws when the policy's action count is not the scenario's. */
@@ -31,7 +36,7 @@ export function realEpisode(options: RealEpisodeOptions): ConfigEpisode {
     encoding: metadata.actionSpace.encoding,
     normalisation: metadata.observation,
   });
-  if (episode.configuration.actionCount !== metadata.actionSpace.actionCount) {
+  if (metadata.actionSpace.actionCount !== undefined && episode.configuration.actionCount !== metadata.actionSpace.actionCount) {
     throw new RangeError(`the policy has ${metadata.actionSpace.actionCount} actions, the scenario's action space ${episode.configuration.actionCount}`);
   }
   return episode;

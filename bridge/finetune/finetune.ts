@@ -56,6 +56,7 @@ import { checkOption } from '../../src/config/options.js';
 import { UserInputError } from '../../src/errors.js';
 import { ConfigurationManager, KNOBS } from '../../src/managers/configuration.js';
 import { RewardManager } from '../../src/managers/reward.js';
+import { sloCostScale } from '../../src/scenario/pricing.js';
 import { StateManager } from '../../src/managers/state.js';
 import { checkCompatible, loadPolicy, scenarioHash, type LoadedPolicy, type PolicyMetadata } from '../../src/policy/artifact.js';
 import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
@@ -206,7 +207,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // A policy loaded here is ours to free once copied; a caller's stays as it was.
   if (typeof options.policy === 'string') loaded.model.dispose();
   const states = new StateManager(metadata.observation);
-  const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs);
+  const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs, sloCostScale(scenario));
   const simBackendFactory =
     options.simBackendFactory ??
     ((profile: LatencyProfile) => {

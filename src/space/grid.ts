@@ -154,6 +154,26 @@ export function describePoint(space: ActionSpace, point: KnobValues): string {
   return [executor, ...rest].join(', ');
 }
 
+/** `1/800/6` (cores/memory/instances) and, for the other declared knobs, ` nodes=2 placement=pack`: a point as one short token list. */
+export function pointKey(space: ActionSpace, point: KnobValues): string {
+  const values = point as Record<string, unknown>;
+  const executor = `${values.executorCores}/${values.executorMemoryMb}/${values.executorInstances}`;
+  const rest = declaredKnobs(space)
+    .filter((k) => !(EXECUTOR_KNOBS as readonly string[]).includes(k.name))
+    .map((k) => `${k.declaration.shortKey}=${String(values[k.name])}`);
+  return [executor, ...rest].join(' ');
+}
+
+/** A point for --json: `cores`, `memory_mb`, `instances` and every other declared knob under its run-log column name. */
+export function pointJson(space: ActionSpace, point: KnobValues): Record<string, KnobValue> {
+  const values = point as Record<string, KnobValue>;
+  const out: Record<string, KnobValue> = { cores: values.executorCores, memory_mb: values.executorMemoryMb, instances: values.executorInstances };
+  for (const k of declaredKnobs(space)) {
+    if (!(EXECUTOR_KNOBS as readonly string[]).includes(k.name)) out[k.declaration.column] = values[k.name];
+  }
+  return out;
+}
+
 /**
  * The memory overheads (MB) executors of a scenario may have: the declared
  * knob's grid, else the one the spark section sets; [undefined] when neither

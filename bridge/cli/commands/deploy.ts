@@ -6,14 +6,16 @@
  * finishes the window in flight and stops.
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { configKey } from '../../finetune/finetune.js';
-import { deploy, type DeployDecision, type DeployResult } from '../../deploy/deploy.js';
+import { deploy, type ActorDeployPolicy, type DeployDecision, type DeployResult, type NetworkDeployPolicy } from '../../deploy/deploy.js';
 import { formatSlo, parseSlo } from '../../safety/slo.js';
 import { loadSourceFrom } from '../../deploy/load-source.js';
 import { initTf, type Tf, type TfBackendChoice } from '../../../src/agents/tf.js';
 import type { Backend } from '../../../src/backend/backend.js';
 import { UserInputError } from '../../../src/errors.js';
+import { loadTeamPolicy } from '../../../src/agents/load-team-policy.js';
 import { checkCompatible, loadPolicy, scenarioHash } from '../../../src/policy/artifact.js';
+import { isTeamBundle } from '../../../src/policy/team-artifact.js';
+import { pointJson, pointKey, type ActionSpace } from '../../../src/space/grid.js';
 import { withCommandRun } from '../../../src/runlog/command-run.js';
 import { runLogOption } from '../../../src/runlog/location.js';
 import { loadScenario } from '../../../src/scenario/load.js';
@@ -53,9 +55,9 @@ export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {
   const loadSource = loadSourceFrom(args.load, scenario, deps.nowMs ?? (() => Date.now()));
   const realBackend = realBackendFrom(args, scenario, 'deploy');
   const tf = deps.tf ?? (await initTf({ backend: args.backend })).tf;
-  const policy = await loadPolicy(args.policy, { tf });
-  const { warnings } = checkCompatible(policy.metadata, scenario, args.policy);
+  const { policy, warnings } = await deployPolicy(args.policy, scenario, tf);
   for (const warning of warnings) process.stderr.write(`sspe deploy: warning: ${warning}\n`);
+  const space = scenario.actionSpace;
 
   const backend = deps.makeBackend !== undefined ? deps.makeBackend(scenario) : realBackend();
   const seed = args.seed ?? scenario.seed;
@@ -88,7 +90,7 @@ export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {
               startedAt: new Date(d.startedAt),
               endedAt: new Date(d.endedAt),
             });
-            if (!args.json) console.log(decisionLine(d));
+            if (!args.json) console.log(decisionLine(d, space));
           },
         });
       } finally {
@@ -109,14 +111,14 @@ export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {
       window: d.window,
       fps: d.fps,
       kind: d.kind,
-      from: configKey(d.from),
-      config: { cores: d.config.executorCores, memory_mb: d.config.executorMemoryMb, instances: d.config.executorInstances },
+      from: pointKey(space, d.from),
+      config: pointJson(space, d.config),
       decide_ms: d.decideMs,
       per_frame_ms: Number.isFinite(d.outcome.perFrameMs.mean) ? d.outcome.perFrameMs.mean : null,
       p95_ms: Number.isFinite(d.outcome.perFrameMs.p95) ? d.outcome.perFrameMs.p95 : null,
       reward: d.reward,
       breach: d.breach,
-      rollback_to: d.rollbackTo === null ? null : configKey(d.rollbackTo),
+      rollback_to: d.rollbackTo === null ? null : pointKey(space, d.rollbackTo),
       failure: d.outcome.failure,
       started_at: d.startedAt,
       ended_at: d.endedAt,
@@ -124,12 +126,28 @@ export async function runDeploy(args: DeployCommandOptions, deps: DeployDeps = {
   };
 }
 
-function decisionLine(d: DeployDecision): string {
-  const change = configKey(d.from) === configKey(d.config) ? `keep ${configKey(d.config)}` : `${configKey(d.from)} -> ${configKey(d.config)}`;
+/**
+ * The policy of --policy: a team bundle (`sspe train --method idqn|vdn`), whose
+ * agents choose every declared knob together, or a single agent's network;
+ * checked against the scenario either way.
+ */
+async function deployPolicy(dir: string, scenario: Scenario, tf: Tf): Promise<{ policy: NetworkDeployPolicy | ActorDeployPolicy; warnings: string[] }> {
+  if (isTeamBundle(dir)) {
+    const team = await loadTeamPolicy(dir, scenario, { tf });
+    return { policy: { actor: team.policy, observation: team.metadata.observation }, warnings: team.warnings };
+  }
+  const policy = await loadPolicy(dir, { tf });
+  const { warnings } = checkCompatible(policy.metadata, scenario, dir);
+  return { policy, warnings };
+}
+
+function decisionLine(d: DeployDecision, space: ActionSpace): string {
+  const [from, to] = [pointKey(space, d.from), pointKey(space, d.config)];
+  const change = from === to ? `keep ${to}` : `${from} -> ${to}`;
   const measured = d.outcome.failure === null
     ? `per-frame ${formatNumber(d.outcome.perFrameMs.mean)} ms (p95 ${formatNumber(d.outcome.perFrameMs.p95)})`
     : 'no measurement';
-  const verdict = d.breach === null ? 'ok' : `BREACH: ${d.breach}${d.rollbackTo !== null ? ` -> rolling back to ${configKey(d.rollbackTo)}` : ''}`;
+  const verdict = d.breach === null ? 'ok' : `BREACH: ${d.breach}${d.rollbackTo !== null ? ` -> rolling back to ${pointKey(space, d.rollbackTo)}` : ''}`;
   return `window ${d.window + 1}  ${formatNumber(d.fps)} fps  ${d.kind === 'rollback' ? 'ROLLBACK ' : ''}${change}  (decided in ${formatNumber(d.decideMs)} ms)  ${measured}  ${verdict}`;
 }
 

@@ -8,10 +8,8 @@ import { evaluatePolicies, type PolicyFactory } from '../../evaluate/evaluate.js
 import { evaluateTrace, type TracePolicy } from '../../evaluate/trace.js';
 import { InterruptedError, UserInputError } from '../../errors.js';
 import { checkCompatible, loadPolicy, scenarioHash } from '../../policy/artifact.js';
-import { checkTeamCompatible, isTeamBundle, loadTeam } from '../../policy/team-artifact.js';
-import { denseForward, denseLayersOf } from '../../policy/dense-forward.js';
-import { TeamPolicy } from '../../agents/team-policy.js';
-import type * as tfTypes from '@tensorflow/tfjs';
+import { isTeamBundle } from '../../policy/team-artifact.js';
+import { loadTeamPolicy } from '../../agents/load-team-policy.js';
 import { checkReportPath, renderReport, writeReport } from '../../report/html.js';
 import type { EvaluationLevel, TraceEvaluation, TrainingCurves } from '../../report/types.js';
 import type { RunLog } from '../../runlog/run-log.js';
@@ -117,20 +115,9 @@ async function loadLearned(dir: string, backend: TfBackendChoice, scenario: Scen
   const curvesPath = join(dir, 'curves.json');
   const curves = existsSync(curvesPath) ? (JSON.parse(readFileSync(curvesPath, 'utf8')) as TrainingCurves) : null;
   if (isTeamBundle(dir)) {
-    const team = await loadTeam(dir, { tf });
-    const { warnings } = checkTeamCompatible(team.metadata, scenario, dir);
-    for (const warning of warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
-    const members = team.metadata.agents.map((agent) => {
-      const model = team.models[agent.name];
-      const layers = denseLayersOf(model);
-      const qValues =
-        layers === null
-          ? (observation: Float32Array) => tf.tidy(() => (model.predict(tf.tensor2d(observation, [1, observation.length])) as tfTypes.Tensor).dataSync())
-          : (observation: Float32Array) => denseForward(layers, observation);
-      return { agent: agent.name, features: agent.features, encoding: agent.encoding, qValues };
-    });
-    const name = team.metadata.method;
-    return { name, policy: new TeamPolicy(name, team.metadata.observation, members), encoding: 'absolute' as const, curves: null };
+    const team = await loadTeamPolicy(dir, scenario, { tf });
+    for (const warning of team.warnings) process.stderr.write(`sspe evaluate: warning: ${warning}\n`);
+    return { name: team.policy.name, policy: team.policy, encoding: 'absolute' as const, curves: null };
   }
   const loaded = await loadPolicy(dir, { tf });
   const { warnings } = checkCompatible(loaded.metadata, scenario, dir);
