@@ -7,6 +7,9 @@ import { RunLog, type BackendKind, type TrialRow } from '../../runlog/run-log.js
 import { KNOB_NAMES, KNOB_TABLE } from '../../space/knobs.js';
 import { outcomeJson } from '../../space/outcome-fields.js';
 import { formatTable } from '../table.js';
+
+/** The knobs that live with the cluster, not Spark (node count, placement): a team's trials set them. */
+const CLUSTER_KNOBS = KNOB_NAMES.filter((name) => KNOB_TABLE[name].home === 'cluster');
 import type { GlobalOptions } from '../options.js';
 import { checkPositiveInteger } from '../number-flags.js';
 
@@ -92,9 +95,15 @@ export const runsCommand = {
       return;
     }
     console.log(`${trials.length === 1 ? 'The latest trial' : `The latest ${trials.length} trials`} in ${path}\n`);
+    // Trials of a team (or any scenario with a node pool or placement) carry cluster knobs: shown only when some trial has them.
+    const clusterOf = (t: TrialRow) =>
+      CLUSTER_KNOBS.filter((name) => t.knobs[name] !== undefined)
+        .map((name) => `${KNOB_TABLE[name].shortKey}=${String(t.knobs[name])}`)
+        .join(' ');
+    const withCluster = trials.some((t) => clusterOf(t) !== '');
     console.log(
       formatTable(
-        ['time (UTC)', 'run', 'backend', 'policy', 'fps', 'cores/MB/instances', 'per-frame ms', 'reward', 'failure'],
+        ['time (UTC)', 'run', 'backend', 'policy', 'fps', 'cores/MB/instances', ...(withCluster ? ['cluster'] : []), 'per-frame ms', 'reward', 'failure'],
         trials.map((t) => [
           t.startedAt.slice(0, 19).replace('T', ' '),
           t.runId,
@@ -102,6 +111,7 @@ export const runsCommand = {
           t.policy ?? '-',
           t.fps,
           `${t.cores} / ${t.memoryMb} / ${t.instances}`,
+          ...(withCluster ? [clusterOf(t) || '-'] : []),
           t.perFrameMs.mean,
           t.reward ?? Number.NaN,
           t.failure ?? '',

@@ -62,6 +62,24 @@ describe('sspe runs', () => {
     expect(lines.at(-1)).toMatch(/^2025-01-01 01:00:00\s+2\s+real\s+greedy\s+10\s+1 \/ 800 \/ 5\s+513\s+-\s+spark-submit exited 1$/);
   });
 
+  it("a team's trials show their node count and placement in a cluster column; trials without them show '-'", async () => {
+    const path = join(dir, 'log.sqlite');
+    const log = RunLog.open(path, { now: tickingClock() });
+    const deploy = log.startRun({ command: 'deploy', backend: 'real', policy: 'idqn' });
+    const base = trial(0);
+    log.logTrial(deploy, { ...base, request: { ...base.request, config: { ...base.request.config, nodeCount: 1, placement: 'pack' } } });
+    log.logTrial(deploy, trial(1));
+    log.close();
+    const lines = (await runs(['--run-log', path])).split('\n');
+    expect(lines[2]).toMatch(/\s+cores\/MB\/instances\s+cluster\s+per-frame ms\s+/);
+    expect(lines[4]).toMatch(/\s1 \/ 800 \/ 1\s+nodes=1 placement=pack\s+100\s/);
+    expect(lines[5]).toMatch(/\s2 \/ 800 \/ 2\s+-\s+101\s/);
+    // Without cluster knobs anywhere, no column: the table above stays as it was.
+    writeLog(join(dir, 'plain.sqlite'));
+    logged = [];
+    expect((await runs(['--run-log', join(dir, 'plain.sqlite')])).split('\n')[2]).not.toMatch(/cluster/);
+  });
+
   it('--json prints { trials } in snake_case; filters by --run, --backend and --last', async () => {
     const path = join(dir, 'log.sqlite');
     writeLog(path);
