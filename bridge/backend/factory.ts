@@ -73,6 +73,23 @@ export function checkEnactable(scenario: Pick<Scenario, 'name' | 'actionSpace'>)
   }
 }
 
+/** Spark settings sspe writes for every run when the scenario declares the knob that owns them: a --conf for one would be overridden without a word. */
+const OWNED_CONF: Readonly<Record<string, { knob: 'placement'; why: string }>> = {
+  'spark.kubernetes.executor.podTemplateFile': { knob: 'placement', why: 'sspe writes the executor pod template of every run from the chosen placement' },
+};
+
+/** A UserInputError when a --conf sets what a declared knob of the scenario sets for every run. */
+export function checkExtraConf(scenario: Pick<Scenario, 'name' | 'actionSpace'>, extraConf: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(extraConf)) {
+    const owned = OWNED_CONF[key];
+    if (owned !== undefined && scenario.actionSpace[owned.knob] !== undefined) {
+      throw new UserInputError(
+        `--conf ${key}: the scenario '${scenario.name}' declares ${owned.knob} in its action space, and ${owned.why}; leave this --conf out, or take ${owned.knob} out of the action space`,
+      );
+    }
+  }
+}
+
 /** The cluster knobs of the scenario's action space that only an Infrastructure Manager enacts. */
 export function infrastructureKnobs(scenario: Pick<Scenario, 'actionSpace'>): string[] {
   return [scenario.actionSpace.nodeCount !== undefined ? 'nodeCount' : null, scenario.actionSpace.placement !== undefined ? 'placement' : null].filter((k) => k !== null);

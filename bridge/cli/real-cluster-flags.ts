@@ -4,7 +4,7 @@
  * the backend they build.
  */
 import { join } from 'node:path';
-import { checkEnactable, makeRealBackend, realInfrastructureFor } from '../backend/factory.js';
+import { checkEnactable, checkExtraConf, makeRealBackend, realInfrastructureFor } from '../backend/factory.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { UserInputError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
@@ -51,6 +51,7 @@ export function realBackendFrom(flags: RealClusterFlags, scenario: Scenario, com
   const runsDir = flags.sparkRuns ?? join('runs', command);
   // Before anything runs: knobs no real cluster enacts, cluster knobs on a master without a Kubernetes API.
   checkEnactable(scenario);
+  checkExtraConf(scenario, extraConf);
   realInfrastructureFor(master, scenario, runsDir);
   return () =>
     makeRealBackend({

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { checkEnactable, realInfrastructureFor } from '../../../bridge/backend/factory.js';
+import { checkEnactable, checkExtraConf, realInfrastructureFor } from '../../../bridge/backend/factory.js';
 import { RealBackend, type RealBackendOptions } from '../../../bridge/backend/real.js';
 import { RecordingInfrastructureManager } from '../../../bridge/k8s/infrastructure/index.js';
 import type { InfrastructureManager } from '../../../bridge/k8s/infrastructure/index.js';
@@ -146,6 +146,16 @@ describe('realInfrastructureFor and checkEnactable', () => {
     expect(() => realInfrastructureFor(K8S, scenario, tempDir())).toThrow(
       "scenario 'diurnal-pool': cluster.maxNodes is 6 but it lists 3 node(s); on a real cluster the node pool is the nodes the scenario lists by name (cordoned and uncordoned), so list all 6",
     );
+  });
+
+  it('refuses a --conf pod template when the scenario declares placement (sspe writes it every run); other settings and scenarios pass', async () => {
+    const pool = await loadScenario('scenarios/testbed-pool.yaml');
+    expect(() => checkExtraConf(pool, { 'spark.kubernetes.executor.podTemplateFile': '/tmp/mine.yaml' })).toThrow(
+      "--conf spark.kubernetes.executor.podTemplateFile: the scenario 'testbed-pool' declares placement in its action space, and sspe writes the executor pod template of every run from the chosen placement; leave this --conf out, or take placement out of the action space",
+    );
+    expect(() => checkExtraConf(pool, { 'spark.sql.shuffle.partitions': '4' })).not.toThrow();
+    const local = await loadScenario('scenarios/local-cluster.yaml');
+    expect(() => checkExtraConf(local, { 'spark.kubernetes.executor.podTemplateFile': '/tmp/mine.yaml' })).not.toThrow();
   });
 
   it('refuses a knob the knob table marks simulated only', async () => {

@@ -7,7 +7,7 @@
  * simulator behind the real backend's seam) takes the windows; the real
  * testbed run is test/bridge/k8s/team-deploy.test.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,7 +19,7 @@ import { RunLog } from '../../../src/runlog/run-log.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
 import { runCli } from '../../src/cli/run-cli.js';
-import { StandInCluster, tempDir, testTf } from '../finetune/fixtures.js';
+import { StandInCluster, tempDir, testbedFlags, testKubeconfig, testTf, withKubeconfig } from '../finetune/fixtures.js';
 
 let tf: Tf;
 let scenario: Scenario;
@@ -36,22 +36,11 @@ beforeAll(async () => {
   team = join(dir, 'team');
   const train = runCli(['train', 'scenarios/testbed-pool.yaml', '--method', 'idqn', '--agents', 'cluster,parallelism,scheduler', '--episodes', '20', '--out', team, '--run-log', join(dir, 'train.sqlite')]);
   expect(train.status, train.stderr).toBe(0);
-  // The master's API server as a kubeconfig names it: the Infrastructure Manager is built from it (and never called: the stand-in takes the windows).
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1', 'kind: Config', 'current-context: t',
-      'clusters: [{name: t, cluster: {server: "https://127.0.0.1:6443"}}]',
-      'users: [{name: t, user: {token: x}}]',
-      'contexts: [{name: t, context: {cluster: t, user: t}}]', '',
-    ].join('\n'),
-  );
+  kubeconfig = testKubeconfig(dir);
 }, 120_000);
 afterAll(() => rmSync(shared, { recursive: true, force: true }));
 
 function args(dir: string, extra: Partial<DeployCommandOptions> = {}): DeployCommandOptions {
-  mkdirSync(join(dir, 'videos'), { recursive: true });
   return {
     json: true,
     policy: team,
@@ -61,29 +50,9 @@ function args(dir: string, extra: Partial<DeployCommandOptions> = {}): DeployCom
     rollbackOn: 'failure',
     backend: 'wasm',
     runLog: join(dir, 'runs.sqlite'),
-    master: 'k8s://https://127.0.0.1:6443',
-    image: 'sspe/process',
-    driverHost: '127.0.0.1',
-    pvc: [`store:sspe-host:${dir}`],
-    inputDir: join(dir, 'videos'),
-    batches: 2,
-    warmupBatches: 1,
-    timeout: '10m',
-    namespace: 'spark',
-    serviceAccount: 'spark',
+    ...testbedFlags(dir),
     ...extra,
   };
-}
-
-async function withKubeconfig<T>(path: string, run: () => Promise<T>): Promise<T> {
-  const before = process.env.KUBECONFIG;
-  process.env.KUBECONFIG = path;
-  try {
-    return await run();
-  } finally {
-    if (before === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = before;
-  }
 }
 
 describe('sspe deploy with a team bundle', () => {
@@ -123,6 +92,10 @@ describe('sspe deploy with a team bundle', () => {
     [
       { master: 'local-cluster[2,2,2048]', image: undefined, driverHost: undefined, pvc: undefined },
       /^--master local-cluster\[2,2,2048\]: the scenario 'testbed-pool' declares nodeCount and placement in its action space, which only a Kubernetes master \(k8s:\/\/…\) enacts/,
+    ],
+    [
+      { conf: ['spark.kubernetes.executor.podTemplateFile=/tmp/mine.yaml'] },
+      /^--conf spark\.kubernetes\.executor\.podTemplateFile: the scenario 'testbed-pool' declares placement in its action space/,
     ],
   ])('refuses, in one line and before any window: %j', async (change, message) => {
     const dir = tempDir();
