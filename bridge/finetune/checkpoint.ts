@@ -123,7 +123,7 @@ function reviver(_key: string, value: unknown): unknown {
 // ---------------------------------------------------------------- files
 
 /** Writes the checkpoint atomically: temp file, fsync, rename. */
-export async function writeCheckpoint(path: string, checkpoint: FinetuneCheckpoint): Promise<void> {
+export async function writeCheckpoint(path: string, checkpoint: FinetuneCheckpoint | { format: string; version: number }): Promise<void> {
   const target = resolve(path);
   makeDir(dirname(target), `--checkpoint ${target}`);
   const temp = `${target}.tmp-${process.pid}`;
@@ -143,8 +143,12 @@ export async function writeCheckpoint(path: string, checkpoint: FinetuneCheckpoi
   }
 }
 
-/** Reads a checkpoint; null when there is none at `path`. Every problem is one UserInputError line naming the file. */
-export function readCheckpoint(path: string): FinetuneCheckpoint | null {
+/**
+ * Reads the JSON of a checkpoint written in `format` (version `version`);
+ * null when there is none at `path`. Every problem is one UserInputError
+ * line naming the file. The caller checks the fields its format has.
+ */
+export function readCheckpointJson(path: string, format: string, version: number): Record<string, unknown> | null {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -160,38 +164,57 @@ export function readCheckpoint(path: string): FinetuneCheckpoint | null {
       cause: error,
     });
   }
-  const record = (value ?? {}) as Partial<FinetuneCheckpoint>;
-  if (record.format !== CHECKPOINT_FORMAT) {
-    throw new UserInputError(`${path}: format: expected '${CHECKPOINT_FORMAT}', got ${JSON.stringify(record.format)}: not a fine-tuning checkpoint`);
+  const record = (value ?? {}) as { format?: unknown; version?: unknown };
+  if (record.format !== format) {
+    throw new UserInputError(`${path}: format: expected '${format}', got ${JSON.stringify(record.format)}: not ${format === CHECKPOINT_FORMAT ? 'a' : 'a team'} fine-tuning checkpoint`);
   }
-  if (record.version !== CHECKPOINT_VERSION) {
-    throw new UserInputError(`${path}: version: expected ${CHECKPOINT_VERSION} (the version this sspe reads), got ${JSON.stringify(record.version)}`);
+  if (record.version !== version) {
+    throw new UserInputError(`${path}: version: expected ${version} (the version this sspe reads), got ${JSON.stringify(record.version)}`);
   }
-  const checkpoint = record as FinetuneCheckpoint;
-  const ok =
-    Number.isInteger(checkpoint.runsDone) &&
-    checkpoint.runsDone >= 0 &&
-    Array.isArray(checkpoint.history) &&
-    checkpoint.history.length === checkpoint.runsDone &&
-    Array.isArray(checkpoint.weights) &&
-    Array.isArray(checkpoint.lanes) &&
-    Number.isInteger(checkpoint.reportedRuns) &&
-    checkpoint.reportedRuns <= checkpoint.runsDone;
-  if (!ok) throw new UserInputError(`${path}: expected runsDone runs in history, weights and lanes: the checkpoint is corrupt`);
+  return record as Record<string, unknown>;
+}
+
+/** Reads a checkpoint; null when there is none at `path`. Every problem is one UserInputError line naming the file. */
+export function readCheckpoint(path: string): FinetuneCheckpoint | null {
+  const record = readCheckpointJson(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION);
+  if (record === null) return null;
+  const checkpoint = record as unknown as FinetuneCheckpoint;
+  if (!hasRunCounts(checkpoint) || !Array.isArray(checkpoint.weights)) {
+    throw new UserInputError(`${path}: expected runsDone runs in history, weights and lanes: the checkpoint is corrupt`);
+  }
   return checkpoint;
 }
 
+/** Whether a checkpoint's run counts agree with its history and it has lanes. */
+export function hasRunCounts(checkpoint: { runsDone: unknown; history: unknown; lanes: unknown; reportedRuns: unknown }): boolean {
+  return (
+    Number.isInteger(checkpoint.runsDone) &&
+    (checkpoint.runsDone as number) >= 0 &&
+    Array.isArray(checkpoint.history) &&
+    checkpoint.history.length === checkpoint.runsDone &&
+    Array.isArray(checkpoint.lanes) &&
+    Number.isInteger(checkpoint.reportedRuns) &&
+    (checkpoint.reportedRuns as number) <= (checkpoint.runsDone as number)
+  );
+}
+
+const IDENTITY_FIELDS: [keyof CheckpointIdentity, string][] = [
+  ['scenarioHash', 'scenario'],
+  ['policyHash', 'starting policy'],
+  ['encoding', 'action encoding'],
+  ['fpsLevels', 'load levels (fps)'],
+  ['slo', 'SLO'],
+  ['trustRegion', 'trust region'],
+  ['seed', 'seed'],
+];
+
 /** Throws when a checkpoint was written by a fine-tuning run with other settings. */
 export function checkIdentity(path: string, saved: CheckpointIdentity, wanted: CheckpointIdentity): void {
-  const fields: [keyof CheckpointIdentity, string][] = [
-    ['scenarioHash', 'scenario'],
-    ['policyHash', 'starting policy'],
-    ['encoding', 'action encoding'],
-    ['fpsLevels', 'load levels (fps)'],
-    ['slo', 'SLO'],
-    ['trustRegion', 'trust region'],
-    ['seed', 'seed'],
-  ];
+  checkIdentityFields(path, saved, wanted, IDENTITY_FIELDS);
+}
+
+/** Throws at the first of `fields` (with its label for the message) where the saved identity is not the wanted one. */
+export function checkIdentityFields<I extends object>(path: string, saved: I, wanted: I, fields: readonly [keyof I, string][]): void {
   for (const [field, label] of fields) {
     const a = JSON.stringify(saved[field]);
     const b = JSON.stringify(wanted[field]);

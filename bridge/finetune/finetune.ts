@@ -42,17 +42,14 @@ import type { Policy } from '../../src/agents/agent.js';
 import { LearnedPolicy } from '../../src/agents/learned-policy.js';
 import { maskedArgmax, randomAllowed } from '../../src/agents/masked-choice.js';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { SparkConfig } from '../../sim/config.js';
 import type { ConfigEpisode } from '../../src/env/config-episode.js';
 import type { LatencyProfile } from '../../sim/profile.js';
-import { Rng } from '../../sim/random.js';
+import type { Rng } from '../../sim/random.js';
 import { DqnAgent } from '../../src/agents/dqn.js';
-import { buildQNetwork } from '../../src/agents/q-network.js';
-import { ReplayBuffer, type ReplayBatch, type Transition } from '../../src/agents/replay-buffer.js';
+import { ReplayBuffer, type Transition } from '../../src/agents/replay-buffer.js';
 import { initTf, type Tf } from '../../src/agents/tf.js';
 import type { Backend, TrialOutcome } from '../../src/backend/backend.js';
 import { SimulatedBackend } from '../../src/backend/simulated.js';
-import { checkOption } from '../../src/config/options.js';
 import { UserInputError } from '../../src/errors.js';
 import { ConfigurationManager, KNOBS } from '../../src/managers/configuration.js';
 import { RewardManager } from '../../src/managers/reward.js';
@@ -61,8 +58,10 @@ import { StateManager } from '../../src/managers/state.js';
 import { checkCompatible, loadPolicy, scenarioHash, type LoadedPolicy, type PolicyMetadata } from '../../src/policy/artifact.js';
 import type { ExecutorConfig } from '../../src/scenario/run-spec.js';
 import type { Scenario } from '../../src/scenario/schema.js';
+import type { KnobPoint } from '../../src/space/grid.js';
 import { realEpisode } from '../env/real-episode.js';
-import { guardWindow, owedRollback, sameExecutorConfig } from '../safety/guard.js';
+import { finetuneResultOf, runBudget, type BestAt, type DecisionOf, type RealRunOf } from './real-runs.js';
+import { guardWindow, owedRollback, sameExecutorConfig, type GuardState } from '../safety/guard.js';
 import type { Slo } from '../safety/slo.js';
 import {
   CHECKPOINT_FORMAT,
@@ -77,46 +76,17 @@ import {
   type FinetuneCheckpoint,
   type LaneState,
 } from './checkpoint.js';
-import { FINETUNE_OPTIONS, type FinetuneSettings } from './options.js';
+import { grounded, latencyRatio, type TwinRuns } from './grounding.js';
+import { epsilonAt, runRng, settingsFrom, type FinetuneSettings } from './options.js';
+import { concatBatches, setNetworkWeights, trainableQNetwork } from './q-network-copy.js';
 
 /** The best configuration seen at one load level. */
-export interface BestConfig {
-  fps: number;
-  config: ExecutorConfig;
-  reward: number;
-  perFrameMs: number;
-  p95Ms: number;
-  /** Index of the real run that measured it. */
-  run: number;
-  meetsSlo: boolean;
-}
+export type BestConfig = BestAt<ExecutorConfig>;
 
 /** One real run of fine-tuning. */
-export interface FinetuneRun {
-  /** 0-based; run i is the (i + 1)-th real run of this fine-tuning, across restarts. */
-  index: number;
-  fps: number;
-  /** greedy: the policy's choice; explore: a neighbour inside the trust region; rollback: back to the last good configuration. */
-  kind: 'greedy' | 'explore' | 'rollback';
-  /** The configuration before the run, at this load. */
-  from: ExecutorConfig;
-  config: ExecutorConfig;
-  /** What the policy chose (null for a rollback): exploration stays within trustRegion grid steps of it. */
-  greedyConfig: ExecutorConfig | null;
+export interface FinetuneRun extends RealRunOf<ExecutorConfig> {
   /** The action taken in the policy's encoding; null for a rollback no single action reaches. */
   action: number | null;
-  epsilon: number;
-  /** Real ÷ simulated per-frame time the decision was grounded with (1 without grounding or before any run). */
-  latencyRatio: number;
-  outcome: TrialOutcome;
-  /** From the real outcome, in real units. */
-  reward: number;
-  /** Why the run broke the guard rails; null when it kept the SLO. */
-  breach: string | null;
-  /** Set when this run's breach triggered a rollback: the next run goes back to this configuration. */
-  rollbackTo: ExecutorConfig | null;
-  startedAt: string;
-  endedAt: string;
 }
 
 /** A policy ready to save with savePolicy or to deploy. */
@@ -126,9 +96,8 @@ export interface TunedPolicy {
   tf: Tf;
 }
 
-export interface FinetuneOptions extends Partial<FinetuneSettings> {
-  /** The policy to start from: a folder (`sspe train` / `sspe export`) or one already loaded. */
-  policy: LoadedPolicy | string;
+/** What single-agent and team fine-tuning are given alike; Run is the real run each reports. */
+export interface FinetuneCommonOptions<Run> extends Partial<FinetuneSettings> {
   scenario: Scenario;
   /** The real cluster (bridge/backend/real.ts); tests stand a simulator with another profile in. */
   realBackend: Backend;
@@ -143,9 +112,9 @@ export interface FinetuneOptions extends Partial<FinetuneSettings> {
   /** The checkpoint file; an existing one is resumed. */
   checkpointPath: string;
   /** Every real run, once it is in the checkpoint (for the run log). A run whose call threw is handed over again on resume. */
-  onRealRun?: (run: FinetuneRun) => void | Promise<void>;
+  onRealRun?: (run: Run) => void | Promise<void>;
   /** Called every recalibrateEvery real runs with the runs so far; a profile replaces the simulator's, null keeps it. */
-  recalibrate?: (runs: readonly FinetuneRun[]) => LatencyProfile | null | Promise<LatencyProfile | null>;
+  recalibrate?: (runs: readonly Run[]) => LatencyProfile | null | Promise<LatencyProfile | null>;
   seed: number | string;
   /** Where `policy` is a folder: the TensorFlow.js to load it into (default initTf()). */
   tf?: Tf;
@@ -157,11 +126,17 @@ export interface FinetuneOptions extends Partial<FinetuneSettings> {
   now?: () => Date;
 }
 
-export interface FinetuneResult {
-  policy: TunedPolicy;
-  history: FinetuneRun[];
+export interface FinetuneOptions extends FinetuneCommonOptions<FinetuneRun> {
+  /** The policy to start from: a folder (`sspe train` / `sspe export`) or one already loaded. */
+  policy: LoadedPolicy | string;
+}
+
+/** What single-agent and team fine-tuning return alike. */
+export interface FinetuneResultOf<P, Run, Best> {
+  policy: P;
+  history: Run[];
   /** The best configuration seen at each load level that had a successful run. */
-  best: BestConfig[];
+  best: Best[];
   /** Real runs found in the checkpoint at the start (0 for a fresh start). */
   resumedFrom: number;
   rollbacks: number;
@@ -172,6 +147,8 @@ export interface FinetuneResult {
   /** Differences between the policy's training scenario and this one that it can run with. */
   warnings: string[];
 }
+
+export type FinetuneResult = FinetuneResultOf<TunedPolicy, FinetuneRun, BestConfig>;
 
 /** `cores/memory/instances`, the key configurations are compared by. */
 export function configKey(config: ExecutorConfig): string {
@@ -187,15 +164,36 @@ export function gridDistance(a: ExecutorConfig, b: ExecutorConfig, scenario: Pic
   return Math.max(...KNOBS.map((knob) => Math.abs(a[knob] - b[knob]) / scenario.actionSpace[knob].step));
 }
 
-export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
-  const settings = settingsFrom(options);
-  const { scenario, realBackend, seed } = options;
+/** The simulator simulated transitions come from unless the caller gives one: the scenario's, with the profile asked for. */
+export function scenarioSimulator(scenario: Scenario): (profile: LatencyProfile) => Backend {
+  return (profile) => {
+    const env = scenario.learning.env;
+    return new SimulatedBackend({ ...scenario, profile }, { mode: env.backendMode, windowBatches: env.windowBatches, settleMs: env.settleMs });
+  };
+}
+
+/** Real and simulated transitions in each gradient batch: simRatio simulated per real one, when there is anything to simulate. */
+export function batchSplit(settings: FinetuneSettings): { realPerBatch: number; simPerBatch: number } {
+  const simulate = settings.simRatio > 0 && (settings.simStepsPerRun > 0 || settings.simLookahead);
+  const realPerBatch = simulate ? Math.max(1, Math.round(settings.batchSize / (1 + settings.simRatio))) : settings.batchSize;
+  return { realPerBatch, simPerBatch: settings.batchSize - realPerBatch };
+}
+
+/** The budget, load levels and SLO of a fine-tuning, checked; the scenario's levels and SLO where none are given. */
+export function runPlanFrom(options: Pick<FinetuneOptions, 'budget' | 'fpsLevels' | 'slo' | 'scenario'>): { fpsLevels: number[]; slo: Slo } {
+  const { scenario } = options;
   if (!Number.isInteger(options.budget) || options.budget < 0) throw new UserInputError(`budget: expected a non-negative integer of real runs, got ${options.budget}`);
   const fpsLevels = options.fpsLevels ?? scenario.workload.fpsLevels;
   if (fpsLevels.length === 0 || fpsLevels.some((f) => !(f > 0)) || new Set(fpsLevels).size !== fpsLevels.length) {
     throw new UserInputError(`fps levels: expected distinct positive numbers, got [${fpsLevels.join(', ')}]`);
   }
-  const slo = options.slo ?? { perFrameMs: scenario.slo.perFrameMs };
+  return { fpsLevels, slo: options.slo ?? { perFrameMs: scenario.slo.perFrameMs } };
+}
+
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const settings = settingsFrom(options);
+  const { scenario, realBackend, seed } = options;
+  const { fpsLevels, slo } = runPlanFrom(options);
 
   const loaded = typeof options.policy === 'string' ? await loadPolicy(options.policy, { tf: options.tf ?? (await initTf()).tf }) : options.policy;
   const { metadata, tf } = loaded;
@@ -203,17 +201,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const encoding = metadata.actionSpace.encoding;
   const obsSize = metadata.observation.features.length;
   const actionCount = metadata.actionSpace.actionCount;
-  const network = qNetworkFrom(tf, loaded);
+  const network = trainableQNetwork(tf, loaded.model, { observationSize: obsSize, actionCount, where: loaded.dir });
   // A policy loaded here is ours to free once copied; a caller's stays as it was.
   if (typeof options.policy === 'string') loaded.model.dispose();
   const states = new StateManager(metadata.observation);
   const rewards = new RewardManager(scenario.learning.reward, slo.perFrameMs, sloCostScale(scenario));
-  const simBackendFactory =
-    options.simBackendFactory ??
-    ((profile: LatencyProfile) => {
-      const env = scenario.learning.env;
-      return new SimulatedBackend({ ...scenario, profile }, { mode: env.backendMode, windowBatches: env.windowBatches, settleMs: env.settleMs });
-    });
+  const simBackendFactory = options.simBackendFactory ?? scenarioSimulator(scenario);
   const now = options.now ?? (() => new Date());
 
   const identity: CheckpointIdentity = {
@@ -228,7 +221,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const saved = readCheckpoint(options.checkpointPath);
   if (saved !== null) {
     checkIdentity(options.checkpointPath, saved.identity, identity);
-    setWeights(tf, network, saved.weights.map((w) => ({ shape: w.shape, values: decodeFloat32(w.data, w.shape.reduce((a, b) => a * b, 1), options.checkpointPath) })));
+    setNetworkWeights(tf, network, saved.weights.map((w) => ({ shape: w.shape, values: decodeFloat32(w.data, w.shape.reduce((a, b) => a * b, 1), options.checkpointPath) })));
   }
   const state: FinetuneCheckpoint = saved ?? {
     format: CHECKPOINT_FORMAT,
@@ -257,114 +250,42 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     state.savedAt = now().toISOString();
     await writeCheckpoint(options.checkpointPath, state);
   };
-  const report = async () => {
-    // Runs in the checkpoint whose report did not go through (a crash or an error in onRealRun) go first.
-    while (state.reportedRuns < state.runsDone) {
-      await options.onRealRun?.(state.history[state.reportedRuns]);
-      state.reportedRuns++;
-      await save();
-    }
-  };
 
   // The real runs go through the environment deploy drives; the policy acts through Policy.act.
   const episode = realEpisode({ scenario, backend: realBackend, metadata });
   const policy: Policy = new LearnedPolicy(metadata.name, tf, network);
   const context: LoopContext = { scenario, settings, encoding, obsSize, actionCount, network, policy, episode, states, rewards, tf, seed, simBackendFactory, state, twins: null };
-  let stoppedEarly = false;
+  let stoppedEarly: boolean;
   try {
-    await report();
-    await realBackend.reset(`${seed}/real/from-run-${state.runsDone}`);
-    while (state.runsDone < options.budget) {
-      if (options.shouldStop?.()) {
-        stoppedEarly = true;
-        break;
-      }
-      const index = state.runsDone;
-      if (options.recalibrate !== undefined && index > 0 && index % settings.recalibrateEvery === 0) {
-        state.profile = (await options.recalibrate(state.history)) ?? state.profile;
-      }
-      const ratio = await latencyRatio(context);
-      await learn(context, index, ratio);
-
-      const laneIndex = state.nextLane;
-      const lane = state.lanes[laneIndex];
-      const decision = decide(context, lane, index, ratio);
-      const startedAt = now();
-      const outcome = await runReal(episode, lane, decision.config);
-      const endedAt = now();
-      const reward = rewards.reward(outcome);
-      // The lane is the guard's state at this load: its lastGood and pendingRollback are checkpointed with it.
-      const { breach, rollbackTo } = guardWindow(lane, { config: decision.config, outcome, wasRollback: decision.kind === 'rollback' }, { slo, rollbackOn: 'breach', same: sameExecutorConfig });
-      if (breach !== null && !lane.breached.includes(configKey(decision.config))) lane.breached.push(configKey(decision.config));
-      // An exploration is a probe: one that kept the SLO but scored below the run it
-      // set out from leaves the lane where it was (its transition is still learned
-      // from). With delta actions the policy would otherwise decide from the probe.
-      const probeWorse =
-        decision.kind === 'explore' && breach === null && lane.last !== null && lane.last.failure === null && reward < rewards.reward(lane.last);
-      if (!probeWorse) {
-        lane.config = decision.config;
-        lane.last = outcome;
-      }
-      lane.best = better(lane.best, { fps: lane.fps, config: decision.config, reward, perFrameMs: outcome.perFrameMs.mean, p95Ms: outcome.perFrameMs.p95, run: index, meetsSlo: breach === null }, outcome);
-      // A rollback is served at once, at the load that breached; otherwise the loads take turns.
-      state.nextLane = rollbackTo !== null ? laneIndex : (laneIndex + 1) % state.lanes.length;
-      state.history.push({
-        index,
-        fps: lane.fps,
-        kind: decision.kind,
-        from: decision.from,
-        config: decision.config,
-        greedyConfig: decision.greedyConfig,
-        action: decision.action,
-        epsilon: decision.epsilon,
-        latencyRatio: ratio,
-        outcome,
-        reward,
-        breach,
-        rollbackTo,
-        startedAt: startedAt.toISOString(),
-        endedAt: endedAt.toISOString(),
-      });
-      state.runsDone++;
-      await save();
-      await report();
-    }
+    stoppedEarly = await runBudget({
+      options,
+      settings,
+      slo,
+      state,
+      grounding: context,
+      episode,
+      rewards,
+      same: sameExecutorConfig,
+      key: configKey,
+      save,
+      learn: (index, ratio) => learn(context, index, ratio),
+      decide: (lane, index, ratio) => {
+        const { action, ...decision } = decide(context, lane, index, ratio);
+        return { decision, extra: { action } };
+      },
+    });
   } catch (error) {
     network.dispose();
     throw error;
   }
   const ratio = await latencyRatio(context);
   const observation = { ...metadata.observation, latencyScale: metadata.observation.latencyScale * ratio };
-  return {
-    policy: {
-      model: network,
-      metadata: { ...metadata, observation, name: options.name ?? `${metadata.name}-tuned`, training: { ...metadata.training, createdAt: now().toISOString() } },
-      tf,
-    },
-    history: state.history,
-    best: state.lanes.flatMap((lane) => (lane.best === null ? [] : [lane.best])),
-    resumedFrom,
-    rollbacks: state.history.filter((run) => run.kind === 'rollback').length,
-    stoppedEarly,
-    latencyRatio: ratio,
-    warnings,
+  const tuned: TunedPolicy = {
+    model: network,
+    metadata: { ...metadata, observation, name: options.name ?? `${metadata.name}-tuned`, training: { ...metadata.training, createdAt: now().toISOString() } },
+    tf,
   };
-}
-
-/** The declared defaults, overridden by the options given; each checked against its range. */
-function settingsFrom(options: Partial<FinetuneSettings>): FinetuneSettings {
-  const settings: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(FINETUNE_OPTIONS)) {
-    const value = options[key as keyof FinetuneSettings];
-    if (value === undefined) {
-      settings[key] = spec.default;
-      continue;
-    }
-    const problem = checkOption(spec, value);
-    if (problem !== null) throw new UserInputError(`${key}: ${problem}`);
-    settings[key] = value;
-  }
-  return settings as FinetuneSettings;
+  return finetuneResultOf(tuned, state, { resumedFrom, stoppedEarly, latencyRatio: ratio, warnings });
 }
 
 // ---------------------------------------------------------------- pieces of the loop
@@ -388,25 +309,11 @@ interface LoopContext {
   simBackendFactory: (profile: LatencyProfile) => Backend;
   state: FinetuneCheckpoint;
   /** Simulated mean per-frame ms of each real run's configuration and load, under `profile` (null: that run failed there or for real). */
-  twins: { profile: LatencyProfile; perFrameMs: Map<number, number | null> } | null;
+  twins: TwinRuns | null;
 }
 
-interface Decision {
-  kind: FinetuneRun['kind'];
-  from: ExecutorConfig;
-  config: ExecutorConfig;
-  greedyConfig: ExecutorConfig | null;
+interface Decision extends DecisionOf<ExecutorConfig> {
   action: number | null;
-  epsilon: number;
-}
-
-/** Every random draw of run `index` comes from here: a restart draws the same. */
-function runRng(seed: number | string, index: number): Rng {
-  return new Rng(seed, `finetune/run-${index}`);
-}
-
-function epsilonAt(index: number, s: FinetuneSettings): number {
-  return Math.max(s.epsilonMin, s.epsilonStart * s.epsilonDecay ** index);
 }
 
 /** The configuration for the next real run at this load. */
@@ -446,79 +353,9 @@ function decide(ctx: LoopContext, lane: LaneState, index: number, ratio: number)
   return { ...base, kind: 'greedy', config: greedyConfig, greedyConfig, action: greedy };
 }
 
-/**
- * One real run: the episode at this load, from the lane's configuration to
- * `config`, one window on the real backend.
- */
-async function runReal(episode: ConfigEpisode, lane: LaneState, config: ExecutorConfig): Promise<TrialOutcome> {
-  episode.configuration.set(lane.config);
-  const before = episode.configuration.config;
-  episode.configuration.set(config);
-  episode.setLoad(lane.fps);
-  return (await episode.runWindow(before)).outcome;
-}
-
 function qValues(ctx: LoopContext, observation: Float32Array): Float32Array {
   const { tf } = ctx;
   return tf.tidy(() => (ctx.network.predict(tf.tensor2d(observation, [1, ctx.obsSize])) as tfTypes.Tensor).dataSync() as Float32Array);
-}
-
-
-/** Keeps the better of two candidates for a load's best: SLO kept first, then reward. Failed runs never count. */
-function better(current: BestConfig | null, candidate: BestConfig, outcome: TrialOutcome): BestConfig | null {
-  if (outcome.failure !== null) return current;
-  if (current === null) return candidate;
-  if (candidate.meetsSlo !== current.meetsSlo) return candidate.meetsSlo ? candidate : current;
-  return candidate.reward > current.reward ? candidate : current;
-}
-
-/** A real outcome in the simulator's units: per-frame times divided by the real ÷ simulated ratio. */
-function grounded(outcome: TrialOutcome | null, ratio: number): TrialOutcome | null {
-  if (outcome === null || ratio === 1) return outcome;
-  const q = outcome.perFrameMs;
-  return { ...outcome, perFrameMs: { mean: q.mean / ratio, p50: q.p50 / ratio, p95: q.p95 / ratio, p99: q.p99 / ratio, max: q.max / ratio } };
-}
-
-/**
- * Real ÷ simulated mean per-frame time, as a geometric mean over the
- * successful real runs so far, each against the simulator's run of the same
- * configuration at the same load under the current profile (seeded by the
- * run's index, and kept until the profile changes). 1 before any run and
- * without groundLatency.
- */
-async function latencyRatio(ctx: LoopContext): Promise<number> {
-  const { state } = ctx;
-  if (!ctx.settings.groundLatency) return 1;
-  const profile = state.profile ?? ctx.scenario.profile;
-  if (ctx.twins === null || ctx.twins.profile !== profile) ctx.twins = { profile, perFrameMs: new Map() };
-  const twins = ctx.twins.perFrameMs;
-  const missing = state.history.filter((run) => !twins.has(run.index));
-  if (missing.length > 0) {
-    const backend = ctx.simBackendFactory(profile);
-    try {
-      for (const run of missing) {
-        if (run.outcome.failure !== null || !(run.outcome.perFrameMs.mean > 0)) {
-          twins.set(run.index, null);
-          continue;
-        }
-        await backend.reset(`${ctx.seed}/twin/run-${run.index}`);
-        const twin = await backend.runTrial({ config: { ...ctx.scenario.spark, ...run.config } as SparkConfig, fps: run.fps });
-        twins.set(run.index, twin.failure === null && twin.perFrameMs.mean > 0 ? twin.perFrameMs.mean : null);
-      }
-    } finally {
-      await backend.close();
-    }
-  }
-  let logSum = 0;
-  let count = 0;
-  for (const run of state.history) {
-    const simulatedMs = twins.get(run.index);
-    if (simulatedMs === null || simulatedMs === undefined) continue;
-    logSum += Math.log(run.outcome.perFrameMs.mean / simulatedMs);
-    count++;
-  }
-  // Bounded: a profile off by more than 5x wants recalibrating, not patching.
-  return count === 0 ? 1 : Math.min(5, Math.max(0.2, Math.exp(logSum / count)));
 }
 
 /** Every real run that has an action, as a transition in the simulator's units. */
@@ -554,9 +391,7 @@ async function learn(ctx: LoopContext, index: number, ratio: number): Promise<vo
   const { settings, tf } = ctx;
   const transitions = realTransitions(ctx, ratio);
   if (transitions.length === 0 || settings.gradientStepsPerRun === 0) return;
-  const simulate = settings.simRatio > 0 && (settings.simStepsPerRun > 0 || settings.simLookahead);
-  const realPerBatch = simulate ? Math.max(1, Math.round(settings.batchSize / (1 + settings.simRatio))) : settings.batchSize;
-  const simPerBatch = settings.batchSize - realPerBatch;
+  const { realPerBatch, simPerBatch } = batchSplit(settings);
   const rng = runRng(ctx.seed, index);
   const simulated = simPerBatch > 0 ? await simulatedTransitions(ctx, index, ratio, rng.split('simulate')) : null;
   const real = new ReplayBuffer(transitions.length, ctx.obsSize, ctx.actionCount);
@@ -642,58 +477,4 @@ async function simulatedTransitions(ctx: LoopContext, index: number, ratio: numb
   const buffer = new ReplayBuffer(Math.max(1, transitions.length), ctx.obsSize, ctx.actionCount);
   for (const t of transitions) buffer.add(t);
   return buffer;
-}
-
-
-function concatBatches(a: ReplayBatch, b: ReplayBatch): ReplayBatch {
-  const join = <T extends Float32Array | Int32Array | Uint8Array>(x: T, y: T, make: (n: number) => T): T => {
-    const out = make(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return {
-    size: a.size + b.size,
-    observations: join(a.observations, b.observations, (n) => new Float32Array(n)),
-    actions: join(a.actions, b.actions, (n) => new Int32Array(n)),
-    rewards: join(a.rewards, b.rewards, (n) => new Float32Array(n)),
-    nextObservations: join(a.nextObservations, b.nextObservations, (n) => new Float32Array(n)),
-    nextMasks: join(a.nextMasks, b.nextMasks, (n) => new Uint8Array(n)),
-    dones: join(a.dones, b.dones, (n) => new Uint8Array(n)),
-  };
-}
-
-// ---------------------------------------------------------------- the network
-
-/**
- * A trainable copy of the policy's network. Fine-tuning steps it with
- * DqnAgent, so the network must be the one sspe trains: observation →
- * hidden → hidden → Q-values, ReLU, the same width twice.
- */
-function qNetworkFrom(tf: Tf, policy: LoadedPolicy): tfTypes.Sequential {
-  const weights = policy.model.getWeights();
-  const obs = policy.metadata.observation.features.length;
-  const actions = policy.metadata.actionSpace.actionCount;
-  const hidden = weights[0]?.shape[1] ?? 0;
-  const wanted = [[obs, hidden], [hidden], [hidden, hidden], [hidden], [hidden, actions], [actions]];
-  const shapes = weights.map((w) => w.shape);
-  const activations = policy.model.layers.map((layer) => (layer.getConfig() as { activation?: string }).activation);
-  if (JSON.stringify(shapes) !== JSON.stringify(wanted) || JSON.stringify(activations) !== JSON.stringify(['relu', 'relu', 'linear'])) {
-    throw new UserInputError(
-      `${policy.dir}: fine-tuning needs the DQN network sspe trains (${obs} → h → h → ${actions}, ReLU); this one has weights ${JSON.stringify(shapes)} and activations ${JSON.stringify(activations)}`,
-    );
-  }
-  const network = buildQNetwork(tf, { observationSize: obs, actionCount: actions, hiddenUnits: hidden, seed: 0 });
-  network.setWeights(weights);
-  return network;
-}
-
-function setWeights(tf: Tf, network: tfTypes.LayersModel, tensors: { shape: number[]; values: Float32Array }[]): void {
-  const current = network.getWeights();
-  if (tensors.length !== current.length || tensors.some((t, i) => JSON.stringify(t.shape) !== JSON.stringify(current[i].shape))) {
-    throw new UserInputError(`the checkpoint's weights have shapes ${JSON.stringify(tensors.map((t) => t.shape))}, the policy's ${JSON.stringify(current.map((w) => w.shape))}`);
-  }
-  const values = tensors.map((t) => tf.tensor(t.values, t.shape));
-  network.setWeights(values);
-  tf.dispose(values);
 }

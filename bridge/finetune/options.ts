@@ -1,8 +1,12 @@
 /**
- * The fine-tuning knobs, declared once: `finetune()` fills its defaults from
- * here and `sspe finetune` builds its flags from the same table.
+ * The fine-tuning knobs, declared once: `finetune()` and `finetuneTeam()`
+ * fill their defaults from here and `sspe finetune` builds its flags from the
+ * same table; with what follows from them at each real run (the exploration
+ * chance, the run's random source).
  */
-import type { OptionValues } from '../../src/config/options.js';
+import { Rng } from '../../sim/random.js';
+import { checkOption, type OptionValues } from '../../src/config/options.js';
+import { UserInputError } from '../../src/errors.js';
 
 export const FINETUNE_OPTIONS = {
   trustRegion: { kind: 'number', default: 1, min: 0, max: 100, integer: true, description: "exploration stays within this many grid steps (per knob) of the policy's own choice; 0 = never explore" },
@@ -22,3 +26,29 @@ export const FINETUNE_OPTIONS = {
 } as const;
 
 export type FinetuneSettings = OptionValues<typeof FINETUNE_OPTIONS>;
+
+/** The declared defaults, overridden by the options given; each checked against its range. */
+export function settingsFrom(options: Partial<FinetuneSettings>): FinetuneSettings {
+  const settings: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(FINETUNE_OPTIONS)) {
+    const value = options[key as keyof FinetuneSettings];
+    if (value === undefined) {
+      settings[key] = spec.default;
+      continue;
+    }
+    const problem = checkOption(spec, value);
+    if (problem !== null) throw new UserInputError(`${key}: ${problem}`);
+    settings[key] = value;
+  }
+  return settings as FinetuneSettings;
+}
+
+/** The exploration chance of real run `index`. */
+export function epsilonAt(index: number, s: FinetuneSettings): number {
+  return Math.max(s.epsilonMin, s.epsilonStart * s.epsilonDecay ** index);
+}
+
+/** Every random draw of run `index` comes from here: a restart draws the same. */
+export function runRng(seed: number | string, index: number): Rng {
+  return new Rng(seed, `finetune/run-${index}`);
+}

@@ -12,6 +12,9 @@ import { calibrate } from '../calibration/calibrate.js';
 import { concurrentJobsField, type RealRun } from '../calibration/real-run.js';
 import type { FinetuneRun } from './finetune.js';
 
+/** What recalibration reads of a real run: a single agent's (FinetuneRun) or a team's, whose point has the executor knobs too. */
+export type RecalibrationRun = Pick<FinetuneRun, 'index' | 'fps' | 'config' | 'outcome'>;
+
 export interface RecalibrationOptions {
   scenario: Scenario;
   /** The master as the user wrote it (for the records). */
@@ -30,7 +33,7 @@ export interface RecalibrationOptions {
 }
 
 /** A fine-tuning run as calibration reads it; the frame size is left for calibrate to take from the scenario's sources. */
-export function realRunOf(run: FinetuneRun, options: Pick<RecalibrationOptions, 'scenario' | 'master' | 'batches'>): RealRun {
+export function realRunOf(run: RecalibrationRun, options: Pick<RecalibrationOptions, 'scenario' | 'master' | 'batches'>): RealRun {
   const { scenario } = options;
   const config = { ...scenario.spark, ...run.config };
   const q = run.outcome.perFrameMs;
@@ -59,7 +62,7 @@ export function realRunOf(run: FinetuneRun, options: Pick<RecalibrationOptions, 
  * far, each time from the scenario's profile, so the result depends on the
  * runs alone (a resumed fine-tuning gets the same).
  */
-export function recalibrationHook(options: RecalibrationOptions): (runs: readonly FinetuneRun[]) => LatencyProfile | null {
+export function recalibrationHook(options: RecalibrationOptions): (runs: readonly RecalibrationRun[]) => LatencyProfile | null {
   return (runs) => {
     const records = runs.map((run) => realRunOf(run, options));
     const usable = records.filter((r) => r.failure === null && r.perFrameMs !== null).length;

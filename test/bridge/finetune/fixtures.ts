@@ -4,7 +4,7 @@
  * the scenario's, so that "real" and simulated disagree the way a
  * calibration error would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -19,6 +19,9 @@ import { trainDqn } from '../../../src/train/train-dqn.js';
 import { createPolicyMetadata } from '../../../src/policy/artifact.js';
 import { observationNormalisationFor } from '../../../src/env/config-env.js';
 import { testMetadata } from '../../src/policy/fixtures.js';
+import { createTeamMetadata, saveTeam } from '../../../src/policy/team-artifact.js';
+import { trainTeam, type TeamMethod } from '../../../src/train/train-team.js';
+import type { AgentName } from '../../../src/space/knobs.js';
 
 export { paperScenario, testTf } from '../../src/policy/fixtures.js';
 
@@ -128,6 +131,28 @@ export async function trainedPolicy(tf: Tf, scenario: Scenario, episodes = 160, 
   return { dir: '(trained in the test)', model: result.agent.onlineNetwork, metadata, tf };
 }
 
+/** A team trained for a few episodes on `scenario` (the unshifted simulator), saved as a bundle in `dir`. */
+export async function trainedTeamBundle(tf: Tf, scenario: Scenario, options: { method: TeamMethod; dir: string; agents?: AgentName[]; episodes?: number; seed?: number }): Promise<string> {
+  const seed = options.seed ?? 3;
+  const episodes = options.episodes ?? 12;
+  const dqn = { ...scenario.learning.dqn, episodes, numEnvs: 2, learningStarts: 16, batchSize: 16, evalEvery: episodes, evalFrom: episodes };
+  const team = await trainTeam({ scenario, method: options.method, agents: options.agents, dqn, seed, tf, env: { stepsPerEpisode: 4 } });
+  try {
+    const metadata = createTeamMetadata({
+      name: `team-${options.method}`,
+      method: options.method,
+      scenario,
+      observation: team.env.episode.state.normalisation,
+      agents: team.agents.map((a) => ({ name: a, features: [...team.env.partitions[a]], encoding: team.env.actions(a).encoding, actionCount: team.env.actionSpace(a).n })),
+      training: { seed, episodes: team.episodes, envSteps: team.envSteps, wallSeconds: team.wallMs / 1000, bestEvaluation: team.bestEvaluation },
+    });
+    await saveTeam(options.dir, { metadata, models: Object.fromEntries(team.agents.map((a) => [a, team.networks[a].onlineNetwork])), tf, overwrite: true });
+  } finally {
+    team.dispose();
+  }
+  return options.dir;
+}
+
 /**
  * A policy of the DQN's architecture whose Q-values are `preferences`
  * whatever it observes (zero output kernel): tests choose its moves. With
@@ -160,4 +185,52 @@ export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sspe-finetune-'));
   dirs.push(dir);
   return dir;
+}
+
+/**
+ * A kubeconfig naming the testbed's API server, written into `dir`: the
+ * Infrastructure Manager of a k8s:// master is built from it (and never
+ * called when a stand-in cluster takes the runs).
+ */
+export function testKubeconfig(dir: string): string {
+  const path = join(dir, 'kubeconfig');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1', 'kind: Config', 'current-context: t',
+      'clusters: [{name: t, cluster: {server: "https://127.0.0.1:6443"}}]',
+      'users: [{name: t, user: {token: x}}]',
+      'contexts: [{name: t, context: {cluster: t, user: t}}]', '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+/** Runs `run` with KUBECONFIG set to `path`, restoring it after. */
+export async function withKubeconfig<T>(path: string, run: () => Promise<T>): Promise<T> {
+  const before = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = path;
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = before;
+  }
+}
+
+/** The real-cluster flags of the Kubernetes testbed (scenarios/testbed-pool.yaml), with a video store in `dir`. */
+export function testbedFlags(dir: string) {
+  mkdirSync(join(dir, 'videos'), { recursive: true });
+  return {
+    master: 'k8s://https://127.0.0.1:6443',
+    image: 'sspe/process',
+    driverHost: '127.0.0.1',
+    pvc: [`store:sspe-host:${dir}`],
+    inputDir: join(dir, 'videos'),
+    batches: 2,
+    warmupBatches: 1,
+    timeout: '10m',
+    namespace: 'spark',
+    serviceAccount: 'spark',
+  };
 }
