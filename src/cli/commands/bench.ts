@@ -1,11 +1,16 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { UserInputError } from '../../errors.js';
 import type { GlobalOptions } from '../options.js';
+
+/** Longest training budget `bench agents --train-seconds` takes, per learning method. */
+const MAX_TRAIN_SECONDS = 3600;
 
 interface BenchOptions extends GlobalOptions {
   suite: 'sim' | 'agent' | 'agents' | 'bridge' | 'adapter';
   quick: boolean;
   keep: boolean;
   k8s: boolean;
+  trainSeconds?: number;
 }
 
 export const benchCommand = {
@@ -25,6 +30,10 @@ export const benchCommand = {
         default: true,
         describe: 'bridge: also run the grid on a real Kubernetes testbed (sspe testbed up; needs scripts/setup-k8s.sh); --no-k8s skips it',
       })
+      .option('train-seconds', {
+        type: 'number',
+        describe: `agents: wall budget of each learning method, s (default 150, 20 with --quick; training to the targets should take at most 600), in (0, ${MAX_TRAIN_SECONDS}]`,
+      })
       .example('$0 bench sim', 'the simulator benchmark as a table')
       .example('$0 bench agent --json', 'the learning benchmark as one JSON object')
       .example('$0 bench agents --quick', 'the multi-agent benchmark at a tiny budget (a smoke run)')
@@ -35,6 +44,12 @@ export const benchCommand = {
       // Progress goes to stderr even without a terminal: these runs take minutes and their log is worth keeping.
       process.stderr.write(`bench ${args.suite}: ${stage}\n`);
     };
+    if (args.trainSeconds !== undefined) {
+      if (args.suite !== 'agents') throw new UserInputError(`--train-seconds: only 'bench agents' trains policies, got suite '${args.suite}'`);
+      if (!(args.trainSeconds > 0 && args.trainSeconds <= MAX_TRAIN_SECONDS)) {
+        throw new UserInputError(`--train-seconds: expected seconds in (0, ${MAX_TRAIN_SECONDS}], got ${String(args.trainSeconds)}`);
+      }
+    }
     // Loaded on demand: the benchmark code stays out of every other command's start-up.
     if (args.suite === 'sim') {
       const { benchSim, formatBenchSimTable } = await import('../../../bench/sim.js');
@@ -46,7 +61,7 @@ export const benchCommand = {
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAgentTable(result));
     } else if (args.suite === 'agents') {
       const { benchAgents, formatBenchAgentsTable } = await import('../../../bench/agents.js');
-      const result = await benchAgents({ quick: args.quick, onProgress });
+      const result = await benchAgents({ quick: args.quick, onProgress, ...(args.trainSeconds !== undefined ? { trainSeconds: args.trainSeconds } : {}) });
       console.log(args.json ? JSON.stringify(result, null, 2) : formatBenchAgentsTable(result));
     } else if (args.suite === 'adapter') {
       const { benchAdapter, formatBenchAdapterTable } = await import('../../../bench/adapter.js');

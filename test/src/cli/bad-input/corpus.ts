@@ -283,6 +283,10 @@ export const CASES: BadInputCase[] = [
   },
   { name: 'start --out-dir under /proc', args: ['start', '--scenario', PAPER_SCENARIO, '--out-dir', '/proc/x'], message: '--out-dir: expected a folder that can be made, got /proc/x (nothing can be made under /proc)' },
 
+  // ------------------------------------------------------------ bench
+  { name: 'bench agents --train-seconds 0', args: ['bench', 'agents', '--train-seconds', '0'], message: '--train-seconds: expected seconds in (0, 3600], got 0' },
+  { name: 'bench sim --train-seconds 60', args: ['bench', 'sim', '--train-seconds', '60'], message: "--train-seconds: only 'bench agents' trains policies, got suite 'sim'" },
+
   // ------------------------------------------------------------ runs (read only)
   { name: 'runs on a folder', args: ['runs', '--run-log', '<dir>'], message: 'run log <dir>: expected an SQLite file, got a folder' },
   { name: 'runs --last 0', args: ['runs', '--last', '0'], message: '--last: expected a positive integer, got 0' },
