@@ -263,12 +263,21 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     });
     return { ...start, parameters };
   };
+  // Repeats of a setting replay the same simulation (same setting, same seed): each is simulated once per profile.
+  const replayer = (profile: LatencyProfile) => {
+    const simulated = new Map<string, number>();
+    return (run: RealRun): number => {
+      const key = `${settingKey(run)}/b${run.batches}`;
+      if (!simulated.has(key)) simulated.set(key, simulate(run, profile));
+      return simulated.get(key)!;
+    };
+  };
   let evaluations = 0;
-  const trainMape = (profile: LatencyProfile): number => {
+  const trainMape = (profile: LatencyProfile, predict = replayer(profile)): number => {
     evaluations++;
     let sum = 0;
     for (const run of train) {
-      const error = Math.abs(simulate(run, profile) - measured(run)) / measured(run);
+      const error = Math.abs(predict(run) - measured(run)) / measured(run);
       sum += Number.isFinite(error) ? error : NO_FRAMES_ERROR;
     }
     return sum / train.length;
@@ -308,7 +317,8 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
 
   const noise = noiseFloor(runs, measured);
   const threshold = noise.pct ?? IDENTIFICATION_THRESHOLD_WITHOUT_REPEATS_PCT;
-  const bestMapePct = 100 * trainMape(profile);
+  const predictFitted = replayer(profile);
+  const bestMapePct = 100 * trainMape(profile, predictFitted);
   const parameters: Record<string, FittedParameter> = {};
   names.forEach((name, i) => {
     const value = profile.parameters[name];
@@ -345,7 +355,7 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
   const ernest = fitErnest(train, train.map(measured));
   const perRun: RunFidelity[] = runs.map((run, i) => {
     const measuredMs = measured(run);
-    const simulatedMs = simulate(run, profile);
+    const simulatedMs = predictFitted(run);
     const ernestMs = predictErnest(ernest, run);
     return {
       runId: run.runId,
