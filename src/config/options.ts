@@ -53,13 +53,14 @@ export function zodOf<T extends OptionTable>(table: T) {
     let field: z.ZodType;
     if (spec.kind === 'number') {
       const what = `${spec.integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}]`;
-      let n = z.number({ error: `expected ${what}` }).min(spec.min, { error: `expected ${what}` }).max(spec.max, { error: `expected ${what}` });
-      if (spec.integer) n = n.int({ error: `expected ${what}` });
+      const error = (issue: { input?: unknown }) => `expected ${what}, got ${gotText(issue.input)}`;
+      let n = z.number({ error }).min(spec.min, { error }).max(spec.max, { error });
+      if (spec.integer) n = n.int({ error });
       field = n;
     } else if (spec.kind === 'boolean') {
       field = z.boolean({ error: 'expected true or false' });
     } else if (spec.kind === 'choice') {
-      field = z.enum(spec.choices as [string, ...string[]], { error: `expected one of ${spec.choices.join(', ')}` });
+      field = z.enum(spec.choices as [string, ...string[]], { error: (issue) => `expected one of ${spec.choices.join(', ')}, got ${gotText(issue.input)}` });
     } else if (spec.kind === 'text') {
       field = z.string({ error: 'expected a text' });
     } else {
@@ -143,4 +144,12 @@ function shownDefault(key: string, spec: Extract<OptionSpec, { kind: 'number' | 
   const value = shown?.values[key];
   if (shown === null || value === undefined || value === spec.default) return String(spec.default);
   return `${String(value)} from ${shown.source}; ${String(spec.default)} elsewhere`;
+}
+
+/** What a bad option value was, for its one-line error: 'wander', 0, a list; long texts cut. */
+function gotText(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (typeof input === 'string') return input.length > 40 ? `'${input.slice(0, 40)}…'` : `'${input}'`;
+  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return String(input);
+  return Array.isArray(input) ? 'a list' : 'an object';
 }

@@ -50,6 +50,14 @@ export function observationNormalisationFor(scenario: Scenario): ObservationNorm
   }).normalisation;
 }
 
+/**
+ * loadSchedule 'walk': the longest ramp, in steps. Not a scenario option, so
+ * that every scenario saved before the walk keeps its hash (a shipped policy
+ * checks it); on diurnal-pool's 20-step episodes ten steps is the day's
+ * fastest rise, about 5 fps a step, and one step a jump between extremes.
+ */
+const WALK_MAX_RAMP_STEPS = 10;
+
 export class ConfigEpisode {
   readonly configuration: ConfigurationManager;
   readonly state: StateManager;
@@ -62,6 +70,8 @@ export class ConfigEpisode {
   private episodes = 0;
   /** Set by reset({fps}): every step of the episode runs at this load (evaluation per load level). */
   private pinnedFps: number | null = null;
+  /** loadSchedule 'walk': the change per step of the ramp under way, and the steps it has left. */
+  private ramp = { target: 0, perStep: 0, stepsLeft: 0 };
 
   constructor(private readonly options: ConfigEpisodeOptions) {
     const { scenario } = options;
@@ -109,6 +119,7 @@ export class ConfigEpisode {
     this.metrics.reset();
     this.index = 0;
     this.pinnedFps = options.fps ?? null;
+    this.ramp = { target: 0, perStep: 0, stepsLeft: 0 };
     this.load = this.loadAt(0, null);
   }
 
@@ -148,7 +159,28 @@ export class ConfigEpisode {
       const stepMs = this.scenario.run.durationMs / this.options.env.stepsPerEpisode;
       return Math.max(levels[0] / 10, fpsAt(this.scenario.workload.trace, index * stepMs));
     }
+    if (this.options.env.loadSchedule === 'walk') return this.walkFrom(previous, Math.min(...levels), Math.max(...levels));
     if (previous === null || this.rng.uniform() < this.options.env.levelChangeProbability) return this.rng.pick(levels);
     return previous;
+  }
+
+  /**
+   * loadSchedule 'walk': the load holds, and with levelChangeProbability per
+   * step starts a straight ramp to a target drawn uniformly in [min, max],
+   * reached after 1 to WALK_MAX_RAMP_STEPS steps (a jump to a slow ramp).
+   * Loads between the levels, and loads that move in a direction, as a
+   * day's trace has them.
+   */
+  private walkFrom(previous: number | null, min: number, max: number): number {
+    if (previous === null) return this.rng.between(min, max);
+    if (this.ramp.stepsLeft > 0) {
+      this.ramp.stepsLeft--;
+      return this.ramp.stepsLeft === 0 ? this.ramp.target : previous + this.ramp.perStep;
+    }
+    if (!(this.rng.uniform() < this.options.env.levelChangeProbability)) return previous;
+    const target = this.rng.between(min, max);
+    const steps = this.rng.int(1, WALK_MAX_RAMP_STEPS);
+    this.ramp = { target, perStep: (target - previous) / steps, stepsLeft: steps - 1 };
+    return steps === 1 ? target : previous + this.ramp.perStep;
   }
 }

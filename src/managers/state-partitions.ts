@@ -7,8 +7,8 @@
 import { KNOB_TABLE, knobsOf, type AgentName, type KnobName } from '../space/knobs.js';
 import type { ObservationFeature } from './state.js';
 
-/** Every agent: the load and the team's SLO signals. */
-const SHARED: readonly ObservationFeature[] = ['load_fps', 'last_per_frame_mean', 'last_per_frame_p95', 'backlog', 'dropped_fraction'];
+/** Every agent: the load, which way it moves, and the team's SLO signals. */
+const SHARED: readonly ObservationFeature[] = ['load_fps', 'load_trend', 'last_per_frame_mean', 'last_per_frame_p95', 'backlog', 'dropped_fraction'];
 
 /** The signals each agent's decisions act on, beyond its own knobs. */
 const SIGNALS: Record<AgentName, readonly ObservationFeature[]> = {

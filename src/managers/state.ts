@@ -27,8 +27,12 @@ export const EXTRA_KNOB_FEATURES = KNOB_NAMES.filter((name) => !(EXECUTOR_KNOBS 
 
 type ExtraKnobFeature = (typeof KNOB_TABLE)[Exclude<KnobName, (typeof EXECUTOR_KNOBS)[number]>]['observation'];
 
-/** Metrics that the agents beyond the paper's need (cost for the Cluster Autoscaler, Spark's own view for parallelism). */
-export const EXTRA_METRIC_FEATURES = ['request_cost', 'slot_util', 'pending_tasks', 'executor_losses'] as const;
+/**
+ * Metrics that the agents beyond the paper's need (cost for the Cluster
+ * Autoscaler, Spark's own view for parallelism, which way the load moves for
+ * anyone whose change takes time to land: a VM boots for minutes).
+ */
+export const EXTRA_METRIC_FEATURES = ['request_cost', 'slot_util', 'pending_tasks', 'executor_losses', 'load_trend'] as const;
 
 /** Every feature the State Manager can compute. */
 export const ALL_FEATURES = [...OBSERVATION_FEATURES, ...EXTRA_KNOB_FEATURES, ...EXTRA_METRIC_FEATURES] as const;
@@ -145,6 +149,8 @@ export class StateManager {
         return last === null ? 0 : unit((last.pendingTasksMean ?? 0) / Math.max(1, config.partitions ?? 1));
       case 'executor_losses':
         return last === null ? 0 : unit(last.executorLosses / Math.max(1, config.executorInstances));
+      case 'load_trend':
+        return loadTrend(fps, last, n.maxFps);
       default:
         return this.knobFeature(feature, config);
     }
@@ -164,6 +170,21 @@ export class StateManager {
     const last = values[values.length - 1] as number;
     return Math.min(1, Math.max(0, (value - first) / (last - first)));
   }
+}
+
+/**
+ * Which way the load moves: the load now minus the last window's arrival
+ * rate (frames arrived ÷ window), centred on 0.5: 0.5 + 2 × change ÷ the
+ * highest load (0.5 = steady, above = rising; a change of a quarter of the
+ * highest load or more clips to 0 or 1). On a long-running application the last window ran at the previous
+ * decision's load; a trial window (backendMode 'trial') also counts its
+ * drain, when no frame arrives, so there it reads high.
+ */
+function loadTrend(fps: number, last: TrialOutcome | null, maxFps: number): number {
+  if (last === null || !(last.windowMs > 0)) return 0.5;
+  const arrivalFps = (last.framesArrived / last.windowMs) * 1000;
+  const trend = 0.5 + (2 * (fps - arrivalFps)) / maxFps;
+  return Number.isFinite(trend) ? Math.min(1, Math.max(0, trend)) : 0.5;
 }
 
 const KNOB_BY_FEATURE = new Map<string, KnobName>(KNOB_NAMES.map((name) => [KNOB_TABLE[name].observation, name]));

@@ -738,6 +738,7 @@ const FEATURE_DOC: Record<ObservationFeature, string> = {
   slot_util: "busy task slots ÷ slots of registered executors (Spark's view), last window",
   pending_tasks: 'tasks waiting for a free slot, time-averaged ÷ partitions, last window',
   executor_losses: 'executors lost (OOM kills, failures) ÷ executorInstances, last window',
+  load_trend: '0.5 + 2 × (load the next window faces − frames that arrived in the last window ÷ its length, fps) ÷ maxFps, clipped to [0, 1] (0.5 = steady)',
   load_fps: 'load the next window faces, fps ÷ maxFps',
   cores: 'spark.executor.cores now, scaled over its range',
   memory_mb: 'spark.executor.memory (MB) now, scaled over its range',

@@ -276,27 +276,30 @@ export class RunLog {
     const absolute = resolve(path);
     makeDir(dirname(absolute), `run log ${absolute}`);
     let db: Database.Database | undefined;
-    try {
-      db = new Database(absolute);
-      // Reading the journal mode is the first read of the file: a non-database fails here.
-      db.pragma('journal_mode = WAL');
-      // better-sqlite3 builds with WAL synchronous=NORMAL, which can lose the last
-      // commits on power loss; FULL costs ~0.2 ms per commit and keeps them.
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      migrate(db, absolute);
-    } catch (error) {
-      db?.close();
-      if (error instanceof UserInputError) throw error;
-      if (error instanceof Database.SqliteError) {
-        const hint = error.code === 'SQLITE_NOTADB' || error.code === 'SQLITE_CORRUPT'
-          ? '; move it away or pass --run-log with another path'
-          : '';
-        throw new UserInputError(`run log ${absolute}: expected an SQLite database, got ${error.code}: ${error.message}${hint}`, { cause: error });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        db = new Database(absolute);
+        // Reading the journal mode is the first read of the file: a non-database fails here.
+        db.pragma('journal_mode = WAL');
+        // better-sqlite3 builds with WAL synchronous=NORMAL, which can lose the last
+        // commits on power loss; FULL costs ~0.2 ms per commit and keeps them.
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+        migrate(db, absolute);
+        return new RunLog(absolute, db, options);
+      } catch (error) {
+        db?.close();
+        db = undefined;
+        // Two commands opening a new log at once: switching it to WAL takes an exclusive
+        // lock that SQLite's busy handler does not wait for. The other one is done in
+        // milliseconds; try again.
+        if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY' && attempt < OPEN_ATTEMPTS) {
+          sleepSync(20 * attempt);
+          continue;
+        }
+        throw openError(error, absolute);
       }
-      throw error;
     }
-    return new RunLog(absolute, db, options);
   }
 
   /**
@@ -464,6 +467,24 @@ function readError(path: string, error: unknown): unknown {
 }
 
 /** Brings the file to SCHEMA_VERSION, all pending migrations in one transaction. */
+/** Tries at opening a log that another command is creating at the same moment (20, 40, … ms apart: about 1 s in all). */
+const OPEN_ATTEMPTS = 10;
+
+/** Blocks this thread for `ms` (the run log is synchronous, as better-sqlite3 is). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** What opening a log for writing failed with, as the user's error when it is about the file. */
+function openError(error: unknown, absolute: string): unknown {
+  if (error instanceof UserInputError) return error;
+  if (error instanceof Database.SqliteError) {
+    const hint = error.code === 'SQLITE_NOTADB' || error.code === 'SQLITE_CORRUPT' ? '; move it away or pass --run-log with another path' : '';
+    return new UserInputError(`run log ${absolute}: expected an SQLite database, got ${error.code}: ${error.message}${hint}`, { cause: error });
+  }
+  return error;
+}
+
 function migrate(db: Database.Database, path: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;

@@ -32,6 +32,7 @@ import { ConfigEnv } from '../env/config-env.js';
 import type { TrainingCurves } from '../report/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { evaluationEpisodes, type EvaluationEpisode } from './evaluation-episodes.js';
 
 export interface TrainProgress {
   /** Episodes finished. */
@@ -259,13 +260,15 @@ export async function trainDqn(options: TrainDqnOptions): Promise<TrainDqnResult
 }
 
 /**
- * Scores the greedy policy: one episode at each load level of the scenario,
- * all in lock-step; the score is the mean reward over the second half of the
- * episodes (the policy has settled by then), as `sspe evaluate` measures it.
+ * Scores the greedy policy: one episode at each load level of the scenario
+ * (under loadSchedule 'walk', as many walks of fixed seeds: see
+ * evaluation-episodes.ts), all in lock-step; the score is the mean reward
+ * over the second half of the episodes (the policy has settled by then), as
+ * `sspe evaluate` measures it.
  */
 export class GreedyEvaluator {
   private readonly envs: ConfigEnv[];
-  private readonly levels: number[];
+  private readonly episodes: EvaluationEpisode[];
   envSteps = 0;
 
   constructor(
@@ -273,8 +276,8 @@ export class GreedyEvaluator {
     private readonly seed: string,
   ) {
     const envOptions = scenario.learning.env;
-    this.levels = scenario.workload.fpsLevels;
-    this.envs = this.levels.map(
+    this.episodes = evaluationEpisodes(scenario, seed);
+    this.envs = this.episodes.map(
       () =>
         new ConfigEnv({
           scenario,
@@ -291,8 +294,8 @@ export class GreedyEvaluator {
     const observations = new Float32Array(n * obsSize);
     const masks = new Uint8Array(n * actionCount);
     for (const [i, env] of this.envs.entries()) {
-      // The same seed every time: every checkpoint meets the same trial noise.
-      const { observation, info } = await env.reset({ seed: this.seed, fps: this.levels[i] });
+      // The same seeds every time: every checkpoint meets the same loads and trial noise.
+      const { observation, info } = await env.reset(this.episodes[i]);
       observations.set(observation, i * obsSize);
       masks.set(info.actionMask, i * actionCount);
     }

@@ -24,6 +24,7 @@ import { TeamEnv } from '../env/team-env.js';
 import type { PerAgent } from '../env/parallel-env.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { AgentName, KnobValue } from '../space/knobs.js';
+import { evaluationEpisodes } from './evaluation-episodes.js';
 
 export type TeamMethod = 'idqn' | 'vdn';
 export const TEAM_METHODS: readonly TeamMethod[] = ['idqn', 'vdn'];
@@ -134,8 +135,10 @@ export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam>
 
   const evaluate = async (): Promise<number> => {
     let total = 0;
-    for (const fps of scenario.workload.fpsLevels) {
-      let result = await evalEnv.reset({ seed: `${options.seed}/eval`, options: { fps } });
+    // The same episodes for every checkpoint: one per load level, or fixed walks (evaluation-episodes.ts).
+    const episodes = evaluationEpisodes(scenario, `${options.seed}/eval`);
+    for (const { seed, fps } of episodes) {
+      let result = await evalEnv.reset({ seed, options: fps === undefined ? {} : { fps } });
       let obs = result.observations;
       let infos = result.infos;
       let sum = 0;
@@ -158,7 +161,7 @@ export async function trainTeam(options: TrainTeamOptions): Promise<TrainedTeam>
       }
       total += counted > 0 ? sum / counted : 0;
     }
-    return total / scenario.workload.fpsLevels.length;
+    return total / episodes.length;
   };
 
   while (episode < dqn.episodes && !outOfTime()) {
