@@ -70,7 +70,7 @@ export class ConfigEpisode {
   private episodes = 0;
   /** Set by reset({fps}): every step of the episode runs at this load (evaluation per load level). */
   private pinnedFps: number | null = null;
-  /** loadSchedule 'walk': the change per step of the ramp under way, and the steps it has left. */
+  /** loadSchedule 'walk': the ramp under way: where it ends, its change per step, the steps it has left. */
   private ramp = { target: 0, perStep: 0, stepsLeft: 0 };
 
   constructor(private readonly options: ConfigEpisodeOptions) {

@@ -176,9 +176,10 @@ export class StateManager {
  * Which way the load moves: the load now minus the last window's arrival
  * rate (frames arrived ÷ window), centred on 0.5: 0.5 + 2 × change ÷ the
  * highest load (0.5 = steady, above = rising; a change of a quarter of the
- * highest load or more clips to 0 or 1). On a long-running application the last window ran at the previous
- * decision's load; a trial window (backendMode 'trial') also counts its
- * drain, when no frame arrives, so there it reads high.
+ * highest load or more clips to 0 or 1). On a long-running application the
+ * last window ran at the previous decision's load; a trial window
+ * (backendMode 'trial') also counts its drain, when no frame arrives, so
+ * there it reads high.
  */
 function loadTrend(fps: number, last: TrialOutcome | null, maxFps: number): number {
   if (last === null || !(last.windowMs > 0)) return 0.5;
