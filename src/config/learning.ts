@@ -37,7 +37,7 @@ export const DQN_OPTIONS = {
   hiddenUnits: { kind: 'number', default: 64, min: 1, max: 4096, integer: true, description: 'units in each of the two hidden layers' },
   doubleDqn: { kind: 'boolean', default: true, description: 'Double DQN targets (online net picks, target net scores)' },
   numEnvs: { kind: 'number', default: 8, min: 1, max: 1024, integer: true, description: 'environments stepped in parallel (one forward pass serves all)' },
-  evalEvery: { kind: 'number', default: 8, min: 0, max: 1_000_000, integer: true, description: 'episodes between greedy evaluations at every load level; the best-scoring weights are saved, not the last (0 = save the last)' },
+  evalEvery: { kind: 'number', default: 8, min: 0, max: 1_000_000, integer: true, description: 'episodes between greedy evaluations (one episode pinned at each load level, or fixed-seed walks under loadSchedule: walk); the best-scoring weights are saved, not the last (0 = save the last)' },
   evalFrom: { kind: 'number', default: 250, min: 0, max: 1_000_000, integer: true, description: 'no evaluation before this episode (capped at episodes: the last round is always evaluated)' },
 } as const;
 

@@ -101,7 +101,7 @@ export const decideCommand = {
 };
 
 /** The five-agent bundle shipped with the project (trained on scenarios/diurnal-pool.yaml). */
-const SHIPPED_TEAM = 'models/policies/diurnal-pool-idqn';
+const SHIPPED_TEAM = 'models/policies/diurnal-pool-vdn';
 
 /** A team bundle: one joint decision (each agent's choice of its own knobs). */
 async function decideWithTeam(args: ArgumentsCamelCase<DecideOptions>, backendName: 'wasm' | 'cpu'): Promise<void> {

@@ -23,7 +23,7 @@ export const exportCommand = {
       .option('out', { type: 'string', demandOption: true, describe: 'folder to write the copy to' })
       .option('force', { type: 'boolean', default: false, describe: 'replace --out if it exists and is not empty' })
       .example('$0 export models/policies/paper-testbed-dqn --out out/exported-policy', 'a copy of the shipped policy to ship next to a Spark application')
-      .example('$0 export models/policies/diurnal-pool-idqn --out out/exported-team', 'a copy of the shipped five-agent team (each agent checked against team.json)'),
+      .example('$0 export models/policies/diurnal-pool-vdn --out out/exported-team', 'a copy of the shipped five-agent team (each agent checked against team.json)'),
   handler: async (args: ArgumentsCamelCase<ExportOptions>) => {
     checkOutputDir(args.out, '--out');
     const { tf } = await initTf();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from './run-cli.js';
 
-const shipped = join(repoRoot, 'models', 'policies', 'diurnal-pool-idqn');
+const shipped = join(repoRoot, 'models', 'policies', 'diurnal-pool-vdn');
 const work = mkdtempSync(join(tmpdir(), 'sspe-export-team-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -23,7 +23,7 @@ describe('sspe export of a team bundle', () => {
     for (const a of agents) expect(readFileSync(join(out, a, 'weights.bin')).equals(readFileSync(join(shipped, a, 'weights.bin')))).toBe(true);
 
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
-    expect(readme).toContain("# Team policy `diurnal-pool-idqn`");
+    expect(readme).toContain("# Team policy `diurnal-pool-vdn`");
     expect(readme).toMatch(/### `cluster` — .*\n\n\| knob \(state field\) \| values \|\n\|---\|---\|\n\| `node_count` \| an integer in \[1, 6\] \|/);
     expect(readme).toContain('`placement`');
     expect(readme).toContain('`serializer`');

@@ -81,7 +81,10 @@ describe("loadSchedule 'walk'", () => {
     const { readFileSync } = await import('node:fs');
     const { parseScenario } = await import('../../../src/scenario/load.js');
     const text = readFileSync('scenarios/diurnal-pool.yaml', 'utf8');
-    const withEnv = (line: string) => text.replace('    backendMode: continuous', `    backendMode: continuous\n    ${line}`);
+    // The shipped file sets loadSchedule itself: take it out, then put the line under test in.
+    const base = text.replace(/^    loadSchedule: .*\n/m, '');
+    expect(base).not.toMatch(/^ +loadSchedule:/m);
+    const withEnv = (line: string) => base.replace('    backendMode: continuous', `    backendMode: continuous\n    ${line}`);
     expect(() => parseScenario(withEnv('loadSchedule: wander'), { file: 'scenarios/pool.yaml' })).toThrow(/learning\.env\.loadSchedule: expected one of levels, walk, trace, got 'wander'/);
     expect(() => parseScenario(withEnv('windowBatches: 0'), { file: 'scenarios/pool.yaml' })).toThrow(/learning\.env\.windowBatches: expected an integer in \[1, 1000\], got 0/);
     expect(parseScenario(withEnv('loadSchedule: walk'), { file: 'scenarios/pool.yaml' }).learning.env.loadSchedule).toBe('walk');
