@@ -74,7 +74,7 @@ export const evaluateCommand = {
       .example('$0 evaluate scenarios/paper-testbed.yaml --policy models/policies/paper-testbed-dqn --seeds 5 --report out/report.html', 'with an HTML report')
       .example(
         '$0 evaluate scenarios/diurnal-pool.yaml --trace --policy models/policies/diurnal-pool-vdn --baselines k8s-stack,flink-autoscaler --seeds 2',
-        "the shipped five-agent team (a bundle of sspe train --method idqn) through the day's trace, beside the autoscalers operators run",
+        "the shipped five-agent team (a bundle of sspe train --method vdn) through the day's trace, beside the autoscalers operators run",
       )
       .example('$0 evaluate scenarios/diurnal.yaml --trace --seeds 3 --report out/diurnal.html', 'every baseline, the best fixed configuration and the adaptive oracles through the diurnal trace'),
   handler: async (args: ArgumentsCamelCase<EvaluateOptions>) => {
